@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { registerAppSpecCommands } from './commands/appspec.js';
+import { registerConfigCommands } from './commands/config.js';
+
+export function buildProgram(): Command {
+  const program = new Command('stepdeploy')
+    .description("Deployments with AWS CodeDeploy's model, on AWS Step Functions or on this machine")
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(text) });
+  registerAppSpecCommands(program);
+  registerConfigCommands(program);
+  return program;
+}
+
+/** Subcommands inherit the parent's exit override so usage errors reach main's exit-code mapping. */
+export function subcommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).showHelpAfterError().exitOverride();
+}

@@ -1,0 +1,152 @@
+/**
+ * Errors a deployment can end with, and the CodeDeploy-facing exceptions of its API. Each `name` is
+ * what the state machines' `ErrorEquals` match and what the API returns as `__type`.
+ */
+import { StepDeployError } from './errors.js';
+
+// -- API exceptions (CodeDeploy's names) -------------------------------------------------------
+export class DeploymentLimitExceededException extends StepDeployError {
+  override name = 'DeploymentLimitExceededException' as const;
+}
+export class DeploymentDoesNotExistException extends StepDeployError {
+  override name = 'DeploymentDoesNotExistException' as const;
+}
+export class DeploymentAlreadyCompletedException extends StepDeployError {
+  override name = 'DeploymentAlreadyCompletedException' as const;
+}
+export class DeploymentGroupDoesNotExistException extends StepDeployError {
+  override name = 'DeploymentGroupDoesNotExistException' as const;
+}
+export class InvalidLifecycleEventHookExecutionStatusException extends StepDeployError {
+  override name = 'InvalidLifecycleEventHookExecutionStatusException' as const;
+}
+export class InvalidLifecycleEventHookExecutionIdException extends StepDeployError {
+  override name = 'InvalidLifecycleEventHookExecutionIdException' as const;
+}
+export class LifecycleEventAlreadyCompletedException extends StepDeployError {
+  override name = 'LifecycleEventAlreadyCompletedException' as const;
+}
+export class UnsupportedActionForDeploymentTypeException extends StepDeployError {
+  override name = 'UnsupportedActionForDeploymentTypeException' as const;
+}
+
+// -- Why a running deployment stops (thrown by steps, matched by Catch) -------------------------
+/** A watched CloudWatch alarm is in ALARM. */
+export class AlarmActiveError extends StepDeployError {
+  override name = 'AlarmActiveError' as const;
+}
+/** Alarm states could not be read (or an alarm is missing) and ignorePollAlarmFailure is off. */
+export class AlarmPollFailedError extends StepDeployError {
+  override name = 'AlarmPollFailedError' as const;
+}
+/** StopDeployment was called. */
+export class DeploymentStoppedError extends StepDeployError {
+  override name = 'DeploymentStoppedError' as const;
+}
+/** A Lambda or ECS hook answered Failed, or never answered. */
+export class HookExecutionFailedError extends StepDeployError {
+  override name = 'HookExecutionFailedError' as const;
+}
+/** The AppSpec or the revision is invalid. */
+export class InvalidRevisionError extends StepDeployError {
+  override name = 'InvalidRevisionError' as const;
+}
+/** The alias is not where the AppSpec says it is, or it is mid-shift. */
+export class InvalidLambdaConfigurationError extends StepDeployError {
+  override name = 'InvalidLambdaConfigurationError' as const;
+}
+/** The function or one of its versions does not exist. */
+export class InvalidLambdaFunctionError extends StepDeployError {
+  override name = 'InvalidLambdaFunctionError' as const;
+}
+/** A retryable throttle from an AWS API; Step Functions retries states on this name. */
+export class ThrottlingError extends StepDeployError {
+  override name = 'ThrottlingError' as const;
+  constructor(
+    message: string,
+    readonly code: string = 'ThrottlingException',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+/** The resource a port was asked about does not exist (a function, an alias, an alarm, ...). */
+export class ResourceNotFoundError extends StepDeployError {
+  override name = 'ResourceNotFoundError' as const;
+  constructor(
+    message: string,
+    readonly resource?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+/**
+ * The task token was already completed, timed out or is unknown. A late hook or alarm callback ends
+ * up here: the caller reports it, the process does not crash.
+ */
+export class TaskTokenNoLongerValidError extends StepDeployError {
+  override name = 'TaskTokenNoLongerValidError' as const;
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+/** A conditional deployment update found the deployment in a status the caller did not expect. */
+export class DeploymentStatusConflictError extends StepDeployError {
+  override name = 'DeploymentStatusConflictError' as const;
+}
+/** Too many instances failed for the minimum-healthy-hosts rule. */
+export class HealthConstraintsError extends StepDeployError {
+  override name = 'HealthConstraintsError' as const;
+}
+
+export type FailureStatus = 'Failed' | 'Stopped';
+
+export interface DeploymentFailure {
+  /** CodeDeploy's ErrorCode. */
+  code: string;
+  status: FailureStatus;
+  message: string;
+}
+
+const FAILURES: Record<string, { code: string; status: FailureStatus }> = {
+  AlarmActiveError: { code: 'ALARM_ACTIVE', status: 'Stopped' },
+  AlarmPollFailedError: { code: 'ALARM_ACTIVE', status: 'Stopped' },
+  DeploymentStoppedError: { code: 'MANUAL_STOP', status: 'Stopped' },
+  HookExecutionFailedError: { code: 'HOOK_EXECUTION_FAILURE', status: 'Failed' },
+  InvalidRevisionError: { code: 'INVALID_REVISION', status: 'Failed' },
+  InvalidLambdaConfigurationError: { code: 'INVALID_LAMBDA_CONFIGURATION', status: 'Failed' },
+  InvalidLambdaFunctionError: { code: 'INVALID_LAMBDA_FUNCTION', status: 'Failed' },
+  ThrottlingError: { code: 'THROTTLED', status: 'Failed' },
+  HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
+  DeploymentLimitExceededException: { code: 'RESOURCE_LIMIT_EXCEEDED', status: 'Failed' },
+  DeploymentConfigDoesNotExistException: { code: 'INVALID_REVISION', status: 'Failed' },
+  'States.Timeout': { code: 'TIMEOUT', status: 'Failed' },
+};
+
+/**
+ * The CodeDeploy error code and final status for an error caught by a state machine. `Cause` may be
+ * a plain message (embedded engine, SendTaskFailure) or Lambda's JSON envelope (Step Functions).
+ */
+export function failureFor(error: { Error?: string; Cause?: string } | undefined): DeploymentFailure {
+  const name = error?.Error ?? 'States.Runtime';
+  const known = FAILURES[name] ?? { code: 'INTERNAL_ERROR', status: 'Failed' as const };
+  return { ...known, message: causeMessage(error?.Cause) || name };
+}
+
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      return String((parsed as { errorMessage: unknown }).errorMessage);
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return cause;
+}

@@ -1,0 +1,107 @@
+import { failureFor } from '../domain/deployment-errors.js';
+import { isDeploymentId } from '../domain/deployment-id.js';
+import { deploymentEventState, isTerminalDeploymentStatus, type DeploymentStatus } from '../domain/status.js';
+import type { DeploymentRecord } from '../ports/records.js';
+import type { StepDeps } from './deps.js';
+import { closeLifecycleEvents } from './lifecycle-records.js';
+import { publishDeploymentEvent } from './publish-event.js';
+import type { CaughtError, RollbackOutput } from './rollback.js';
+
+export interface FinishInput {
+  executionName: string;
+  /** The whole state: Prepare's output, and the error and the rollback's result when they exist. */
+  state: {
+    deploymentId?: string;
+    deployment?: { deploymentId: string };
+    error?: CaughtError;
+    rollback?: RollbackOutput;
+    rollbackError?: CaughtError;
+  };
+}
+
+export interface FinishOutput {
+  deploymentId?: string;
+  status: DeploymentStatus;
+  errorCode?: string;
+  message?: string;
+}
+
+/**
+ * The last state of every deployment: final status, lifecycle events closed, the wait and the alarm
+ * watches cleared, the group's lock released (only if this deployment holds it), the event published.
+ * Idempotent: a retry after a partial run finishes the same way.
+ */
+export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
+  return async ({ executionName, state }: FinishInput): Promise<FinishOutput> => {
+    const { store, clock } = deps;
+    const deploymentId =
+      state.deployment?.deploymentId ??
+      state.deploymentId ??
+      (isDeploymentId(executionName) ? executionName : undefined);
+    const record = deploymentId ? await store.getDeployment(deploymentId) : undefined;
+    if (!record) {
+      // Prepare failed before it recorded anything (a busy group, an unknown group): nothing to undo.
+      const failure = failureFor(state.error);
+      return {
+        ...(deploymentId ? { deploymentId } : {}),
+        status: 'Failed',
+        errorCode: state.error?.Error ?? failure.code,
+        message: failure.message,
+      };
+    }
+    const outcome = isTerminalDeploymentStatus(record.status as DeploymentStatus)
+      ? storedOutcome(record)
+      : outcomeOf(state);
+    const now = clock.now();
+    const finished = await store.updateDeployment(record.deploymentId, {
+      status: outcome.status,
+      completeTime: record.completeTime ?? now.toISOString(),
+      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now),
+      ...(outcome.errorCode
+        ? { errorInformation: { code: outcome.errorCode, message: outcome.message ?? '' } }
+        : {}),
+    });
+    const wait = await store.getPendingWait(record.deploymentId);
+    if (wait) await store.clearPendingWait(record.deploymentId, wait.taskToken);
+    const alarmNames = record.alarmConfiguration?.alarms.map((alarm) => alarm.name) ?? [];
+    await store.unwatchAlarms(record.deploymentId, alarmNames);
+    if (outcome.status === 'Succeeded') await markLastSuccessful(deps, record);
+    await store.releaseGroupLock(record.applicationName, record.deploymentGroupName, record.deploymentId);
+    const eventState = deploymentEventState(outcome.status);
+    if (eventState) await publishDeploymentEvent(deps, finished, eventState);
+    return { deploymentId: record.deploymentId, ...outcome };
+  };
+}
+
+function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId'> {
+  if (state.rollbackError) {
+    const failure = failureFor(state.error);
+    return {
+      status: 'Failed',
+      errorCode: failure.code,
+      message: `${failure.message} The rollback failed too: ${failureFor(state.rollbackError).message}`,
+    };
+  }
+  if (state.rollback)
+    return { status: state.rollback.status, errorCode: state.rollback.code, message: state.rollback.message };
+  if (state.error) {
+    const failure = failureFor(state.error);
+    return { status: failure.status, errorCode: failure.code, message: failure.message };
+  }
+  return { status: 'Succeeded' };
+}
+
+function storedOutcome(record: DeploymentRecord): Omit<FinishOutput, 'deploymentId'> {
+  return {
+    status: record.status as DeploymentStatus,
+    ...(record.errorInformation
+      ? { errorCode: record.errorInformation.code, message: record.errorInformation.message }
+      : {}),
+  };
+}
+
+async function markLastSuccessful(deps: Pick<StepDeps, 'store'>, record: DeploymentRecord): Promise<void> {
+  const group = await deps.store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  if (group)
+    await deps.store.putDeploymentGroup({ ...group, lastSuccessfulDeploymentId: record.deploymentId });
+}

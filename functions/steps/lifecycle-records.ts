@@ -1,0 +1,36 @@
+import type { DeploymentRecord, LifecycleEventRecord } from '../ports/records.js';
+
+/** The record's lifecycle events with `name` set to `status` (start and end times kept honest). */
+export function withLifecycleEvent(
+  record: DeploymentRecord,
+  name: string,
+  status: string,
+  now: Date,
+  diagnostics?: LifecycleEventRecord['diagnostics'],
+): LifecycleEventRecord[] {
+  const events = record.lifecycleEvents ?? [];
+  const at = now.toISOString();
+  const existing = events.find((event) => event.lifecycleEventName === name);
+  const updated: LifecycleEventRecord = {
+    ...(existing ?? { lifecycleEventName: name }),
+    status,
+    ...(status === 'InProgress' ? { startTime: at } : {}),
+    ...(['Succeeded', 'Failed', 'Skipped'].includes(status) ? { endTime: at } : {}),
+    ...(diagnostics ? { diagnostics } : {}),
+  };
+  return existing
+    ? events.map((event) => (event.lifecycleEventName === name ? updated : event))
+    : [...events, updated];
+}
+
+/** Lifecycle events still Pending or InProgress end as Skipped (or Failed for the one that failed). */
+export function closeLifecycleEvents(events: LifecycleEventRecord[], now: Date): LifecycleEventRecord[] {
+  const at = now.toISOString();
+  return events.map((event) =>
+    event.status === 'Pending'
+      ? { ...event, status: 'Skipped' }
+      : event.status === 'InProgress'
+        ? { ...event, status: 'Failed', endTime: at }
+        : event,
+  );
+}

@@ -1,0 +1,60 @@
+import { formatHookExecutionId } from '../domain/hook-execution-id.js';
+import type { StepDeps } from './deps.js';
+import { withLifecycleEvent } from './lifecycle-records.js';
+import { assertNotStopped, loadDeployment } from './load-deployment.js';
+
+export interface RunHookInput {
+  deploymentId: string;
+  lifecycleEventName: string;
+  taskToken: string;
+}
+
+/**
+ * Starts a Lambda/ECS hook the way CodeDeploy does: invoke the function asynchronously with
+ * {DeploymentId, LifecycleEventHookExecutionId} and leave the state parked on its task token until
+ * PutLifecycleEventHookExecutionStatus answers. An event with no hook succeeds at once.
+ */
+export function runHook(deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | 'clock' | 'random'>) {
+  return async ({ deploymentId, lifecycleEventName, taskToken }: RunHookInput): Promise<void> => {
+    const { store, clock } = deps;
+    const record = await loadDeployment(store, deploymentId);
+    assertNotStopped(record);
+    const appSpec = record.appSpec;
+    const hook =
+      appSpec && appSpec.platform !== 'server'
+        ? appSpec.hooks.find((h) => h.event === lifecycleEventName)
+        : undefined;
+    if (!hook) {
+      await store.updateDeployment(deploymentId, {
+        lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'Succeeded', clock.now()),
+      });
+      await deps.callbacks.sendTaskSuccess(taskToken, { lifecycleEventName, hook: null });
+      return;
+    }
+    const hookExecutionId = formatHookExecutionId(deps.random.bytes(32));
+    const since = clock.now().toISOString();
+    await store.putHookExecution({
+      lifecycleEventHookExecutionId: hookExecutionId,
+      deploymentId,
+      lifecycleEventName,
+      functionName: hook.functionName,
+      taskToken,
+      status: 'Pending',
+      createTime: since,
+    });
+    await store.putPendingWait({
+      deploymentId,
+      taskToken,
+      kind: 'Hook',
+      stateName: lifecycleEventName,
+      since,
+    });
+    await store.updateDeployment(deploymentId, {
+      lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'InProgress', clock.now()),
+    });
+    await deps.hooks.invokeHook(hook.functionName, {
+      DeploymentId: deploymentId,
+      LifecycleEventHookExecutionId: hookExecutionId,
+    });
+  };
+}

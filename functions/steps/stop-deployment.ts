@@ -1,0 +1,51 @@
+import { DeploymentAlreadyCompletedException, DeploymentStoppedError } from '../domain/deployment-errors.js';
+import { isTerminalDeploymentStatus, type DeploymentStatus } from '../domain/status.js';
+import type { StepDeps } from './deps.js';
+import { loadDeployment, stoppedMessage } from './load-deployment.js';
+
+export interface StopDeploymentOutput {
+  status: 'Pending' | 'Succeeded';
+  statusMessage: string;
+}
+
+/**
+ * CodeDeploy's StopDeployment. The request is recorded (steps between waits honour it) and the
+ * pending wait, if any, fails at once; the state machine's Catch then rolls back or not.
+ */
+export function stopDeployment(deps: Pick<StepDeps, 'store' | 'callbacks' | 'clock'>) {
+  return async (
+    deploymentId: string,
+    options: { autoRollbackEnabled?: boolean } = {},
+  ): Promise<StopDeploymentOutput> => {
+    const { store, callbacks, clock } = deps;
+    const record = await loadDeployment(store, deploymentId);
+    if (isTerminalDeploymentStatus(record.status as DeploymentStatus)) {
+      throw new DeploymentAlreadyCompletedException(
+        `The deployment ${deploymentId} has already completed (${record.status}).`,
+      );
+    }
+    const autoRollbackEnabled = options.autoRollbackEnabled ?? false;
+    if (!record.stopRequest) {
+      await store.updateDeployment(deploymentId, {
+        stopRequest: { autoRollbackEnabled, requestedAt: clock.now().toISOString() },
+      });
+    }
+    const wait = await store.getPendingWait(deploymentId);
+    if (wait) {
+      try {
+        await callbacks.sendTaskFailure(
+          wait.taskToken,
+          new DeploymentStoppedError('').name,
+          stoppedMessage(autoRollbackEnabled),
+        );
+      } catch (error) {
+        if (
+          !['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name)
+        )
+          throw error;
+      }
+      await store.clearPendingWait(deploymentId, wait.taskToken);
+    }
+    return { status: 'Pending', statusMessage: `Stopping deployment ${deploymentId}.` };
+  };
+}
