@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { registerAppSpecCommands } from './commands/appspec.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDeployCommand } from './commands/deploy.js';
+import { registerRecordCommands } from './commands/records.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('stepdeploy')
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
   program.configureOutput({ outputError: (text, write) => write(text) });
   registerAppSpecCommands(program);
   registerConfigCommands(program);
+  registerDeployCommand(program);
+  registerRecordCommands(program);
+  registerSimulateCommand(program);
   return program;
 }
 

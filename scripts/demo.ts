@@ -1,27 +1,140 @@
 /**
- * `npm run demo`: validates every AppSpec under examples/ and shows what each would do.
- * (The end-to-end Server demo replaces this once local hosts and the load balancer land.)
+ * `npm run demo`: the job a new user runs first. Three local hosts behind the local load balancer,
+ * CodeDeployDefault.HalfAtATime, the real Server state machine on the embedded engine:
+ *   1. deploy version 1 of examples/webapp;
+ *   2. deploy version 2 while a load generator sends requests through the load balancer;
+ *   3. deploy a version 3 whose ValidateService fails: it rolls back to version 2 by itself.
+ * It prints, for each deployment, the status, the duration and the requests served and failed, and
+ * cleans up its processes at the end, and again on Ctrl-C.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { validateAppSpec } from '../functions/domain/appspec/index.js';
-import { printVerdict } from '../cli/commands/appspec.js';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pc from 'picocolors';
+import { runDeployment } from '../cli/commands/deploy.js';
+import { deploymentView, type DeploymentView } from '../cli/deployment-view.js';
+import { hostsDirectory } from '../local/hosts/hosts.js';
+import { stopHostProcesses } from '../local/hosts/processes.js';
+import { openServerEnvironment, type ServerEnvironment } from '../local/server-environment.js';
+import { LoadGenerator } from './load-generator.js';
 
-const examples = join(import.meta.dirname, '..', 'examples');
+const example = join(import.meta.dirname, '..', 'examples', 'webapp');
+const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-demo-'));
+const stateDir = join(workDir, 'state');
+const live = process.stdout.isTTY === true;
 
-function appSpecFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return appSpecFiles(path);
-    return /^appspec\.(ya?ml|json)$/.test(entry.name) ? [path] : [];
+/** A copy of examples/webapp as version N; `healthy: false` makes its /health fail validation. */
+function revision(version: number, healthy: boolean): string {
+  const dir = join(workDir, 'revisions', `webapp-v${version}`);
+  cpSync(example, dir, { recursive: true });
+  writeFileSync(join(dir, 'app', 'VERSION'), `${version}\n`);
+  writeFileSync(join(dir, 'config', 'webapp.json'), `${JSON.stringify({ version: String(version), healthy }, null, 2)}\n`);
+  return dir;
+}
+
+interface Row {
+  label: string;
+  view: DeploymentView;
+  rollback?: DeploymentView;
+  seconds: number;
+  served: number;
+  failed: number;
+}
+
+let env: ServerEnvironment | undefined;
+let load: LoadGenerator | undefined;
+let cleaned = false;
+
+async function cleanUp(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  await load?.stop();
+  await env?.close().catch(() => {});
+  await stopHostProcesses(hostsDirectory(stateDir));
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+process.once('SIGINT', () => {
+  console.error('\nInterrupted: stopping the hosts and the load balancer.');
+  void cleanUp().finally(() => process.exit(130));
+});
+
+async function deploy(label: string, revisionDir: string): Promise<Row> {
+  console.log(pc.bold(`\n${label}`));
+  const before = load?.counts() ?? { served: 0, failed: 0 };
+  const started = Date.now();
+  const view = await runDeployment(env!, {
+    applicationName: 'webapp',
+    deploymentGroupName: 'demo',
+    configName: 'CodeDeployDefault.HalfAtATime',
+    revisionPath: revisionDir,
+    autoRollback: true,
+    live,
   });
+  const after = load?.counts() ?? { served: 0, failed: 0 };
+  const store = env!.runtime.deps.store;
+  const rollbackRecord = view.rollbackDeploymentId ? await store.getDeployment(view.rollbackDeploymentId) : undefined;
+  const rollback = rollbackRecord
+    ? deploymentView(rollbackRecord, await store.listDeploymentTargets(rollbackRecord.deploymentId))
+    : undefined;
+  return {
+    label,
+    view,
+    ...(rollback ? { rollback } : {}),
+    seconds: (Date.now() - started) / 1000,
+    served: after.served - before.served,
+    failed: after.failed - before.failed,
+  };
 }
 
-let invalid = 0;
-for (const file of appSpecFiles(examples).sort()) {
-  const verdict = validateAppSpec(readFileSync(file, 'utf8'));
-  printVerdict(relative(process.cwd(), file), verdict);
-  console.log();
-  if (!verdict.valid) invalid++;
+function printSummary(rows: Row[]): void {
+  console.log(pc.bold('\nSummary'));
+  console.log(`${'deployment'.padEnd(32)} ${'id'.padEnd(12)} ${'status'.padEnd(10)} ${'duration'.padStart(9)} ${'served'.padStart(7)} ${'failed'.padStart(7)}`);
+  for (const row of rows) {
+    const status = row.view.status === 'Succeeded' ? pc.green(row.view.status.padEnd(10)) : pc.red(row.view.status.padEnd(10));
+    console.log(
+      `${row.label.padEnd(32)} ${row.view.deploymentId.padEnd(12)} ${status} ${`${row.seconds.toFixed(1)} s`.padStart(9)} ${String(row.served).padStart(7)} ${String(row.failed).padStart(7)}`,
+    );
+    if (row.rollback) {
+      const rollbackStatus = row.rollback.status === 'Succeeded' ? pc.green(row.rollback.status) : pc.red(row.rollback.status);
+      console.log(`${'  rolled back to version 2 by'.padEnd(32)} ${row.rollback.deploymentId.padEnd(12)} ${rollbackStatus}   (${row.view.errorCode}: ValidateService failed on ${failedHosts(row.view).join(', ')})`);
+    }
+  }
 }
-process.exitCode = invalid === 0 ? 0 : 1;
+
+function failedHosts(view: DeploymentView): string[] {
+  return view.instances.filter((i) => i.events.some((e) => e.name === 'ValidateService' && e.status === 'Failed')).map((i) => i.id);
+}
+
+async function main(): Promise<number> {
+  env = await openServerEnvironment({ stateDir, hosts: 3, loadBalancer: true });
+  console.log(`3 local hosts under ${hostsDirectory(stateDir)}, load balancer at ${env.loadBalancer!.url}`);
+  const rows: Row[] = [];
+  rows.push(await deploy('version 1', revision(1, true)));
+  load = new LoadGenerator(env.loadBalancer!.url, { concurrency: 4 });
+  load.start();
+  rows.push(await deploy('version 2 (under load)', revision(2, true)));
+  rows.push(await deploy('version 3 (fails ValidateService)', revision(3, false)));
+  await load.stop();
+  const served = await load.sample();
+  printSummary(rows);
+  console.log(`\nAfter the rollback the load balancer serves: ${served}`);
+  const [v1, v2, v3] = rows;
+  const ok =
+    v1?.view.status === 'Succeeded' &&
+    v2?.view.status === 'Succeeded' &&
+    v2.failed === 0 &&
+    v3?.view.status === 'Failed' &&
+    v3.rollback?.status === 'Succeeded';
+  console.log(ok ? pc.green('\nDemo complete: as expected.') : pc.red('\nDemo ended differently than expected (see above).'));
+  return ok ? 0 : 1;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(pc.red(`demo failed: ${(error as Error).stack ?? String(error)}`));
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}

@@ -15,6 +15,8 @@ type Layer =
   | 'ports'
   | 'steps'
   | 'adapters/aws'
+  | 'adapters/bundle'
+  | 'adapters/local'
   | 'handlers'
   | 'api'
   | 'runtime'
@@ -29,6 +31,8 @@ const LAYER_DIRS: Array<[string, Layer]> = [
   ['functions/ports', 'ports'],
   ['functions/steps', 'steps'],
   ['functions/adapters/aws', 'adapters/aws'],
+  ['functions/adapters/bundle', 'adapters/bundle'],
+  ['functions/adapters/local', 'adapters/local'],
   ['functions/handlers', 'handlers'],
   ['functions/api', 'api'],
   ['functions/runtime', 'runtime'],
@@ -44,14 +48,37 @@ const ALLOWED: Record<Layer, Layer[]> = {
   domain: [],
   ports: ['domain'],
   steps: ['domain', 'ports'],
-  'adapters/aws': ['domain', 'ports'],
+  'adapters/aws': ['domain', 'ports', 'adapters/bundle'],
+  'adapters/bundle': ['domain', 'ports'],
+  'adapters/local': ['domain', 'ports', 'adapters/bundle'],
   runtime: ['domain', 'ports'],
-  handlers: ['domain', 'ports', 'steps', 'adapters/aws', 'runtime'],
+  handlers: ['domain', 'ports', 'steps', 'adapters/aws', 'adapters/bundle', 'adapters/local', 'runtime'],
   api: ['domain', 'ports', 'steps', 'runtime'],
-  local: ['domain', 'ports', 'steps', 'adapters/aws', 'api', 'runtime'],
-  cli: ['domain', 'ports', 'steps', 'adapters/aws', 'api', 'runtime', 'local'],
+  local: ['domain', 'ports', 'steps', 'adapters/aws', 'adapters/bundle', 'adapters/local', 'api', 'runtime'],
+  cli: [
+    'domain',
+    'ports',
+    'steps',
+    'adapters/aws',
+    'adapters/bundle',
+    'adapters/local',
+    'api',
+    'runtime',
+    'local',
+  ],
   infra: ['adapters/aws'],
-  scripts: ['domain', 'ports', 'steps', 'adapters/aws', 'api', 'runtime', 'local', 'cli'],
+  scripts: [
+    'domain',
+    'ports',
+    'steps',
+    'adapters/aws',
+    'adapters/bundle',
+    'adapters/local',
+    'api',
+    'runtime',
+    'local',
+    'cli',
+  ],
   examples: [],
 };
 

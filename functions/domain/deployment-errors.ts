@@ -103,6 +103,14 @@ export class DeploymentStatusConflictError extends StepDeployError {
 export class HealthConstraintsError extends StepDeployError {
   override name = 'HealthConstraintsError' as const;
 }
+/** The minimum healthy hosts cannot be met even before the deployment starts. */
+export class HealthConstraintsInvalidError extends StepDeployError {
+  override name = 'HealthConstraintsInvalidError' as const;
+}
+/** The deployment group has no instances to deploy to. */
+export class NoInstancesError extends StepDeployError {
+  override name = 'NoInstancesError' as const;
+}
 
 export type FailureStatus = 'Failed' | 'Stopped';
 
@@ -123,6 +131,10 @@ const FAILURES: Record<string, { code: string; status: FailureStatus }> = {
   InvalidLambdaFunctionError: { code: 'INVALID_LAMBDA_FUNCTION', status: 'Failed' },
   ThrottlingError: { code: 'THROTTLED', status: 'Failed' },
   HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
+  HealthConstraintsInvalidError: { code: 'HEALTH_CONSTRAINTS_INVALID', status: 'Failed' },
+  NoInstancesError: { code: 'NO_INSTANCES', status: 'Failed' },
+  InvalidBundleError: { code: 'INVALID_REVISION', status: 'Failed' },
+  DeploymentGroupDoesNotExistException: { code: 'DEPLOYMENT_GROUP_MISSING', status: 'Failed' },
   DeploymentLimitExceededException: { code: 'RESOURCE_LIMIT_EXCEEDED', status: 'Failed' },
   DeploymentConfigDoesNotExistException: { code: 'INVALID_REVISION', status: 'Failed' },
   'States.Timeout': { code: 'TIMEOUT', status: 'Failed' },

@@ -1,4 +1,11 @@
-import type { DeploymentRecord, DeploymentGroupRecord, HookExecutionRecord, PendingWait } from './records.js';
+import type {
+  CommandWait,
+  DeploymentGroupRecord,
+  DeploymentRecord,
+  HookExecutionRecord,
+  InstanceTargetRecord,
+  PendingWait,
+} from './records.js';
 
 /**
  * Where deployments live (DynamoDB in AWS, dynalite locally). Every write is a single-item
@@ -55,4 +62,13 @@ export interface DeploymentStore {
   watchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
   unwatchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
   deploymentsWatchingAlarm(alarmName: string): Promise<string[]>;
+
+  /** Server deployments: one record per instance with its lifecycle events. */
+  putDeploymentTarget(target: InstanceTargetRecord): Promise<void>;
+  listDeploymentTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
+
+  /** A lifecycle event command in flight, found again by its command id when it completes. */
+  putCommandWait(wait: CommandWait): Promise<void>;
+  getCommandWait(commandId: string): Promise<CommandWait | undefined>;
+  deleteCommandWait(commandId: string): Promise<void>;
 }

@@ -90,6 +90,8 @@ export interface DeploymentRecord {
   serverLifecycleEvents?: string[];
   /** Server deployments: the batch being deployed now. */
   currentBatch?: { batchId: string; instanceIds: string[] };
+  /** Server deployments: the commands of the lifecycle event in flight (for the polling fallback). */
+  currentCommandIds?: string[];
   /** Step Functions execution that runs this deployment. */
   executionName?: string;
   description?: string;

@@ -4,6 +4,7 @@ import { deploymentEventState, isTerminalDeploymentStatus, type DeploymentStatus
 import type { DeploymentRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
+import { closeTarget } from './server-targets.js';
 import { publishDeploymentEvent } from './publish-event.js';
 import type { CaughtError, RollbackOutput } from './rollback.js';
 
@@ -24,6 +25,8 @@ export interface FinishOutput {
   status: DeploymentStatus;
   errorCode?: string;
   message?: string;
+  /** Always present: the Server machine's Choice reads it (a missing path would fail the Choice). */
+  rollbackRequested: boolean;
 }
 
 /**
@@ -47,6 +50,7 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
         status: 'Failed',
         errorCode: state.error?.Error ?? failure.code,
         message: failure.message,
+        rollbackRequested: false,
       };
     }
     const outcome = isTerminalDeploymentStatus(record.status as DeploymentStatus)
@@ -56,7 +60,7 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
     const finished = await store.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
-      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now),
+      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status),
       ...(outcome.errorCode
         ? { errorInformation: { code: outcome.errorCode, message: outcome.message ?? '' } }
         : {}),
@@ -69,11 +73,20 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
     await store.releaseGroupLock(record.applicationName, record.deploymentGroupName, record.deploymentId);
     const eventState = deploymentEventState(outcome.status);
     if (eventState) await publishDeploymentEvent(deps, finished, eventState);
-    return { deploymentId: record.deploymentId, ...outcome };
+    const rollbackRequested = outcome.status !== 'Succeeded' && state.rollback?.rollbackRequested === true;
+    return { deploymentId: record.deploymentId, ...outcome, rollbackRequested };
   };
 }
 
-function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId'> {
+/** Instances the deployment never finished: Pending ones are Skipped, ones in flight Failed. */
+async function closeTargets(deps: Pick<StepDeps, 'store'>, deploymentId: string, now: Date): Promise<void> {
+  for (const target of await deps.store.listDeploymentTargets(deploymentId)) {
+    if (target.status === 'Pending') await deps.store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
+    else if (target.status === 'InProgress') await deps.store.putDeploymentTarget(closeTarget(target, 'Failed', now));
+  }
+}
+
+function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {
   if (state.rollbackError) {
     const failure = failureFor(state.error);
     return {
@@ -91,7 +104,7 @@ function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentI
   return { status: 'Succeeded' };
 }
 
-function storedOutcome(record: DeploymentRecord): Omit<FinishOutput, 'deploymentId'> {
+function storedOutcome(record: DeploymentRecord): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {
   return {
     status: record.status as DeploymentStatus,
     ...(record.errorInformation

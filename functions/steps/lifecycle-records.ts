@@ -23,14 +23,24 @@ export function withLifecycleEvent(
     : [...events, updated];
 }
 
-/** Lifecycle events still Pending or InProgress end as Skipped (or Failed for the one that failed). */
-export function closeLifecycleEvents(events: LifecycleEventRecord[], now: Date): LifecycleEventRecord[] {
+/**
+ * Lifecycle events still Pending or InProgress end as Skipped (or Failed for the one that failed).
+ * `End` is the one event no step runs: it is the deployment's own completion, so it succeeds with
+ * a successful deployment.
+ */
+export function closeLifecycleEvents(
+  events: LifecycleEventRecord[],
+  now: Date,
+  deploymentStatus?: string,
+): LifecycleEventRecord[] {
   const at = now.toISOString();
   return events.map((event) =>
-    event.status === 'Pending'
-      ? { ...event, status: 'Skipped' }
-      : event.status === 'InProgress'
-        ? { ...event, status: 'Failed', endTime: at }
-        : event,
+    event.lifecycleEventName === 'End' && event.status === 'Pending' && deploymentStatus === 'Succeeded'
+      ? { ...event, status: 'Succeeded', startTime: at, endTime: at }
+      : event.status === 'Pending'
+        ? { ...event, status: 'Skipped' }
+        : event.status === 'InProgress'
+          ? { ...event, status: 'Failed', endTime: at }
+          : event,
   );
 }

@@ -5,6 +5,8 @@ import {
   LifecycleEventAlreadyCompletedException,
   UnsupportedActionForDeploymentTypeException,
 } from '../domain/deployment-errors.js';
+import type { DeploymentStore } from '../ports/deployment-store.js';
+import type { LifecycleEventRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { loadDeployment } from './load-deployment.js';
@@ -44,6 +46,26 @@ export function putLifecycleEventHookExecutionStatus(deps: Pick<StepDeps, 'store
     }
     // The conditional write makes a second answer fail, even when two arrive at once.
     await store.completeHookExecution(hookId, status);
+    // The answer is recorded BEFORE the token resumes the state machine: the next state (ShiftTraffic,
+    // Finish, Rollback) rewrites the lifecycle events from its own read, so a write made after the
+    // resume raced with it and could undo its changes (or put back events it had closed).
+    const before = await loadDeployment(store, deploymentId);
+    const event = before.lifecycleEvents?.find((e) => e.lifecycleEventName === hook.lifecycleEventName);
+    // Only an event still waiting for its hook takes the answer; one that timed out or was failed by
+    // a stop or an alarm keeps the status the deployment gave it.
+    const recorded = event?.status === 'InProgress';
+    const failedMessage = `The ${hook.lifecycleEventName} hook ${hook.functionName} reported Failed.`;
+    if (recorded) {
+      await store.updateDeployment(deploymentId, {
+        lifecycleEvents: withLifecycleEvent(
+          before,
+          hook.lifecycleEventName,
+          status,
+          clock.now(),
+          status === 'Failed' ? { errorCode: 'UnknownError', message: failedMessage } : undefined,
+        ),
+      });
+    }
     try {
       if (status === 'Succeeded') {
         await callbacks.sendTaskSuccess(hook.taskToken, {
@@ -51,15 +73,14 @@ export function putLifecycleEventHookExecutionStatus(deps: Pick<StepDeps, 'store
           status,
         });
       } else {
-        await callbacks.sendTaskFailure(
-          hook.taskToken,
-          new HookExecutionFailedError('').name,
-          `The ${hook.lifecycleEventName} hook ${hook.functionName} reported Failed.`,
-        );
+        await callbacks.sendTaskFailure(hook.taskToken, new HookExecutionFailedError('').name, failedMessage);
       }
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'TaskTokenNoLongerValidError') {
+        // Too late: the token had already timed out or been failed. Put the event back as it was, so
+        // the deployment's own ending (Rollback, Finish) decides its status.
+        if (recorded && event) await restoreLifecycleEvent(store, deploymentId, event, status);
         throw new LifecycleEventAlreadyCompletedException(
           `The ${hook.lifecycleEventName} lifecycle event of deployment ${deploymentId} already completed (it timed out or the deployment ended).`,
         );
@@ -67,10 +88,22 @@ export function putLifecycleEventHookExecutionStatus(deps: Pick<StepDeps, 'store
       throw error;
     }
     await store.clearPendingWait(deploymentId, hook.taskToken);
-    const fresh = await loadDeployment(store, deploymentId);
-    await store.updateDeployment(deploymentId, {
-      lifecycleEvents: withLifecycleEvent(fresh, hook.lifecycleEventName, status, clock.now()),
-    });
     return { lifecycleEventHookExecutionId: hookId };
   };
+}
+
+/** Undoes this answer's write, unless something else has changed the event since. */
+async function restoreLifecycleEvent(
+  store: DeploymentStore,
+  deploymentId: string,
+  previous: LifecycleEventRecord,
+  answered: string,
+): Promise<void> {
+  const fresh = await loadDeployment(store, deploymentId);
+  const events = fresh.lifecycleEvents ?? [];
+  const current = events.find((e) => e.lifecycleEventName === previous.lifecycleEventName);
+  if (current?.status !== answered) return;
+  await store.updateDeployment(deploymentId, {
+    lifecycleEvents: events.map((e) => (e === current ? previous : e)),
+  });
 }

@@ -16,6 +16,8 @@ export interface RollbackInput {
 
 export interface RollbackOutput extends DeploymentFailure {
   rolledBack: boolean;
+  /** Server: whether a new deployment of the last successful revision should follow. */
+  rollbackRequested: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'clock'>) {
     const { store, lambda, clock } = deps;
     const record = await loadDeployment(store, deploymentId);
     const failure = describeFailure(record, error);
+    if (record.computePlatform === 'Server') return rollbackServer(deps, record, failure);
     const keepTraffic = failure.code === 'MANUAL_STOP' && !record.stopRequest?.autoRollbackEnabled;
     const target = record.lambdaTarget;
     let rolledBack = false;
@@ -67,8 +70,43 @@ export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'clock'>) {
           }
         : {}),
     });
-    return { ...failure, rolledBack };
+    return { ...failure, rolledBack, rollbackRequested: false };
   };
+}
+
+/**
+ * Server: CodeDeploy rolls back by deploying the last successful revision as a new deployment, once
+ * this one has ended. Here the error is recorded and the decision made; Finish then releases the
+ * lock and StartRollbackDeployment starts the new deployment.
+ */
+async function rollbackServer(
+  deps: Pick<StepDeps, 'store' | 'clock'>,
+  record: DeploymentRecord,
+  failure: DeploymentFailure,
+): Promise<RollbackOutput> {
+  const { store } = deps;
+  const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  const rollbackRequested =
+    rollbackWanted(record, failure) &&
+    record.creator !== 'codeDeployRollback' &&
+    group?.lastSuccessfulDeploymentId !== undefined &&
+    group.lastSuccessfulDeploymentId !== record.deploymentId;
+  await store.updateDeployment(record.deploymentId, { errorInformation: { code: failure.code, message: failure.message } });
+  return { ...failure, rolledBack: false, rollbackRequested };
+}
+
+/** CodeDeploy's AutoRollbackConfiguration events; StopDeployment(autoRollbackEnabled) asks by itself. */
+function rollbackWanted(record: DeploymentRecord, failure: DeploymentFailure): boolean {
+  if (failure.code === 'MANUAL_STOP') {
+    return record.stopRequest?.autoRollbackEnabled === true || hasEvent(record, 'DEPLOYMENT_STOP_ON_REQUEST');
+  }
+  if (failure.code === 'ALARM_ACTIVE') return hasEvent(record, 'DEPLOYMENT_STOP_ON_ALARM');
+  return hasEvent(record, 'DEPLOYMENT_FAILURE');
+}
+
+function hasEvent(record: DeploymentRecord, event: 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST') {
+  const config = record.autoRollbackConfiguration;
+  return config?.enabled === true && config.events.includes(event);
 }
 
 /** The error as CodeDeploy would report it; a hook's token timing out is a hook failure. */

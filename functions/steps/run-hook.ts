@@ -1,4 +1,5 @@
 import { formatHookExecutionId } from '../domain/hook-execution-id.js';
+import { assertAlarmsQuiet } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
@@ -14,7 +15,9 @@ export interface RunHookInput {
  * {DeploymentId, LifecycleEventHookExecutionId} and leave the state parked on its task token until
  * PutLifecycleEventHookExecutionStatus answers. An event with no hook succeeds at once.
  */
-export function runHook(deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | 'clock' | 'random'>) {
+export function runHook(
+  deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | 'clock' | 'random' | 'alarms'>,
+) {
   return async ({ deploymentId, lifecycleEventName, taskToken }: RunHookInput): Promise<void> => {
     const { store, clock } = deps;
     const record = await loadDeployment(store, deploymentId);
@@ -25,6 +28,8 @@ export function runHook(deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | '
         ? appSpec.hooks.find((h) => h.event === lifecycleEventName)
         : undefined;
     if (!hook) {
+      // No wait to register: read the alarms, as the end of a bake would (the last shift just moved traffic).
+      await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
       await store.updateDeployment(deploymentId, {
         lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'Succeeded', clock.now()),
       });
@@ -49,6 +54,14 @@ export function runHook(deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | '
       stateName: lifecycleEventName,
       since,
     });
+    // As in a bake: the wait is registered BEFORE the alarms are read, so an alarm that changed since
+    // the last read (EventBridge found no wait to fail) is seen here, and a later change fails the wait.
+    try {
+      await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    } catch (error) {
+      await store.clearPendingWait(deploymentId, taskToken);
+      throw error;
+    }
     await store.updateDeployment(deploymentId, {
       lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'InProgress', clock.now()),
     });

@@ -9,11 +9,20 @@ import { assertNotStopped, loadDeployment } from './load-deployment.js';
 
 export interface ShiftTrafficInput {
   deploymentId: string;
-  step: TrafficStep;
+  /** Prepare's plan, passed along by the state machine's traffic loop. */
+  steps: TrafficStep[];
+  /** The step to apply now. */
+  stepIndex: number;
 }
 
 export interface ShiftTrafficOutput {
   targetVersionWeight: number;
+  /** The step the loop applies after this one's bake. */
+  nextStep: number;
+  /** How long to bake after this shift; 0 after the final one. */
+  bakeSeconds: number;
+  /** The final step is applied: the alias points at the target version. */
+  done: boolean;
 }
 
 /**
@@ -22,8 +31,14 @@ export interface ShiftTrafficOutput {
  * never applies a stale weight on top of someone else's change.
  */
 export function shiftTraffic(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock'>) {
-  return async ({ deploymentId, step }: ShiftTrafficInput): Promise<ShiftTrafficOutput> => {
+  return async ({ deploymentId, steps, stepIndex }: ShiftTrafficInput): Promise<ShiftTrafficOutput> => {
     const { store, lambda, clock } = deps;
+    const step = steps[stepIndex];
+    if (!step) {
+      throw new InvalidLambdaConfigurationError(
+        `The traffic plan of deployment ${deploymentId} has ${steps.length} step(s); there is no step ${stepIndex}.`,
+      );
+    }
     const record = await loadDeployment(store, deploymentId);
     assertNotStopped(record);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
@@ -39,22 +54,27 @@ export function shiftTraffic(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' 
 
     const weight = targetVersionWeight(step);
     const now = clock.now();
-    let lifecycleEvents = withLifecycleEvent(
+    // AllowTraffic starts with the first shift: later shifts (InProgress again) must keep that time.
+    const startTime =
+      record.lifecycleEvents?.find((e) => e.lifecycleEventName === 'AllowTraffic')?.startTime ??
+      now.toISOString();
+    const lifecycleEvents = withLifecycleEvent(
       record,
       'AllowTraffic',
       weight >= 1 ? 'Succeeded' : 'InProgress',
       now,
-    );
-    if (!record.lifecycleEvents?.find((e) => e.lifecycleEventName === 'AllowTraffic')?.startTime) {
-      lifecycleEvents = lifecycleEvents.map((e) =>
-        e.lifecycleEventName === 'AllowTraffic' ? { ...e, startTime: e.startTime ?? now.toISOString() } : e,
-      );
-    }
+    ).map((e) => (e.lifecycleEventName === 'AllowTraffic' ? { ...e, startTime } : e));
     await store.updateDeployment(deploymentId, {
       lambdaTarget: { ...target, targetVersionWeight: weight },
       lifecycleEvents,
     });
-    return { targetVersionWeight: weight };
+    const done = stepIndex === steps.length - 1;
+    return {
+      targetVersionWeight: weight,
+      nextStep: stepIndex + 1,
+      bakeSeconds: done ? 0 : step.bakeSeconds,
+      done,
+    };
   };
 }
 

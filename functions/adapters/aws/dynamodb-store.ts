@@ -14,6 +14,8 @@
  * | pending wait   | DEPLOYMENT#<id>     | WAIT            | PendingWait fields                               |
  * | alarm watch    | ALARM#<alarm name>  | DEPLOYMENT#<id> | alarmName, deploymentId                          |
  * | execution name | EXECUTION#<name>    | EXECUTION       | executionName, deploymentId                      |
+ * | instance target| DEPLOYMENT#<id>     | TARGET#<id>     | InstanceTargetRecord fields                      |
+ * | command wait   | COMMAND#<id>        | COMMAND         | CommandWait fields                               |
  *
  * GSI `byGroup` (gsi1pk / gsi1sk, projection ALL): only deployment items carry its keys, so it lists a
  * group's deployments by creation time. Every write is a single-item (conditional) write: dynalite has
@@ -33,9 +35,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DeploymentStore } from '../../ports/deployment-store.js';
 import type {
+  CommandWait,
   DeploymentGroupRecord,
   DeploymentRecord,
   HookExecutionRecord,
+  InstanceTargetRecord,
   PendingWait,
 } from '../../ports/records.js';
 import { BY_GROUP_INDEX } from './dynamodb-table.js';
@@ -70,6 +74,11 @@ const alarmWatchKey = (alarm: string, id: string): AttributeMap => ({
   sk: s(`DEPLOYMENT#${id}`),
 });
 const executionKey = (name: string): AttributeMap => ({ pk: s(`EXECUTION#${name}`), sk: s('EXECUTION') });
+const targetKey = (id: string, targetId: string): AttributeMap => ({
+  pk: s(`DEPLOYMENT#${id}`),
+  sk: s(`TARGET#${targetId}`),
+});
+const commandKey = (commandId: string): AttributeMap => ({ pk: s(`COMMAND#${commandId}`), sk: s('COMMAND') });
 const groupIndexKey = (app: string, group: string): string => `APP#${part(app)}#${part(group)}`;
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
@@ -559,5 +568,50 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return ids;
+  }
+
+  // Instance targets (Server deployments)
+
+  async putDeploymentTarget(target: InstanceTargetRecord): Promise<void> {
+    await this.putItem({ ...marshallItem(target), ...targetKey(target.deploymentId, target.targetId) });
+  }
+
+  async listDeploymentTargets(deploymentId: string): Promise<InstanceTargetRecord[]> {
+    const targets: InstanceTargetRecord[] = [];
+    let startKey: AttributeMap | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const page = await callAws(this.context('Query', `DEPLOYMENT#${deploymentId}`), () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+            ExpressionAttributeValues: { ':pk': s(`DEPLOYMENT#${deploymentId}`), ':target': s('TARGET#') },
+            ConsistentRead: true,
+            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) targets.push(recordOf(item) as unknown as InstanceTargetRecord);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return targets;
+  }
+
+  // Lifecycle event commands in flight
+
+  async putCommandWait(wait: CommandWait): Promise<void> {
+    await this.putItem({ ...marshallItem(wait), ...commandKey(wait.commandId) });
+  }
+
+  async getCommandWait(commandId: string): Promise<CommandWait | undefined> {
+    const item = await this.getItem(commandKey(commandId));
+    return item ? (recordOf(item) as unknown as CommandWait) : undefined;
+  }
+
+  async deleteCommandWait(commandId: string): Promise<void> {
+    await callAws(this.context('DeleteItem', `COMMAND#${commandId}`), () =>
+      this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: commandKey(commandId) })),
+    );
   }
 }

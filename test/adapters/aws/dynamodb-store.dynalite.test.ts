@@ -348,4 +348,61 @@ describe('DynamoDbDeploymentStore on dynalite', () => {
       lambdaTarget: { M: expect.objectContaining({ targetVersionWeight: { N: '0.1' } }) },
     });
   });
+
+  it('keeps one target record per instance of a deployment, apart from the deployment itself', async () => {
+    await store.createDeployment(deployment('d-TARGETS01', { computePlatform: 'Server' }));
+    const event = { lifecycleEventName: 'Install', status: 'Succeeded', startTime: 't0', endTime: 't1' };
+    await store.putDeploymentTarget({
+      deploymentId: 'd-TARGETS01',
+      targetId: 'host-1',
+      status: 'InProgress',
+      lastUpdatedAt: 't1',
+      lifecycleEvents: [event],
+    });
+    await store.putDeploymentTarget({
+      deploymentId: 'd-TARGETS01',
+      targetId: 'host-2',
+      status: 'Pending',
+      lastUpdatedAt: 't1',
+      lifecycleEvents: [],
+    });
+    await store.putDeploymentTarget({
+      deploymentId: 'd-TARGETS01',
+      targetId: 'host-1',
+      status: 'Succeeded',
+      lastUpdatedAt: 't2',
+      lifecycleEvents: [event],
+    });
+    await store.putDeploymentTarget({
+      deploymentId: 'd-OTHER0001',
+      targetId: 'host-1',
+      status: 'Failed',
+      lastUpdatedAt: 't1',
+      lifecycleEvents: [],
+    });
+    const targets = await store.listDeploymentTargets('d-TARGETS01');
+    expect(targets.map((t) => [t.targetId, t.status])).toEqual([
+      ['host-1', 'Succeeded'],
+      ['host-2', 'Pending'],
+    ]);
+    expect(targets[0]?.lifecycleEvents).toEqual([event]);
+    expect((await store.getDeployment('d-TARGETS01'))?.computePlatform).toBe('Server');
+    expect(await store.getPendingWait('d-TARGETS01')).toBeUndefined();
+  });
+
+  it('finds a command wait by its command id until it is deleted', async () => {
+    const wait = {
+      commandId: 'cmd-1',
+      deploymentId: 'd-CMD000001',
+      lifecycleEventName: 'AfterInstall',
+      instanceIds: ['a', 'b'],
+      taskToken: 'tok',
+      sentAt: 't0',
+    };
+    await store.putCommandWait(wait);
+    expect(await store.getCommandWait('cmd-1')).toEqual(wait);
+    expect(await store.getCommandWait('cmd-2')).toBeUndefined();
+    await store.deleteCommandWait('cmd-1');
+    expect(await store.getCommandWait('cmd-1')).toBeUndefined();
+  });
 });

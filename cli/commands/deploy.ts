@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import logUpdate from 'log-update';
+import { getPredefinedConfig, PREDEFINED_DEPLOYMENT_CONFIGS } from '../../functions/domain/deployment-configs.js';
+import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
+import { openServerEnvironment, type ServerEnvironment } from '../../local/server-environment.js';
+import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
+import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
+import { subcommand } from '../program.js';
+
+interface DeployOptions {
+  application?: string;
+  deploymentGroup: string;
+  config: string;
+  hosts: number;
+  loadBalancer?: boolean;
+  alarm5xxRate?: number;
+  autoRollback?: boolean;
+  stateDir: string;
+  json?: boolean;
+}
+
+export function registerDeployCommand(program: Command): void {
+  subcommand(program, 'deploy', 'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances')
+    .argument('<revision>', 'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml')
+    .option('--application <name>', "application name (default: the revision's directory name)")
+    .option('--deployment-group <name>', 'deployment group name', 'local')
+    .option('--config <name>', 'deployment configuration', 'CodeDeployDefault.OneAtATime')
+    .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
+    .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')
+    .option('--alarm-5xx-rate <percent>', "stop the deployment when the load balancer's 5xx rate reaches this", percent)
+    .option('--auto-rollback', 'on failure or alarm, redeploy the last successful revision')
+    .option('--state-dir <dir>', 'where records and hosts live', '.stepdeploy')
+    .option('--json', 'print one JSON object instead of live progress')
+    .action(async (revision: string, options: DeployOptions) => {
+      const revisionPath = checkRevision(revision);
+      const configName = checkServerConfig(options.config);
+      if (options.alarm5xxRate !== undefined && !options.loadBalancer) {
+        throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
+      }
+      const applicationName = options.application ?? applicationNameOf(revisionPath);
+      const env = await openServerEnvironment({
+        stateDir: options.stateDir,
+        hosts: options.hosts,
+        loadBalancer: options.loadBalancer === true,
+        ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
+      });
+      const interrupted = onInterrupt(env);
+      try {
+        const view = await runDeployment(env, {
+          applicationName,
+          deploymentGroupName: options.deploymentGroup,
+          configName,
+          revisionPath,
+          autoRollback: options.autoRollback === true,
+          live: !options.json && process.stdout.isTTY === true,
+        });
+        if (options.json) console.log(JSON.stringify(view, null, 2));
+        process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
+      } finally {
+        interrupted.dispose();
+        await env.close();
+      }
+    });
+}
+
+export interface RunDeploymentInput {
+  applicationName: string;
+  deploymentGroupName: string;
+  configName: string;
+  revisionPath: string;
+  autoRollback: boolean;
+  /** Redraw the hosts-by-events table while it runs (a terminal); otherwise print one line per change. */
+  live: boolean;
+  quiet?: boolean;
+}
+
+/** Starts one deployment (and its automatic rollback, if one follows) and waits for the end. */
+export async function runDeployment(env: ServerEnvironment, input: RunDeploymentInput): Promise<DeploymentView> {
+  await env.putDeploymentGroup({
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    deploymentConfigName: input.configName,
+    autoRollback: input.autoRollback,
+  });
+  const deploymentId = formatDeploymentId(new Uint8Array(randomBytes(9)));
+  await env.runtime.startDeployment('Server', {
+    deploymentId,
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    deploymentConfigName: input.configName,
+    revision: { revisionType: 'Local', localLocation: { path: input.revisionPath, bundleType: bundleTypeOf(input.revisionPath) } },
+  });
+  const view = await follow(env, deploymentId, input, `Deployment ${deploymentId}`);
+  if (view.rollbackDeploymentId) {
+    await follow(env, view.rollbackDeploymentId, input, `Rollback ${view.rollbackDeploymentId}`);
+    return current(env, deploymentId);
+  }
+  return view;
+}
+
+async function current(env: ServerEnvironment, deploymentId: string): Promise<DeploymentView> {
+  const store = env.runtime.deps.store;
+  const record = await store.getDeployment(deploymentId);
+  if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
+  return deploymentView(record, await store.listDeploymentTargets(deploymentId));
+}
+
+async function follow(env: ServerEnvironment, deploymentId: string, input: RunDeploymentInput, title: string): Promise<DeploymentView> {
+  let outcome = env.runtime.outcome(deploymentId);
+  while (!outcome) {
+    await new Promise((r) => setTimeout(r, 50));
+    outcome = env.runtime.outcome(deploymentId);
+  }
+  let done = false;
+  void outcome.finally(() => (done = true));
+  let lastLine = '';
+  while (!done) {
+    const view = await current(env, deploymentId).catch(() => undefined);
+    if (view && !input.quiet) {
+      if (input.live) logUpdate(renderProgress(view, title));
+      else {
+        const line = summaryLine(view, title);
+        if (line !== lastLine) console.error(line);
+        lastLine = line;
+      }
+    }
+    await Promise.race([outcome, new Promise((r) => setTimeout(r, 250))]);
+  }
+  const view = await current(env, deploymentId);
+  if (!input.quiet) {
+    if (input.live) {
+      logUpdate(renderProgress(view, title));
+      logUpdate.done();
+    } else console.error(summaryLine(view, title));
+    if (view.status !== 'Succeeded') console.error(renderFailures(view));
+  }
+  return view;
+}
+
+/** One line per change when there is no terminal to redraw (CI logs, --json). */
+function summaryLine(view: DeploymentView, title: string): string {
+  const hosts = view.instances
+    .map((instance) => {
+      const running = instance.events.find((event) => event.status === 'InProgress');
+      return `${instance.id}=${running ? running.name : instance.status}`;
+    })
+    .join(' ');
+  return `${title}: ${view.status} ${hosts}`;
+}
+
+function onInterrupt(env: ServerEnvironment) {
+  const handler = () => {
+    console.error('\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts\' processes.');
+    void env.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+function percent(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError('must be a percentage above 0 and at most 100');
+  return n;
+}
+
+export function bundleTypeOf(path: string): 'directory' | 'zip' | 'tar' | 'tgz' {
+  if (statSync(path).isDirectory()) return 'directory';
+  if (/\.zip$/i.test(path)) return 'zip';
+  if (/\.(tgz|tar\.gz)$/i.test(path)) return 'tgz';
+  return 'tar';
+}
+
+function checkRevision(revision: string): string {
+  const path = resolve(revision);
+  if (!existsSync(path)) throw new UsageError(`the revision ${revision} does not exist`);
+  const isDirectory = statSync(path).isDirectory();
+  if (!isDirectory && !/\.(zip|tar|tgz|tar\.gz)$/i.test(path)) {
+    throw new UsageError(`the revision ${revision} must be a directory, a .zip, a .tar, a .tar.gz or a .tgz`);
+  }
+  return path;
+}
+
+function applicationNameOf(path: string): string {
+  return basename(path).replace(/\.(zip|tar|tgz|tar\.gz)$/i, '').replace(/[^A-Za-z0-9._+=,@-]/g, '-') || 'app';
+}
+
+function checkServerConfig(name: string): string {
+  const config = getPredefinedConfig(name) ?? getPredefinedConfig(`CodeDeployDefault.${name}`);
+  if (!config || config.computePlatform !== 'Server') {
+    const names = PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === 'Server').map((c) => c.deploymentConfigName);
+    throw new UsageError(`unknown Server deployment config ${name}; use one of ${names.join(', ')}`);
+  }
+  return config.deploymentConfigName;
+}

@@ -1,0 +1,193 @@
+import { GetObjectCommand, type GetObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { InvalidRevisionError } from '../../domain/deployment-errors.js';
+import { InvalidArgumentError } from '../../domain/errors.js';
+import type { RevisionBundle, RevisionSourcePort } from '../../ports/revision-source.js';
+import type { RevisionLocation } from '../../ports/records.js';
+import { InvalidBundleError, MAX_BUNDLE_BYTES, readBundle, type ArchiveType } from '../bundle/read-bundle.js';
+import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
+
+export interface S3RevisionSourceOptions {
+  /** How long a presigned bundle URL stays valid. Default 3600 s; SigV4 allows at most 7 days. */
+  presignSeconds?: number;
+  /** The largest bundle read into memory. Default (and most sensible) 512 MiB. */
+  maxBundleBytes?: number;
+}
+
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+type S3Location = NonNullable<RevisionLocation['s3Location']> & { bundleType: ArchiveType };
+
+/** Reads S3 revision bundles (tar, tgz, zip) and hands instances a presigned URL to download them. */
+export class S3RevisionSource implements RevisionSourcePort {
+  private readonly presignSeconds: number;
+  private readonly maxBundleBytes: number;
+
+  constructor(
+    private readonly client: S3Client,
+    options: S3RevisionSourceOptions = {},
+  ) {
+    this.presignSeconds = options.presignSeconds ?? 3600;
+    this.maxBundleBytes = options.maxBundleBytes ?? MAX_BUNDLE_BYTES;
+    if (
+      !Number.isInteger(this.presignSeconds) ||
+      this.presignSeconds < 1 ||
+      this.presignSeconds > MAX_PRESIGN_SECONDS
+    ) {
+      throw new InvalidArgumentError(
+        `presignSeconds must be a whole number from 1 to ${MAX_PRESIGN_SECONDS}, not ${this.presignSeconds}.`,
+      );
+    }
+  }
+
+  async readRevision(revision: RevisionLocation): Promise<RevisionBundle> {
+    const s3 = s3LocationOf(revision);
+    const uri = uriOf(s3);
+    const input: GetObjectCommandInput = {
+      Bucket: s3.bucket,
+      Key: s3.key,
+      ...(s3.version ? { VersionId: s3.version } : {}),
+      // The agent checks the ETag after its download (reference §2.5); asking S3 for it up front
+      // means a bundle overwritten since the deployment was created is never read at all.
+      ...(s3.eTag ? { IfMatch: quotedETag(s3.eTag) } : {}),
+    };
+    const response = await this.get(s3, () => this.client.send(new GetObjectCommand(input)));
+    const size = response.ContentLength;
+    if (size !== undefined && size > this.maxBundleBytes) {
+      discard(response.Body);
+      throw this.tooLarge(uri, `is ${size} bytes`);
+    }
+    const data = await this.readBody(response.Body, uri);
+    return readBundle({ kind: 'buffer', data, bundleType: s3.bundleType });
+  }
+
+  async bundleLocation(revision: RevisionLocation): Promise<{ location: string; bundleType: ArchiveType }> {
+    const s3 = s3LocationOf(revision);
+    // No IfMatch here: it would become a signed header that every download would have to send; the
+    // instance script checks the ETag itself.
+    const command = new GetObjectCommand({
+      Bucket: s3.bucket,
+      Key: s3.key,
+      ...(s3.version ? { VersionId: s3.version } : {}),
+    });
+    // The URL also stops working when the credentials that signed it expire (a Lambda role's
+    // session), whichever comes first; DownloadBundle asks for a fresh one each time.
+    const location = await callAws(
+      { service: 's3', operation: 'GetObject (presign)', resource: uriOf(s3) },
+      () => getSignedUrl(this.client, command, { expiresIn: this.presignSeconds }),
+    );
+    return { location, bundleType: s3.bundleType };
+  }
+
+  /** GetObject, with S3's answers about missing things said the way CodeDeploy says them. */
+  private async get<T>(s3: S3Location, send: () => Promise<T>): Promise<T> {
+    const uri = uriOf(s3);
+    try {
+      return await callAws({ service: 's3', operation: 'GetObject', resource: uri }, send);
+    } catch (error) {
+      if (!(error instanceof AwsServiceError)) throw error;
+      const cause = { cause: error.cause ?? error };
+      switch (error.code) {
+        case 'NoSuchKey':
+          throw new ResourceNotFoundError(`The revision ${uri} does not exist.`, uri, cause);
+        case 'NoSuchVersion':
+          throw new ResourceNotFoundError(
+            `The revision ${uri} (version ${s3.version ?? ''}) does not exist.`,
+            uri,
+            cause,
+          );
+        case 'NoSuchBucket':
+          throw new ResourceNotFoundError(
+            `The revision ${uri} does not exist: there is no bucket ${s3.bucket}.`,
+            uri,
+            cause,
+          );
+        case 'PreconditionFailed':
+          throw new InvalidRevisionError(
+            `The revision ${uri} no longer has the ETag ${s3.eTag ?? ''} the deployment names: it was overwritten.`,
+            cause,
+          );
+        case 'AccessDenied':
+          throw new AwsServiceError(
+            `${error.message} (S3 also answers AccessDenied for a key that does not exist when the caller may not s3:ListBucket ${s3.bucket}.)`,
+            error.code,
+            error.context,
+            error.httpStatusCode,
+            cause,
+          );
+        default:
+          throw error;
+      }
+    }
+  }
+
+  private async readBody(body: unknown, uri: string): Promise<Buffer> {
+    if (isAsyncIterable(body)) {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      // Counted while streaming: S3 may not send Content-Length, and the limit must hold anyway.
+      for await (const chunk of body) {
+        const bytes = Buffer.from(chunk as Uint8Array);
+        total += bytes.length;
+        if (total > this.maxBundleBytes) throw this.tooLarge(uri, 'is larger than that');
+        chunks.push(bytes);
+      }
+      return Buffer.concat(chunks);
+    }
+    if (hasByteArray(body)) {
+      const bytes = await body.transformToByteArray();
+      if (bytes.length > this.maxBundleBytes) throw this.tooLarge(uri, `is ${bytes.length} bytes`);
+      return Buffer.from(bytes);
+    }
+    throw new InvalidBundleError(`The revision ${uri} came back without a body.`);
+  }
+
+  private tooLarge(uri: string, what: string): InvalidBundleError {
+    return new InvalidBundleError(
+      `The revision ${uri} ${what}; stepdeploy reads bundles of at most ${this.maxBundleBytes} bytes (${Math.floor(this.maxBundleBytes / 1048576)} MiB).`,
+    );
+  }
+}
+
+function s3LocationOf(revision: RevisionLocation): S3Location {
+  const s3 = revision.s3Location;
+  if (revision.revisionType !== 'S3' || s3 === undefined) {
+    throw new InvalidRevisionError(`An S3 revision source reads S3 revisions, not ${revision.revisionType}.`);
+  }
+  if (s3.bundleType !== 'tar' && s3.bundleType !== 'tgz' && s3.bundleType !== 'zip') {
+    throw new InvalidRevisionError(
+      `The revision ${uriOf(s3)} has bundle type ${s3.bundleType}, an AppSpec file: a Server deployment needs a tar, tgz or zip bundle.`,
+    );
+  }
+  return { ...s3, bundleType: s3.bundleType };
+}
+
+function uriOf(s3: { bucket: string; key: string }): string {
+  return `s3://${s3.bucket}/${s3.key}`;
+}
+
+/** ETags are quoted strings in HTTP; CodeDeploy's eTag field is usually given without the quotes. */
+function quotedETag(eTag: string): string {
+  return `"${eTag.replace(/^"|"$/g, '')}"`;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+function hasByteArray(value: unknown): value is { transformToByteArray(): Promise<Uint8Array> } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'transformToByteArray' in value &&
+    typeof value.transformToByteArray === 'function'
+  );
+}
+
+/** Lets go of an unread body, so that its connection does not stay open. */
+function discard(body: unknown): void {
+  if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') {
+    (body as { destroy(): void }).destroy();
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Lists a revision bundle (tar, tgz, zip or a directory) and reads its AppSpec, without unpacking
+ * anything onto disk: the listing feeds the domain's safety checks, which must run before any file
+ * of an untrusted bundle lands anywhere. Shared by the S3 source (AWS) and the local source.
+ */
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Parser, type ReadEntry } from 'tar';
+import yauzl, { type Entry as ZipEntry, type ZipFile } from 'yauzl';
+import { appSpecEntryPath, resolveBundleFile } from '../../domain/bundle-checks.js';
+import { StepDeployError } from '../../domain/errors.js';
+import type { BundleEntry, RevisionBundle } from '../../ports/revision-source.js';
+
+/** The bundle cannot be listed: a corrupt archive, a wrong bundle type, an oversized member. */
+export class InvalidBundleError extends StepDeployError {
+  override name = 'InvalidBundleError' as const;
+}
+
+export type ArchiveType = 'tar' | 'tgz' | 'zip';
+export type BundleType = ArchiveType | 'directory';
+
+export type BundleSource =
+  { kind: 'buffer'; data: Buffer; bundleType: ArchiveType } | { kind: 'directory'; path: string };
+
+/** Bundles are read into memory (a Lambda has no room to spare on /tmp); this bounds the memory. */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
+
+/** An AppSpec is a small YAML file; a bigger one is a mistake (or an attack), not worth buffering. */
+export const MAX_APPSPEC_BYTES = 1024 * 1024;
+
+/** PATH_MAX on Linux: a zip stores a symbolic link's target as the member's content. */
+const MAX_LINK_TARGET_BYTES = 4096;
+
+/** A listing plus a way to read one regular-file member (by its stored path) afterwards. */
+interface Listing {
+  entries: BundleEntry[];
+  read(path: string): Promise<Buffer>;
+  close(): void;
+}
+
+export async function readBundle(source: BundleSource): Promise<RevisionBundle> {
+  const bundleType: BundleType = source.kind === 'directory' ? 'directory' : source.bundleType;
+  const listing =
+    source.kind === 'directory'
+      ? await listDirectory(source.path)
+      : source.bundleType === 'zip'
+        ? await listZip(source.data)
+        : await listTar(source.data, source.bundleType);
+  try {
+    const { entries } = listing;
+    const appSpecPath = appSpecEntryPath(entries);
+    if (appSpecPath === undefined) return { bundleType, entries };
+    // A link named appspec.yml that leads nowhere (or outside) yields no text; the safety checks,
+    // which run before the AppSpec is looked at, say why.
+    const member = resolveBundleFile(entries, appSpecPath);
+    if (member === undefined) return { bundleType, entries, appSpecPath };
+    const text = (await listing.read(member.path)).toString('utf8');
+    return { bundleType, entries, appSpecPath, appSpecText: text };
+  } finally {
+    listing.close();
+  }
+}
+
+/**
+ * The bundle type a local path names: a directory, or an archive by its extension (case-insensitive).
+ * A path that does not exist yet is judged by its name alone.
+ */
+export async function bundleTypeOf(path: string): Promise<BundleType> {
+  const info = await stat(path).catch((error: unknown) => {
+    if (isErrnoException(error) && error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (info?.isDirectory()) return 'directory';
+  const name = basename(path).toLowerCase();
+  if (name.endsWith('.zip')) return 'zip';
+  if (name.endsWith('.tar.gz') || name.endsWith('.tgz')) return 'tgz';
+  if (name.endsWith('.tar')) return 'tar';
+  throw new InvalidBundleError(
+    `Cannot tell the bundle type of ${path}: name it .zip, .tar, .tar.gz or .tgz, or use a directory.`,
+  );
+}
+
+// -- tar / tgz -------------------------------------------------------------------------------------
+
+function tarEntryType(type: ReadEntry['type']): BundleEntry['type'] {
+  switch (type) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return 'file';
+    case 'Directory':
+    case 'GNUDumpDir':
+      return 'directory';
+    case 'SymbolicLink':
+      return 'symlink';
+    case 'Link':
+      return 'hardlink';
+    default:
+      // Devices, FIFOs, and the types node-tar skips (sparse files, tape headers, ...): refused as
+      // 'other', since what the instance's tar makes of them is not predictable.
+      return 'other';
+  }
+}
+
+/** appspec.yml or appspec.yaml at the root or one directory down (where the top-directory strip looks). */
+function isAppSpecCandidate(path: string): boolean {
+  const segments = path.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const name = segments[segments.length - 1];
+  return segments.length <= 2 && (name === 'appspec.yml' || name === 'appspec.yaml');
+}
+
+/**
+ * One pass of the tar parser over the whole buffer. Strict mode turns every warning (bad checksum,
+ * truncated input, not a tar at all) into an error; gzip is detected from the data, like GNU tar.
+ * node-tar's parser keeps the stored paths as they are (only extraction sanitizes them).
+ */
+async function parseTar(data: Buffer, onEntry: (entry: ReadEntry, ignored: boolean) => void): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry) => {
+        onEntry(entry, false);
+        // The parser waits for each entry's body to be consumed; bodies nobody listens to are dropped.
+        entry.resume();
+      },
+    });
+    parser.on('ignoredEntry', (entry: ReadEntry) => {
+      if (!entry.meta) onEntry(entry, true);
+    });
+    parser.on('error', reject);
+    parser.on('end', () => resolve());
+    parser.end(data);
+  });
+}
+
+async function listTar(data: Buffer, bundleType: 'tar' | 'tgz'): Promise<Listing> {
+  // The instance runs `tar -zxpf` for tgz, which fails on an uncompressed archive; say so now.
+  if (bundleType === 'tgz' && !(data[0] === 0x1f && data[1] === 0x8b)) {
+    throw new InvalidBundleError('The bundle is declared tgz but is not gzip-compressed.');
+  }
+  const entries: BundleEntry[] = [];
+  // The AppSpec is almost always a regular file at the root or one level down: keep those from the
+  // first pass, so that the common case reads the archive once (a link to elsewhere takes a second).
+  const candidates = new Map<string, Buffer | 'too large'>();
+  try {
+    await parseTar(data, (entry, ignored) => {
+      const type = ignored ? 'other' : tarEntryType(entry.type);
+      entries.push({
+        path: entry.path,
+        type,
+        ...(entry.linkpath !== undefined ? { linkTarget: entry.linkpath } : {}),
+      });
+      if (type === 'file' && isAppSpecCandidate(entry.path)) collect(entry, candidates);
+    });
+  } catch (error) {
+    throw unreadable(bundleType, error);
+  }
+  return {
+    entries,
+    close: () => undefined,
+    read: async (path) => {
+      const cached = candidates.get(path);
+      if (cached !== undefined) return contentOf(path, cached);
+      const found = new Map<string, Buffer | 'too large'>();
+      try {
+        await parseTar(data, (entry) => {
+          if (entry.path === path && tarEntryType(entry.type) === 'file') collect(entry, found);
+        });
+      } catch (error) {
+        throw unreadable(bundleType, error);
+      }
+      const content = found.get(path);
+      if (content === undefined) throw new InvalidBundleError(`The bundle member ${path} cannot be read.`);
+      return contentOf(path, content);
+    },
+  };
+}
+
+/** Buffers an entry's body (the last occurrence of a path wins, as when tar extracts). */
+function collect(entry: ReadEntry, into: Map<string, Buffer | 'too large'>): void {
+  if (entry.size > MAX_APPSPEC_BYTES) {
+    into.set(entry.path, 'too large');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+  entry.on('end', () => into.set(entry.path, Buffer.concat(chunks)));
+}
+
+function contentOf(path: string, content: Buffer | 'too large'): Buffer {
+  if (content === 'too large') {
+    throw new InvalidBundleError(`The AppSpec file ${path} is larger than ${MAX_APPSPEC_BYTES} bytes.`);
+  }
+  return content;
+}
+
+// -- zip -------------------------------------------------------------------------------------------
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+/** MS-DOS directory attribute, in the low byte of the external attributes. */
+const DOS_DIRECTORY = 0x10;
+
+/**
+ * The entry type from the external attributes: their high 16 bits hold the unix mode when the zip
+ * was made on unix (how `zip -y` stores a symbolic link). The mode is honoured whatever the "made
+ * by" host says, which can only make a link visible to the checks, never hide one.
+ */
+function zipEntryType(entry: ZipEntry, name: string): BundleEntry['type'] {
+  const format = (entry.externalFileAttributes >>> 16) & S_IFMT;
+  if (format === S_IFLNK) return 'symlink';
+  if (format === S_IFDIR || name.endsWith('/') || name.endsWith('\\')) return 'directory';
+  if (format === 0 && (entry.externalFileAttributes & DOS_DIRECTORY) !== 0) return 'directory';
+  if (format === 0 || format === S_IFREG) return 'file';
+  return 'other';
+}
+
+async function listZip(data: Buffer): Promise<Listing> {
+  let zip: ZipFile;
+  try {
+    // decodeStrings: false, because yauzl refuses absolute and `..` names outright; the bundle checks
+    // must see them to report them. Names are decoded below exactly as yauzl would, minus the refusal.
+    zip = await yauzl.fromBufferPromise(data, {
+      decodeStrings: false,
+      autoClose: false,
+      validateEntrySizes: true,
+    });
+  } catch (error) {
+    throw unreadable('zip', error);
+  }
+  const members = new Map<string, ZipEntry>();
+  const entries: BundleEntry[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) {
+      // strictFileNames: keep backslashes as stored; the checks treat them as separators anyway.
+      const name = yauzl.getFileNameLowLevel(
+        entry.generalPurposeBitFlag,
+        entry.fileNameRaw,
+        entry.extraFields,
+        true,
+      );
+      const type = zipEntryType(entry, name);
+      if (type === 'symlink') {
+        const target = (await readZipMember(zip, entry, MAX_LINK_TARGET_BYTES, name)).toString('utf8');
+        entries.push({ path: name, type, linkTarget: target });
+      } else {
+        entries.push({ path: name, type });
+      }
+      members.set(name, entry);
+    }
+  } catch (error) {
+    zip.close();
+    throw error instanceof InvalidBundleError ? error : unreadable('zip', error);
+  }
+  return {
+    entries,
+    close: () => zip.close(),
+    read: async (path) => {
+      const entry = members.get(path);
+      if (entry === undefined) throw new InvalidBundleError(`The bundle member ${path} cannot be read.`);
+      try {
+        return await readZipMember(zip, entry, MAX_APPSPEC_BYTES, path);
+      } catch (error) {
+        throw error instanceof InvalidBundleError ? error : unreadable('zip', error);
+      }
+    },
+  };
+}
+
+async function readZipMember(zip: ZipFile, entry: ZipEntry, limit: number, path: string): Promise<Buffer> {
+  if (entry.uncompressedSize > limit) {
+    throw new InvalidBundleError(`The bundle member ${path} is larger than ${limit} bytes.`);
+  }
+  const stream = await zip.openReadStreamPromise(entry);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// -- directory -------------------------------------------------------------------------------------
+
+async function listDirectory(root: string): Promise<Listing> {
+  // The root itself may be a symbolic link (a `current` link to a release); everything below it is
+  // listed with lstat semantics, so that links show up as links and are never followed.
+  const info = await stat(root).catch((error: unknown) => {
+    throw new InvalidBundleError(`The revision directory ${root} cannot be read: ${messageOf(error)}`, {
+      cause: error,
+    });
+  });
+  if (!info.isDirectory()) throw new InvalidBundleError(`The revision path ${root} is not a directory.`);
+  const entries: BundleEntry[] = [];
+  await walk(root, '', entries);
+  return {
+    entries,
+    close: () => undefined,
+    read: async (path) => {
+      const absolute = join(root, path);
+      const member = await lstat(absolute);
+      if (!member.isFile()) throw new InvalidBundleError(`The bundle member ${path} is not a regular file.`);
+      if (member.size > MAX_APPSPEC_BYTES) {
+        throw new InvalidBundleError(`The AppSpec file ${path} is larger than ${MAX_APPSPEC_BYTES} bytes.`);
+      }
+      return readFile(absolute);
+    },
+  };
+}
+
+async function walk(root: string, relative: string, into: BundleEntry[]): Promise<void> {
+  let children: Dirent[];
+  try {
+    children = await readdir(join(root, relative), { withFileTypes: true });
+  } catch (error) {
+    throw new InvalidBundleError(
+      `The revision directory ${join(root, relative)} cannot be read: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const child of children) {
+    const path = relative === '' ? child.name : `${relative}/${child.name}`;
+    if (child.isSymbolicLink()) {
+      into.push({ path, type: 'symlink', linkTarget: await readlink(join(root, path)) });
+    } else if (child.isDirectory()) {
+      into.push({ path, type: 'directory' });
+      await walk(root, path, into);
+    } else if (child.isFile()) {
+      into.push({ path, type: 'file' });
+    } else {
+      into.push({ path, type: 'other' });
+    }
+  }
+}
+
+// -- errors ----------------------------------------------------------------------------------------
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
+
+function unreadable(bundleType: ArchiveType, error: unknown): InvalidBundleError {
+  return new InvalidBundleError(
+    `The ${bundleType} bundle is corrupt or not a ${bundleType} archive: ${messageOf(error)}`,
+    {
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Revisions on the machine that runs the embedded runtime: a directory, or a .zip/.tar/.tar.gz/.tgz
+ * file. The local hosts run the same DownloadBundle script as EC2 instances, fetching the bundle
+ * from this absolute path instead of a presigned URL.
+ */
+import type { Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidRevisionError, ResourceNotFoundError } from '../../domain/deployment-errors.js';
+import type { RevisionBundle, RevisionSourcePort } from '../../ports/revision-source.js';
+import type { RevisionLocation } from '../../ports/records.js';
+import { InvalidBundleError, MAX_BUNDLE_BYTES, readBundle, type BundleType } from '../bundle/read-bundle.js';
+
+export interface LocalRevisionSourceOptions {
+  /** Relative revision paths are resolved against this directory (default: the process's cwd). */
+  baseDirectory?: string;
+}
+
+interface LocatedRevision {
+  path: string;
+  bundleType: BundleType;
+}
+
+export class LocalRevisionSource implements RevisionSourcePort {
+  constructor(private readonly options: LocalRevisionSourceOptions = {}) {}
+
+  async readRevision(revision: RevisionLocation): Promise<RevisionBundle> {
+    const { path, bundleType } = await this.locate(revision);
+    if (bundleType === 'directory') return readBundle({ kind: 'directory', path });
+    return readBundle({ kind: 'buffer', data: await readFile(path), bundleType });
+  }
+
+  async bundleLocation(revision: RevisionLocation): Promise<{ location: string; bundleType: BundleType }> {
+    const { path, bundleType } = await this.locate(revision);
+    return { location: path, bundleType };
+  }
+
+  /** The absolute path, checked to exist and to be what its bundle type says. */
+  private async locate(revision: RevisionLocation): Promise<LocatedRevision> {
+    const local = revision.localLocation;
+    if (revision.revisionType !== 'Local' || local === undefined) {
+      throw new InvalidRevisionError(
+        `The embedded runtime reads Local revisions (a directory or a .zip, .tar, .tar.gz or .tgz file), not ${revision.revisionType}.`,
+      );
+    }
+    const path = resolve(this.options.baseDirectory ?? process.cwd(), local.path);
+    const info = await statOf(path);
+    const { bundleType } = local;
+    if (info.isDirectory() !== (bundleType === 'directory')) {
+      throw new InvalidRevisionError(
+        `The revision ${path} is ${info.isDirectory() ? 'a directory' : 'a file'}, but its bundle type is ${bundleType}.`,
+      );
+    }
+    if (!info.isDirectory() && !info.isFile()) {
+      throw new InvalidRevisionError(`The revision ${path} is neither a directory nor a regular file.`);
+    }
+    if (info.isFile() && info.size > MAX_BUNDLE_BYTES) {
+      throw new InvalidBundleError(
+        `The revision ${path} is ${info.size} bytes; stepdeploy reads bundles of at most ${MAX_BUNDLE_BYTES} bytes (512 MiB).`,
+      );
+    }
+    return { path, bundleType };
+  }
+}
+
+async function statOf(path: string): Promise<Stats> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ResourceNotFoundError(`The revision ${path} does not exist.`, path, { cause: error });
+    }
+    throw new InvalidBundleError(`The revision ${path} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

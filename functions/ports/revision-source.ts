@@ -1,0 +1,29 @@
+import type { RevisionLocation } from './records.js';
+
+/** One entry of a revision bundle, as listed without unpacking it. */
+export interface BundleEntry {
+  /** The path as stored in the archive (or relative to the revision directory). */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+  /** For links: the target as stored. */
+  linkTarget?: string;
+}
+
+export interface RevisionBundle {
+  bundleType: 'tar' | 'tgz' | 'zip' | 'directory';
+  entries: BundleEntry[];
+  /** The text of appspec.yml (or appspec.yaml) at the revision root; undefined when absent. */
+  appSpecText?: string;
+  /** The path of the AppSpec inside the bundle (after a single top directory, if the agent strips it). */
+  appSpecPath?: string;
+}
+
+/** Reads revisions (S3 bundles in AWS; directories and archives on the embedded runtime). */
+export interface RevisionSourcePort {
+  /** Lists the bundle's entries and reads its AppSpec, without unpacking anything onto disk. */
+  readRevision(revision: RevisionLocation): Promise<RevisionBundle>;
+  /** Where instances fetch the bundle from: a presigned https URL (S3) or a local path. */
+  bundleLocation(
+    revision: RevisionLocation,
+  ): Promise<{ location: string; bundleType: 'tar' | 'tgz' | 'zip' | 'directory' }>;
+}

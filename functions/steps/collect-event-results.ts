@@ -1,0 +1,22 @@
+import type { StepDeps } from './deps.js';
+import { loadDeployment } from './load-deployment.js';
+import { onCommandComplete } from './on-command-complete.js';
+
+export interface CollectEventResultsInput {
+  deploymentId: string;
+  batchId: string;
+  lifecycleEventName: string;
+}
+
+/**
+ * The polling fallback: the event's token timed out without a completion event, so read each
+ * outstanding command's results now; instances that still have not answered fail the event.
+ */
+export function collectEventResults(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
+  return async ({ deploymentId }: CollectEventResultsInput): Promise<void> => {
+    const record = await loadDeployment(deps.store, deploymentId);
+    for (const commandId of record.currentCommandIds ?? []) {
+      await onCommandComplete(deps)(commandId, { final: true });
+    }
+  };
+}

@@ -1,0 +1,81 @@
+import { parseDiagnostics } from '../domain/instance-scripts/index.js';
+import type { InstanceCommandResult } from '../ports/instance-transport.js';
+import type { CommandWait, InstanceTargetRecord } from '../ports/records.js';
+import type { StepDeps } from './deps.js';
+import { targetsById, withTargetEvent } from './server-targets.js';
+
+const RUNNING = new Set(['Pending', 'InProgress']);
+
+/**
+ * Target of the SSM "Command Status-change" EventBridge rule (and of the local transport when a host
+ * finishes): records each instance's result for the event and, once the whole batch has reported,
+ * resumes the parked lifecycle-event state.
+ */
+export function onCommandComplete(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
+  return async (commandId: string, options: { final?: boolean } = {}): Promise<{ completed: boolean }> => {
+    const { store } = deps;
+    const wait = await store.getCommandWait(commandId);
+    if (!wait) return { completed: false }; // already handled, or not ours
+    const results = await deps.transport.getCommandResults(commandId, wait.instanceIds);
+    if (!options.final && results.some((result) => RUNNING.has(result.status))) return { completed: false };
+    await recordResults(deps, wait, results);
+    await store.deleteCommandWait(commandId);
+    await resumeIfBatchReported(deps, wait);
+    return { completed: true };
+  };
+}
+
+async function recordResults(deps: Pick<StepDeps, 'store' | 'clock'>, wait: CommandWait, results: InstanceCommandResult[]) {
+  const targets = await targetsById(deps.store, wait.deploymentId);
+  const now = deps.clock.now();
+  for (const instanceId of wait.instanceIds) {
+    const target = targets.get(instanceId);
+    if (!target) continue;
+    const result = results.find((r) => r.instanceId === instanceId);
+    await deps.store.putDeploymentTarget(resultOnTarget(target, wait.lifecycleEventName, result, now));
+  }
+}
+
+export function resultOnTarget(
+  target: InstanceTargetRecord,
+  event: string,
+  result: InstanceCommandResult | undefined,
+  now: Date,
+): InstanceTargetRecord {
+  if (!result || RUNNING.has(result.status)) {
+    return withTargetEvent(target, event, 'Failed', now, {
+      errorCode: 'UnknownError',
+      message: `The ${event} command did not complete on ${target.targetId} in time.`,
+    });
+  }
+  const diagnostics = parseDiagnostics(result.stdout);
+  const succeeded = result.status === 'Success' && result.exitCode === 0 && diagnostics.errorCode === 'Success';
+  if (succeeded) return withTargetEvent(target, event, 'Succeeded', now, { errorCode: 'Success', message: diagnostics.message, logTail: diagnostics.logTail });
+  const message =
+    diagnostics.errorCode === 'UnknownError' && result.status !== 'Failed'
+      ? `The ${event} command ended ${result.status} on ${target.targetId}. ${diagnostics.message}`.trim()
+      : diagnostics.message;
+  return withTargetEvent(target, event, 'Failed', now, {
+    errorCode: diagnostics.errorCode,
+    ...(diagnostics.scriptName ? { scriptName: diagnostics.scriptName } : {}),
+    message,
+    logTail: diagnostics.logTail,
+  });
+}
+
+async function resumeIfBatchReported(deps: Pick<StepDeps, 'store' | 'callbacks'>, wait: CommandWait) {
+  const record = await deps.store.getDeployment(wait.deploymentId);
+  const batch = record?.currentBatch?.instanceIds ?? [];
+  const targets = await targetsById(deps.store, wait.deploymentId);
+  const stillRunning = batch.some(
+    (id) => targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName)?.status === 'InProgress',
+  );
+  if (stillRunning) return;
+  try {
+    await deps.callbacks.sendTaskSuccess(wait.taskToken, { lifecycleEventName: wait.lifecycleEventName });
+  } catch (error) {
+    // Two commands of one batch may finish together; the second success finds the token used.
+    if (!['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name)) throw error;
+  }
+  await deps.store.clearPendingWait(wait.deploymentId, wait.taskToken);
+}

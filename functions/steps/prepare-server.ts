@@ -1,0 +1,100 @@
+import { validateAppSpec } from '../domain/appspec/index.js';
+import type { ServerAppSpec } from '../domain/appspec/model.js';
+import { checkBundleEntries } from '../domain/bundle-checks.js';
+import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
+import {
+  HealthConstraintsInvalidError,
+  InvalidRevisionError,
+  NoInstancesError,
+} from '../domain/deployment-errors.js';
+import { serverLifecycleEvents } from '../domain/lifecycle.js';
+import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
+import type { DeploymentGroupRecord, DeploymentRecord } from '../ports/records.js';
+import { assertAlarmsQuiet } from './alarm-check.js';
+import type { StepDeps } from './deps.js';
+
+export interface PrepareServerOutput {
+  deploymentId: string;
+  computePlatform: 'Server';
+}
+
+/** How a lifecycle event is carried out: a script on the instances, or a load balancer change. */
+export type ServerEventKind = 'script' | 'block' | 'allow';
+
+export function eventKind(event: string): ServerEventKind {
+  return event === 'BlockTraffic' ? 'block' : event === 'AllowTraffic' ? 'allow' : 'script';
+}
+
+/**
+ * Server: the revision is read and validated (AppSpec, unsafe bundle paths) and the batches planned
+ * before any instance is touched; then every instance gets its target record with Pending events.
+ */
+export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alarms' | 'clock'>) {
+  return async (record: DeploymentRecord, group: DeploymentGroupRecord): Promise<PrepareServerOutput> => {
+    const { store, clock } = deps;
+    const appSpec = await readServerRevision(deps, record);
+    const config = resolveDeploymentConfig(record.deploymentConfigName);
+    if (config.computePlatform !== 'Server') {
+      throw new InvalidRevisionError(
+        `The deployment configuration ${config.deploymentConfigName} is for the ${config.computePlatform} compute platform, not Server.`,
+      );
+    }
+    const instanceIds = group.instanceIds ?? [];
+    if (instanceIds.length === 0) throw new NoInstancesError('No instances were specified, or no instances can be found.');
+    const instances: ServerInstance[] = instanceIds.map((id) => ({
+      id,
+      // Never deployed to, or last attempt failed: Unhealthy, which CodeDeploy deploys to first.
+      health: group.instanceHealth?.[id] ?? 'Unhealthy',
+      revision: group.instanceHealth?.[id] ? 'Old' : 'Unknown',
+    }));
+    const schedule = createServerSchedule(instances, config);
+    if (schedule.end) {
+      const ErrorType = schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
+      throw new ErrorType(schedule.end.message);
+    }
+    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    const alarmNames = record.alarmConfiguration?.enabled ? record.alarmConfiguration.alarms.map((a) => a.name) : [];
+    await store.watchAlarms(record.deploymentId, alarmNames);
+
+    const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
+    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter((e) => e !== 'Start' && e !== 'End');
+    const now = clock.now().toISOString();
+    for (const targetId of instanceIds) {
+      await store.putDeploymentTarget({
+        deploymentId: record.deploymentId,
+        targetId,
+        status: 'Pending',
+        lastUpdatedAt: now,
+        lifecycleEvents: events.map((name) => ({ lifecycleEventName: name, status: 'Pending' })),
+      });
+    }
+    await store.updateDeployment(record.deploymentId, {
+      appSpec,
+      serverSchedule: schedule,
+      serverLifecycleEvents: events,
+    });
+    return { deploymentId: record.deploymentId, computePlatform: 'Server' };
+  };
+}
+
+async function readServerRevision(deps: Pick<StepDeps, 'revisions'>, record: DeploymentRecord): Promise<ServerAppSpec> {
+  let bundle;
+  try {
+    bundle = await deps.revisions.readRevision(record.revision);
+  } catch (error) {
+    throw new InvalidRevisionError(`The revision could not be read: ${(error as Error).message}`);
+  }
+  const unsafe = checkBundleEntries(bundle.entries);
+  if (unsafe.length > 0) throw new InvalidRevisionError(`The revision bundle is unsafe: ${unsafe.join('; ')}`);
+  if (bundle.appSpecText === undefined) {
+    throw new InvalidRevisionError('The revision has no appspec.yml (or appspec.yaml) at its root.');
+  }
+  const verdict = validateAppSpec(bundle.appSpecText, { platform: 'server' });
+  if (!verdict.valid || verdict.appSpec?.platform !== 'server') {
+    const details = verdict.errors
+      .map((e) => `${e.path || '(document)'}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`)
+      .join('; ');
+    throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);
+  }
+  return verdict.appSpec;
+}

@@ -1,0 +1,56 @@
+import type { DeploymentStore } from '../ports/deployment-store.js';
+import type { InstanceTargetRecord, LifecycleEventRecord } from '../ports/records.js';
+
+/** The deployment's instance targets by id. */
+export async function targetsById(store: DeploymentStore, deploymentId: string): Promise<Map<string, InstanceTargetRecord>> {
+  return new Map((await store.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]));
+}
+
+/** The target with one lifecycle event changed; a failed event fails the target. */
+export function withTargetEvent(
+  target: InstanceTargetRecord,
+  eventName: string,
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped',
+  now: Date,
+  diagnostics?: LifecycleEventRecord['diagnostics'],
+): InstanceTargetRecord {
+  const at = now.toISOString();
+  const lifecycleEvents = target.lifecycleEvents.map((event) =>
+    event.lifecycleEventName !== eventName
+      ? event
+      : {
+          ...event,
+          status,
+          ...(status === 'InProgress' ? { startTime: at } : { endTime: at }),
+          ...(diagnostics ? { diagnostics } : {}),
+        },
+  );
+  return {
+    ...target,
+    lifecycleEvents,
+    lastUpdatedAt: at,
+    status: status === 'Failed' ? 'Failed' : target.status,
+  };
+}
+
+/** A target that will run no more events: the rest are Skipped, and it ends as `status`. */
+export function closeTarget(target: InstanceTargetRecord, status: string, now: Date): InstanceTargetRecord {
+  const at = now.toISOString();
+  return {
+    ...target,
+    status,
+    lastUpdatedAt: at,
+    lifecycleEvents: target.lifecycleEvents.map((event) =>
+      event.status === 'Pending'
+        ? { ...event, status: 'Skipped' }
+        : event.status === 'InProgress'
+          ? { ...event, status: 'Failed', endTime: at }
+          : event,
+    ),
+  };
+}
+
+/** Ids of the batch's instances still going through their events. */
+export function liveInstances(targets: Map<string, InstanceTargetRecord>, instanceIds: readonly string[]): string[] {
+  return instanceIds.filter((id) => targets.get(id)?.status === 'InProgress');
+}

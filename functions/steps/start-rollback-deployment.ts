@@ -1,0 +1,40 @@
+import { formatDeploymentId } from '../domain/deployment-id.js';
+import type { StepDeps } from './deps.js';
+import { loadDeployment } from './load-deployment.js';
+
+export interface StartRollbackDeploymentInput {
+  deploymentId: string;
+}
+
+/**
+ * CodeDeploy's rollback of an EC2/On-Premises deployment: a NEW deployment (creator
+ * codeDeployRollback) of the group's last successful revision, linked both ways through rollbackInfo.
+ * Idempotent: a retry reuses the id already recorded, and starting an execution is idempotent by name.
+ */
+export function startRollbackDeployment(deps: Pick<StepDeps, 'store' | 'executions' | 'random'>) {
+  return async ({ deploymentId }: StartRollbackDeploymentInput): Promise<{ rollbackDeploymentId: string }> => {
+    const { store } = deps;
+    const record = await loadDeployment(store, deploymentId);
+    const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+    const lastGoodId = group?.lastSuccessfulDeploymentId;
+    if (!lastGoodId) throw new Error(`The deployment group ${record.deploymentGroupName} has no successful deployment to roll back to.`);
+    const lastGood = await loadDeployment(store, lastGoodId);
+    const rollbackDeploymentId = record.rollbackInfo?.rollbackDeploymentId ?? formatDeploymentId(deps.random.bytes(9));
+    const rollbackMessage = `Deployment ${rollbackDeploymentId} is triggered to roll back deployment ${deploymentId}.`;
+    await store.updateDeployment(deploymentId, {
+      rollbackInfo: { ...record.rollbackInfo, rollbackDeploymentId, rollbackMessage },
+    });
+    await deps.executions.startDeployment(record.computePlatform, {
+      deploymentId: rollbackDeploymentId,
+      applicationName: record.applicationName,
+      deploymentGroupName: record.deploymentGroupName,
+      revision: lastGood.revision,
+      deploymentConfigName: record.deploymentConfigName,
+      creator: 'codeDeployRollback',
+      ...(lastGood.fileExistsBehavior ? { fileExistsBehavior: lastGood.fileExistsBehavior } : {}),
+      ...(record.autoRollbackConfiguration ? { autoRollbackConfiguration: record.autoRollbackConfiguration } : {}),
+      rollbackInfo: { rollbackTriggeringDeploymentId: deploymentId, rollbackMessage },
+    });
+    return { rollbackDeploymentId };
+  };
+}

@@ -1,0 +1,26 @@
+// The polyfill must run before aws-local-stepfunctions executes its first Task.
+import './polyfill.js';
+
+export { installPromiseWithResolvers } from './polyfill.js';
+export { RealClock, VirtualClock } from './clock.js';
+export type { EngineClock, VirtualClockOptions } from './clock.js';
+export {
+  FAKE_ACCOUNT_ID,
+  FAKE_REGION,
+  fakeFunctionArn,
+  loadStateMachine,
+  prepareDefinition,
+  stepNameOfFunction,
+  walkStates,
+} from './definition.js';
+export type { LoadedStateMachine, TaskIntegration, TaskStateInfo } from './definition.js';
+export { compileDefinition } from './compile.js';
+export type { CompiledDefinition, CompiledTask } from './compile.js';
+export { EmbeddedEngine } from './engine.js';
+export type { EmbeddedEngineOptions, RegisteredStateMachine, StepHandler } from './engine.js';
+export type { ExecutionHandle, ExecutionOutcome, ExecutionStatus } from './execution.js';
+export type { EngineEvent, EngineEventListener, EngineEventType } from './events.js';
+export { EngineError, ErrorNames, TerminalStateError } from './errors.js';
+export { retryDelayMs } from './retry.js';
+export type { Retrier } from './retry.js';
+export { TaskTokenRegistry } from './tokens.js';

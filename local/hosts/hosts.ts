@@ -1,0 +1,54 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A local host: a root directory standing in for an instance's `/`, and the port its app serves on. */
+export interface LocalHost {
+  id: string;
+  root: string;
+  port: number;
+}
+
+export function hostsDirectory(stateDir: string): string {
+  return join(stateDir, 'hosts');
+}
+
+export function hostId(index: number): string {
+  return `host-${index}`;
+}
+
+/** A free TCP port on 127.0.0.1, as the OS hands one out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The first `count` hosts under the state directory, created on first use. A host keeps its port
+ * across runs (it is stored in host.json), so a later deployment finds its app where it left it.
+ */
+export async function ensureHosts(stateDir: string, count: number): Promise<LocalHost[]> {
+  const hosts: LocalHost[] = [];
+  for (let index = 1; index <= count; index++) {
+    const id = hostId(index);
+    const dir = join(hostsDirectory(stateDir), id);
+    const file = join(dir, 'host.json');
+    const root = join(dir, 'root');
+    mkdirSync(root, { recursive: true });
+    let port: number | undefined;
+    if (existsSync(file)) port = (JSON.parse(readFileSync(file, 'utf8')) as { port?: number }).port;
+    if (!port) {
+      port = await freePort();
+      writeFileSync(file, `${JSON.stringify({ id, port }, null, 2)}\n`);
+    }
+    hosts.push({ id, root, port });
+  }
+  return hosts;
+}

@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Processes started on local hosts carry STEPDEPLOY_HOST_ROOT in their environment (the transport
+ * sets it, and children inherit it, daemons included). Reading /proc finds them all, whatever pid
+ * files the app's scripts keep. Linux only; elsewhere nothing is found.
+ */
+export function hostProcesses(hostsDir: string): number[] {
+  const prefix = `STEPDEPLOY_HOST_ROOT=${resolve(hostsDir)}`;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (environ.split('\0').some((variable) => variable.startsWith(prefix))) pids.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Ends every process of the local hosts: SIGTERM, then SIGKILL for those still there after a grace period. */
+export async function stopHostProcesses(hostsDir: string, graceMs = 3000): Promise<number> {
+  const pids = hostProcesses(hostsDir);
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+  return pids.length;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}

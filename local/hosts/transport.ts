@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type {
+  InstanceCommandRequest,
+  InstanceCommandResult,
+  InstanceTransportPort,
+} from '../../functions/ports/instance-transport.js';
+import type { LocalHost } from './hosts.js';
+
+type Listener = (commandId: string) => void | Promise<unknown>;
+
+/** Output beyond this is dropped: the script's own result is its last stdout line, and logs go to files. */
+const MAX_OUTPUT_BYTES = 256 * 1024;
+
+/**
+ * Runs lifecycle-event scripts on local hosts: the very script SSM would carry, under `sh`, with the
+ * host's root and port in the environment. When every host of a command has finished, listeners hear
+ * of it, as the SSM command-status EventBridge rule tells the state machine in AWS.
+ */
+export class LocalHostTransport implements InstanceTransportPort {
+  private readonly hosts = new Map<string, LocalHost>();
+  private readonly commands = new Map<string, Map<string, InstanceCommandResult>>();
+  private readonly listeners = new Set<Listener>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    hosts: readonly LocalHost[],
+    private readonly options: { env?: NodeJS.ProcessEnv; track?: <T>(work: Promise<T>) => Promise<T> } = {},
+  ) {
+    for (const host of hosts) this.hosts.set(host.id, host);
+  }
+
+  onComplete(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async sendCommand(request: InstanceCommandRequest): Promise<{ commandId: string }> {
+    const commandId = randomUUID();
+    const results = new Map<string, InstanceCommandResult>();
+    for (const instanceId of request.instanceIds) {
+      results.set(instanceId, { instanceId, status: 'InProgress', exitCode: null, stdout: '', stderr: '' });
+    }
+    this.commands.set(commandId, results);
+    const work = Promise.all(
+      request.instanceIds.map(async (instanceId) => results.set(instanceId, await this.run(instanceId, request))),
+    ).then(() => this.notify(commandId));
+    const tracked = this.options.track ? this.options.track(work) : work;
+    this.running.add(tracked);
+    void tracked.finally(() => this.running.delete(tracked));
+    return { commandId };
+  }
+
+  async getCommandResults(commandId: string, instanceIds: readonly string[]): Promise<InstanceCommandResult[]> {
+    const results = this.commands.get(commandId);
+    return instanceIds.map(
+      (instanceId) =>
+        results?.get(instanceId) ?? { instanceId, status: 'Undeliverable', exitCode: null, stdout: '', stderr: 'unknown command' },
+    );
+  }
+
+  /** Resolves when every command sent so far has finished and been reported. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async notify(commandId: string): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(commandId);
+      } catch (error) {
+        console.error(`stepdeploy: handling the completion of command ${commandId} failed:`, error);
+      }
+    }
+  }
+
+  private run(instanceId: string, request: InstanceCommandRequest): Promise<InstanceCommandResult> {
+    const host = this.hosts.get(instanceId);
+    if (!host) {
+      return Promise.resolve({ instanceId, status: 'Undeliverable', exitCode: null, stdout: '', stderr: `no local host ${instanceId}` });
+    }
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      const child = spawn('sh', ['-c', request.script], {
+        cwd: host.root,
+        env: {
+          ...process.env,
+          ...this.options.env,
+          STEPDEPLOY_HOST_ROOT: host.root,
+          STEPDEPLOY_HOST_ID: host.id,
+          PORT: String(host.port),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so a timeout can end everything the script started, as SSM does.
+        detached: true,
+      });
+      const append = (current: string, chunk: Buffer) =>
+        current.length >= MAX_OUTPUT_BYTES ? current : current + chunk.toString('utf8');
+      child.stdout.on('data', (chunk: Buffer) => (stdout = append(stdout, chunk)));
+      child.stderr.on('data', (chunk: Buffer) => (stderr = append(stderr, chunk)));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, request.executionTimeoutSeconds * 1000);
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        resolve({ instanceId, status: 'Failed', exitCode: null, stdout, stderr: `${stderr}${error.message}` });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        const status = timedOut ? 'TimedOut' : code === 0 ? 'Success' : 'Failed';
+        resolve({ instanceId, status, exitCode: code, stdout, stderr });
+      });
+    });
+  }
+}

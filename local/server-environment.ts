@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import { LocalRevisionSource } from '../functions/adapters/local/local-revision-source.js';
+import type { AlarmConfiguration, AutoRollbackConfiguration, DeploymentGroupRecord } from '../functions/ports/records.js';
+import { startApiServer } from './api-server.js';
+import { RealClock, type EngineClock } from './engine/index.js';
+import { ensureHosts, hostsDirectory, type LocalHost } from './hosts/hosts.js';
+import { LocalHostTransport } from './hosts/transport.js';
+import { LocalAlarm } from './load-balancer/five-xx-alarm.js';
+import { LocalLoadBalancer } from './load-balancer/load-balancer.js';
+import { recoverInterruptedDeployments } from './runtime/recover.js';
+import { createLocalRuntime, type LocalRuntime } from './runtime/runtime.js';
+import { announceRuntime, assertStateDirFree } from './state-dir.js';
+
+export const TARGET_GROUP = 'local';
+
+export interface ServerEnvironmentOptions {
+  stateDir: string;
+  hosts: number;
+  loadBalancer: boolean;
+  /** Port of the load balancer; 0 picks a free one. */
+  loadBalancerPort?: number;
+  /** A local alarm on the load balancer's 5xx rate, in percent. */
+  alarm5xxRatePercent?: number;
+  clock?: EngineClock;
+}
+
+export interface ServerEnvironment {
+  stateDir: string;
+  runtime: LocalRuntime;
+  hosts: LocalHost[];
+  transport: LocalHostTransport;
+  loadBalancer?: LocalLoadBalancer;
+  alarm?: LocalAlarm;
+  alarmName?: string;
+  apiUrl: string;
+  /** Interrupted deployments found and ended when the records were opened. */
+  recovered: string[];
+  /** Creates or updates the deployment group for these hosts, keeping its history. */
+  putDeploymentGroup(input: {
+    applicationName: string;
+    deploymentGroupName: string;
+    deploymentConfigName?: string;
+    autoRollback: boolean;
+  }): Promise<DeploymentGroupRecord>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a Server deployment needs on this machine: local hosts, the real load balancer, the
+ * records on disk, the embedded engine with the same state machine as AWS, and the API other
+ * stepdeploy commands talk to while this process runs.
+ */
+export async function openServerEnvironment(options: ServerEnvironmentOptions): Promise<ServerEnvironment> {
+  const stateDir = assertStateDirFree(options.stateDir);
+  const clock = options.clock ?? new RealClock();
+  const hosts = await ensureHosts(stateDir, options.hosts);
+  const transport = new LocalHostTransport(hosts, { track: (work) => clock.track(work) });
+
+  let loadBalancer: LocalLoadBalancer | undefined;
+  let alarm: LocalAlarm | undefined;
+  const alarmName = options.alarm5xxRatePercent !== undefined ? 'local-load-balancer-5xx' : undefined;
+  if (options.loadBalancer) {
+    const ports = new Map(hosts.map((host) => [host.id, host.port]));
+    loadBalancer = new LocalLoadBalancer({ port: options.loadBalancerPort ?? 0, resolvePort: (id) => ports.get(id) });
+    loadBalancer.createTargetGroup(TARGET_GROUP, {
+      healthCheckPath: '/health',
+      healthCheckIntervalMs: 500,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      deregistrationDelayMs: 3000,
+    });
+    await loadBalancer.start();
+    if (alarmName) {
+      alarm = new LocalAlarm(loadBalancer, {
+        name: alarmName,
+        periodMs: 1000,
+        evaluationPeriods: 2,
+        thresholdPercent: options.alarm5xxRatePercent ?? 0,
+        minRequests: 5,
+      });
+    }
+  }
+
+  const runtime = await createLocalRuntime({
+    clock,
+    databasePath: join(stateDir, 'records'),
+    ports: {
+      transport,
+      revisions: new LocalRevisionSource(),
+      ...(loadBalancer ? { loadBalancer } : {}),
+      ...(alarm ? { alarms: alarm } : {}),
+    },
+    // Local health checks answer within a second; a minute is plenty before an instance fails.
+    settings: { trafficPollSeconds: 1, trafficTimeoutSeconds: 120 },
+  });
+  transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
+  alarm?.onStateChange((name, state) => runtime.onAlarmStateChange(name, state));
+  alarm?.start();
+
+  const recovered = await recoverInterruptedDeployments(runtime.deps.store, clock.now());
+  const api = await startApiServer({
+    store: runtime.deps.store,
+    stopDeployment: runtime.stopDeployment,
+    putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
+  });
+  const withdraw = announceRuntime(stateDir, api.url);
+
+  return {
+    stateDir,
+    runtime,
+    hosts,
+    transport,
+    ...(loadBalancer ? { loadBalancer } : {}),
+    ...(alarm ? { alarm } : {}),
+    ...(alarmName ? { alarmName } : {}),
+    apiUrl: api.url,
+    recovered,
+    async putDeploymentGroup({ applicationName, deploymentGroupName, deploymentConfigName, autoRollback }) {
+      const store = runtime.deps.store;
+      const existing = await store.getDeploymentGroup(applicationName, deploymentGroupName);
+      const alarmConfiguration: AlarmConfiguration | undefined = alarmName
+        ? { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: alarmName }] }
+        : undefined;
+      const autoRollbackConfiguration: AutoRollbackConfiguration | undefined = autoRollback
+        ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] }
+        : undefined;
+      const group: DeploymentGroupRecord = {
+        applicationName,
+        deploymentGroupName,
+        deploymentGroupId: existing?.deploymentGroupId ?? `${applicationName}-${deploymentGroupName}`,
+        computePlatform: 'Server',
+        instanceIds: hosts.map((host) => host.id),
+        ...(loadBalancer ? { targetGroupNames: [TARGET_GROUP] } : {}),
+        ...(deploymentConfigName ? { deploymentConfigName } : {}),
+        ...(alarmConfiguration ? { alarmConfiguration } : {}),
+        ...(autoRollbackConfiguration ? { autoRollbackConfiguration } : {}),
+        ...(existing?.lastSuccessfulDeploymentId ? { lastSuccessfulDeploymentId: existing.lastSuccessfulDeploymentId } : {}),
+        ...(existing?.instanceHealth ? { instanceHealth: existing.instanceHealth } : {}),
+      };
+      await store.putDeploymentGroup(group);
+      // The load balancer lives with this process: put back the instances that were serving before.
+      const healthy = hosts.filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy').map((host) => host.id);
+      if (loadBalancer && healthy.length > 0) await loadBalancer.registerTargets(TARGET_GROUP, healthy);
+      return group;
+    },
+    async close() {
+      alarm?.stop();
+      await transport.idle();
+      withdraw();
+      await api.close();
+      await loadBalancer?.stop();
+      await runtime.dispose();
+    },
+  };
+}
+
+export { hostsDirectory };
