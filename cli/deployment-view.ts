@@ -37,7 +37,8 @@ export function deploymentView(record: DeploymentRecord, targets: InstanceTarget
         events: target.lifecycleEvents.map((event) => ({
           name: event.lifecycleEventName,
           status: event.status,
-          durationMs: event.startTime && event.endTime ? Date.parse(event.endTime) - Date.parse(event.startTime) : null,
+          durationMs:
+            event.startTime && event.endTime ? Date.parse(event.endTime) - Date.parse(event.startTime) : null,
           errorCode: event.status === 'Failed' ? (event.diagnostics?.errorCode ?? null) : null,
           message: event.status === 'Failed' ? (event.diagnostics?.message ?? null) : null,
           logTail: event.diagnostics?.logTail ? event.diagnostics.logTail : null,
@@ -95,8 +96,16 @@ export function renderFailures(view: DeploymentView): string {
   for (const instance of view.instances) {
     for (const event of instance.events) {
       if (event.status !== 'Failed') continue;
-      lines.push(`${instance.id} ${event.name}: ${event.errorCode ?? 'UnknownError'}: ${event.message ?? ''}`);
-      if (event.logTail) lines.push(...event.logTail.trimEnd().split('\n').map((line) => pc.dim(`    ${line}`)));
+      lines.push(
+        `${instance.id} ${event.name}: ${event.errorCode ?? 'UnknownError'}: ${event.message ?? ''}`,
+      );
+      if (event.logTail)
+        lines.push(
+          ...event.logTail
+            .trimEnd()
+            .split('\n')
+            .map((line) => pc.dim(`    ${line}`)),
+        );
     }
   }
   return lines.join('\n');

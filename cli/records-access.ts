@@ -17,7 +17,10 @@ export interface RecordsAccess {
   listDeployments(): Promise<DeploymentRecord[]>;
   listTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
   /** Only a running process can stop its deployment. */
-  stopDeployment?(deploymentId: string, autoRollbackEnabled: boolean): Promise<{ status: string; statusMessage: string }>;
+  stopDeployment?(
+    deploymentId: string,
+    autoRollbackEnabled: boolean,
+  ): Promise<{ status: string; statusMessage: string }>;
   recovered: string[];
   close(): Promise<void>;
 }
@@ -27,7 +30,13 @@ export async function openRecords(stateDir: string): Promise<RecordsAccess> {
   const live = liveRuntime(dir);
   if (live) return apiAccess(live.apiUrl);
   if (!existsSync(join(dir, 'records'))) {
-    return { getDeployment: async () => undefined, listDeployments: async () => [], listTargets: async () => [], recovered: [], close: async () => {} };
+    return {
+      getDeployment: async () => undefined,
+      listDeployments: async () => [],
+      listTargets: async () => [],
+      recovered: [],
+      close: async () => {},
+    };
   }
   const database = await startLocalDatabase({ path: join(dir, 'records') });
   const recovered = await recoverInterruptedDeployments(database.store, new Date());
@@ -54,18 +63,34 @@ interface ApiTarget {
     targetId: string;
     status: string;
     lastUpdatedAt?: number;
-    lifecycleEvents: Array<{ lifecycleEventName: string; status: string; startTime?: number; endTime?: number; diagnostics?: InstanceTargetRecord['lifecycleEvents'][number]['diagnostics'] }>;
+    lifecycleEvents: Array<{
+      lifecycleEventName: string;
+      status: string;
+      startTime?: number;
+      endTime?: number;
+      diagnostics?: InstanceTargetRecord['lifecycleEvents'][number]['diagnostics'];
+    }>;
   };
 }
 
-const iso = (seconds: number | undefined) => (seconds === undefined ? undefined : new Date(seconds * 1000).toISOString());
+const iso = (seconds: number | undefined) =>
+  seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 
 function apiAccess(url: string): RecordsAccess {
   const getDeployment = async (deploymentId: string) => {
     try {
-      const { deploymentInfo } = await callCodeDeployApi<{ deploymentInfo: ApiDeploymentInfo }>(url, 'GetDeployment', { deploymentId });
+      const { deploymentInfo } = await callCodeDeployApi<{ deploymentInfo: ApiDeploymentInfo }>(
+        url,
+        'GetDeployment',
+        { deploymentId },
+      );
       const { createTime, startTime, completeTime, ...rest } = deploymentInfo;
-      return { ...rest, createTime: iso(createTime) ?? '', startTime: iso(startTime), completeTime: iso(completeTime) } as DeploymentRecord;
+      return {
+        ...rest,
+        createTime: iso(createTime) ?? '',
+        startTime: iso(startTime),
+        completeTime: iso(completeTime),
+      } as DeploymentRecord;
     } catch (error) {
       if ((error as Error).name === 'DeploymentDoesNotExistException') return undefined;
       throw error;
@@ -79,7 +104,11 @@ function apiAccess(url: string): RecordsAccess {
       return records.filter((record): record is DeploymentRecord => record !== undefined);
     },
     async listTargets(deploymentId) {
-      const { deploymentTargets } = await callCodeDeployApi<{ deploymentTargets: ApiTarget[] }>(url, 'BatchGetDeploymentTargets', { deploymentId });
+      const { deploymentTargets } = await callCodeDeployApi<{ deploymentTargets: ApiTarget[] }>(
+        url,
+        'BatchGetDeploymentTargets',
+        { deploymentId },
+      );
       return deploymentTargets.map(({ instanceTarget: t }) => ({
         deploymentId: t.deploymentId,
         targetId: t.targetId,

@@ -8,7 +8,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * Serves the CodeDeploy-compatible API on 127.0.0.1 while a local runtime runs, so other `stepdeploy`
  * commands (status, stop) and hook functions reach the process that holds the records.
  */
-export async function startApiServer(useCases: CodeDeployUseCases, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  useCases: CodeDeployUseCases,
+  port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -19,12 +22,14 @@ export async function startApiServer(useCases: CodeDeployUseCases, port = 0): Pr
     });
     request.on('end', () => {
       const target = request.headers['x-amz-target'];
-      void handleCodeDeployRequest(useCases, Array.isArray(target) ? target[0] : target, Buffer.concat(chunks).toString('utf8')).then(
-        ({ statusCode, body }) => {
-          response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.1' });
-          response.end(JSON.stringify(body));
-        },
-      );
+      void handleCodeDeployRequest(
+        useCases,
+        Array.isArray(target) ? target[0] : target,
+        Buffer.concat(chunks).toString('utf8'),
+      ).then(({ statusCode, body }) => {
+        response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify(body));
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -46,7 +51,10 @@ export async function startApiServer(useCases: CodeDeployUseCases, port = 0): Pr
 export async function callCodeDeployApi<T>(url: string, operation: string, body: unknown): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `CodeDeploy_20141006.${operation}` },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `CodeDeploy_20141006.${operation}`,
+    },
     body: JSON.stringify(body),
   });
   const payload = (await response.json()) as { __type?: string; message?: string };

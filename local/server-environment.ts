@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { LocalRevisionSource } from '../functions/adapters/local/local-revision-source.js';
-import type { AlarmConfiguration, AutoRollbackConfiguration, DeploymentGroupRecord } from '../functions/ports/records.js';
+import type {
+  AlarmConfiguration,
+  AutoRollbackConfiguration,
+  DeploymentGroupRecord,
+} from '../functions/ports/records.js';
 import { startApiServer } from './api-server.js';
 import { RealClock, type EngineClock } from './engine/index.js';
 import { ensureHosts, hostsDirectory, type LocalHost } from './hosts/hosts.js';
@@ -61,7 +65,10 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   const alarmName = options.alarm5xxRatePercent !== undefined ? 'local-load-balancer-5xx' : undefined;
   if (options.loadBalancer) {
     const ports = new Map(hosts.map((host) => [host.id, host.port]));
-    loadBalancer = new LocalLoadBalancer({ port: options.loadBalancerPort ?? 0, resolvePort: (id) => ports.get(id) });
+    loadBalancer = new LocalLoadBalancer({
+      port: options.loadBalancerPort ?? 0,
+      resolvePort: (id) => ports.get(id),
+    });
     loadBalancer.createTargetGroup(TARGET_GROUP, {
       healthCheckPath: '/health',
       healthCheckIntervalMs: 500,
@@ -134,12 +141,16 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
         ...(deploymentConfigName ? { deploymentConfigName } : {}),
         ...(alarmConfiguration ? { alarmConfiguration } : {}),
         ...(autoRollbackConfiguration ? { autoRollbackConfiguration } : {}),
-        ...(existing?.lastSuccessfulDeploymentId ? { lastSuccessfulDeploymentId: existing.lastSuccessfulDeploymentId } : {}),
+        ...(existing?.lastSuccessfulDeploymentId
+          ? { lastSuccessfulDeploymentId: existing.lastSuccessfulDeploymentId }
+          : {}),
         ...(existing?.instanceHealth ? { instanceHealth: existing.instanceHealth } : {}),
       };
       await store.putDeploymentGroup(group);
       // The load balancer lives with this process: put back the instances that were serving before.
-      const healthy = hosts.filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy').map((host) => host.id);
+      const healthy = hosts
+        .filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy')
+        .map((host) => host.id);
       if (loadBalancer && healthy.length > 0) await loadBalancer.registerTargets(TARGET_GROUP, healthy);
       return group;
     },

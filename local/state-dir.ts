@@ -56,6 +56,9 @@ export function assertStateDirFree(stateDir: string): string {
 /** Tells other commands where this process serves the API; returns the function that withdraws it. */
 export function announceRuntime(stateDir: string, apiUrl: string): () => void {
   const file = announcementFile(stateDir);
-  writeFileSync(file, `${JSON.stringify({ pid: process.pid, apiUrl, startedAt: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ pid: process.pid, apiUrl, startedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   return () => rmSync(file, { force: true });
 }

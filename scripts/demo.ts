@@ -28,7 +28,10 @@ function revision(version: number, healthy: boolean): string {
   const dir = join(workDir, 'revisions', `webapp-v${version}`);
   cpSync(example, dir, { recursive: true });
   writeFileSync(join(dir, 'app', 'VERSION'), `${version}\n`);
-  writeFileSync(join(dir, 'config', 'webapp.json'), `${JSON.stringify({ version: String(version), healthy }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'config', 'webapp.json'),
+    `${JSON.stringify({ version: String(version), healthy }, null, 2)}\n`,
+  );
   return dir;
 }
 
@@ -73,7 +76,9 @@ async function deploy(label: string, revisionDir: string): Promise<Row> {
   });
   const after = load?.counts() ?? { served: 0, failed: 0 };
   const store = env!.runtime.deps.store;
-  const rollbackRecord = view.rollbackDeploymentId ? await store.getDeployment(view.rollbackDeploymentId) : undefined;
+  const rollbackRecord = view.rollbackDeploymentId
+    ? await store.getDeployment(view.rollbackDeploymentId)
+    : undefined;
   const rollback = rollbackRecord
     ? deploymentView(rollbackRecord, await store.listDeploymentTargets(rollbackRecord.deploymentId))
     : undefined;
@@ -89,21 +94,31 @@ async function deploy(label: string, revisionDir: string): Promise<Row> {
 
 function printSummary(rows: Row[]): void {
   console.log(pc.bold('\nSummary'));
-  console.log(`${'deployment'.padEnd(32)} ${'id'.padEnd(12)} ${'status'.padEnd(10)} ${'duration'.padStart(9)} ${'served'.padStart(7)} ${'failed'.padStart(7)}`);
+  console.log(
+    `${'deployment'.padEnd(32)} ${'id'.padEnd(12)} ${'status'.padEnd(10)} ${'duration'.padStart(9)} ${'served'.padStart(7)} ${'failed'.padStart(7)}`,
+  );
   for (const row of rows) {
-    const status = row.view.status === 'Succeeded' ? pc.green(row.view.status.padEnd(10)) : pc.red(row.view.status.padEnd(10));
+    const status =
+      row.view.status === 'Succeeded'
+        ? pc.green(row.view.status.padEnd(10))
+        : pc.red(row.view.status.padEnd(10));
     console.log(
       `${row.label.padEnd(32)} ${row.view.deploymentId.padEnd(12)} ${status} ${`${row.seconds.toFixed(1)} s`.padStart(9)} ${String(row.served).padStart(7)} ${String(row.failed).padStart(7)}`,
     );
     if (row.rollback) {
-      const rollbackStatus = row.rollback.status === 'Succeeded' ? pc.green(row.rollback.status) : pc.red(row.rollback.status);
-      console.log(`${'  rolled back to version 2 by'.padEnd(32)} ${row.rollback.deploymentId.padEnd(12)} ${rollbackStatus}   (${row.view.errorCode}: ValidateService failed on ${failedHosts(row.view).join(', ')})`);
+      const rollbackStatus =
+        row.rollback.status === 'Succeeded' ? pc.green(row.rollback.status) : pc.red(row.rollback.status);
+      console.log(
+        `${'  rolled back to version 2 by'.padEnd(32)} ${row.rollback.deploymentId.padEnd(12)} ${rollbackStatus}   (${row.view.errorCode}: ValidateService failed on ${failedHosts(row.view).join(', ')})`,
+      );
     }
   }
 }
 
 function failedHosts(view: DeploymentView): string[] {
-  return view.instances.filter((i) => i.events.some((e) => e.name === 'ValidateService' && e.status === 'Failed')).map((i) => i.id);
+  return view.instances
+    .filter((i) => i.events.some((e) => e.name === 'ValidateService' && e.status === 'Failed'))
+    .map((i) => i.id);
 }
 
 async function main(): Promise<number> {
@@ -126,7 +141,11 @@ async function main(): Promise<number> {
     v2.failed === 0 &&
     v3?.view.status === 'Failed' &&
     v3.rollback?.status === 'Succeeded';
-  console.log(ok ? pc.green('\nDemo complete: as expected.') : pc.red('\nDemo ended differently than expected (see above).'));
+  console.log(
+    ok
+      ? pc.green('\nDemo complete: as expected.')
+      : pc.red('\nDemo ended differently than expected (see above).'),
+  );
   return ok ? 0 : 1;
 }
 

@@ -52,7 +52,16 @@ const ALLOWED: Record<Layer, Layer[]> = {
   'adapters/bundle': ['domain', 'ports'],
   'adapters/local': ['domain', 'ports', 'adapters/bundle'],
   runtime: ['domain', 'ports'],
-  handlers: ['domain', 'ports', 'steps', 'adapters/aws', 'adapters/bundle', 'adapters/local', 'runtime'],
+  handlers: [
+    'domain',
+    'ports',
+    'steps',
+    'adapters/aws',
+    'adapters/bundle',
+    'adapters/local',
+    'runtime',
+    'api',
+  ],
   api: ['domain', 'ports', 'steps', 'runtime'],
   local: ['domain', 'ports', 'steps', 'adapters/aws', 'adapters/bundle', 'adapters/local', 'api', 'runtime'],
   cli: [

@@ -3,7 +3,11 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import logUpdate from 'log-update';
-import { getPredefinedConfig, PREDEFINED_DEPLOYMENT_CONFIGS } from '../../functions/domain/deployment-configs.js';
+import {
+  getPredefinedConfig,
+  PREDEFINED_DEPLOYMENT_CONFIGS,
+} from '../../functions/domain/deployment-configs.js';
+import { bundleTypeOf } from '../../functions/adapters/bundle/read-bundle.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import { openServerEnvironment, type ServerEnvironment } from '../../local/server-environment.js';
 import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
@@ -23,14 +27,22 @@ interface DeployOptions {
 }
 
 export function registerDeployCommand(program: Command): void {
-  subcommand(program, 'deploy', 'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances')
+  subcommand(
+    program,
+    'deploy',
+    'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances',
+  )
     .argument('<revision>', 'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml')
     .option('--application <name>', "application name (default: the revision's directory name)")
     .option('--deployment-group <name>', 'deployment group name', 'local')
     .option('--config <name>', 'deployment configuration', 'CodeDeployDefault.OneAtATime')
     .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
     .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')
-    .option('--alarm-5xx-rate <percent>', "stop the deployment when the load balancer's 5xx rate reaches this", percent)
+    .option(
+      '--alarm-5xx-rate <percent>',
+      "stop the deployment when the load balancer's 5xx rate reaches this",
+      percent,
+    )
     .option('--auto-rollback', 'on failure or alarm, redeploy the last successful revision')
     .option('--state-dir <dir>', 'where records and hosts live', '.stepdeploy')
     .option('--json', 'print one JSON object instead of live progress')
@@ -78,7 +90,10 @@ export interface RunDeploymentInput {
 }
 
 /** Starts one deployment (and its automatic rollback, if one follows) and waits for the end. */
-export async function runDeployment(env: ServerEnvironment, input: RunDeploymentInput): Promise<DeploymentView> {
+export async function runDeployment(
+  env: ServerEnvironment,
+  input: RunDeploymentInput,
+): Promise<DeploymentView> {
   await env.putDeploymentGroup({
     applicationName: input.applicationName,
     deploymentGroupName: input.deploymentGroupName,
@@ -91,7 +106,10 @@ export async function runDeployment(env: ServerEnvironment, input: RunDeployment
     applicationName: input.applicationName,
     deploymentGroupName: input.deploymentGroupName,
     deploymentConfigName: input.configName,
-    revision: { revisionType: 'Local', localLocation: { path: input.revisionPath, bundleType: bundleTypeOf(input.revisionPath) } },
+    revision: {
+      revisionType: 'Local',
+      localLocation: { path: input.revisionPath, bundleType: await bundleTypeOf(input.revisionPath) },
+    },
   });
   const view = await follow(env, deploymentId, input, `Deployment ${deploymentId}`);
   if (view.rollbackDeploymentId) {
@@ -108,7 +126,12 @@ async function current(env: ServerEnvironment, deploymentId: string): Promise<De
   return deploymentView(record, await store.listDeploymentTargets(deploymentId));
 }
 
-async function follow(env: ServerEnvironment, deploymentId: string, input: RunDeploymentInput, title: string): Promise<DeploymentView> {
+async function follow(
+  env: ServerEnvironment,
+  deploymentId: string,
+  input: RunDeploymentInput,
+  title: string,
+): Promise<DeploymentView> {
   let outcome = env.runtime.outcome(deploymentId);
   while (!outcome) {
     await new Promise((r) => setTimeout(r, 50));
@@ -153,7 +176,9 @@ function summaryLine(view: DeploymentView, title: string): string {
 
 function onInterrupt(env: ServerEnvironment) {
   const handler = () => {
-    console.error('\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts\' processes.');
+    console.error(
+      "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
+    );
     void env.close().finally(() => process.exit(130));
   };
   process.once('SIGINT', handler);
@@ -174,15 +199,9 @@ function positiveInteger(value: string): number {
 
 function percent(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError('must be a percentage above 0 and at most 100');
+  if (!Number.isFinite(n) || n <= 0 || n > 100)
+    throw new InvalidArgumentError('must be a percentage above 0 and at most 100');
   return n;
-}
-
-export function bundleTypeOf(path: string): 'directory' | 'zip' | 'tar' | 'tgz' {
-  if (statSync(path).isDirectory()) return 'directory';
-  if (/\.zip$/i.test(path)) return 'zip';
-  if (/\.(tgz|tar\.gz)$/i.test(path)) return 'tgz';
-  return 'tar';
 }
 
 function checkRevision(revision: string): string {
@@ -196,13 +215,19 @@ function checkRevision(revision: string): string {
 }
 
 function applicationNameOf(path: string): string {
-  return basename(path).replace(/\.(zip|tar|tgz|tar\.gz)$/i, '').replace(/[^A-Za-z0-9._+=,@-]/g, '-') || 'app';
+  return (
+    basename(path)
+      .replace(/\.(zip|tar|tgz|tar\.gz)$/i, '')
+      .replace(/[^A-Za-z0-9._+=,@-]/g, '-') || 'app'
+  );
 }
 
 function checkServerConfig(name: string): string {
   const config = getPredefinedConfig(name) ?? getPredefinedConfig(`CodeDeployDefault.${name}`);
   if (!config || config.computePlatform !== 'Server') {
-    const names = PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === 'Server').map((c) => c.deploymentConfigName);
+    const names = PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === 'Server').map(
+      (c) => c.deploymentConfigName,
+    );
     throw new UsageError(`unknown Server deployment config ${name}; use one of ${names.join(', ')}`);
   }
   return config.deploymentConfigName;

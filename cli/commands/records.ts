@@ -24,7 +24,12 @@ export function registerRecordCommands(program: Command): void {
         const view = deploymentView(record, await records.listTargets(deploymentId));
         if (options.json) console.log(JSON.stringify(view, null, 2));
         else {
-          console.log(renderProgress(view, `Deployment ${deploymentId} (${record.applicationName}/${record.deploymentGroupName}, ${record.deploymentConfigName})`));
+          console.log(
+            renderProgress(
+              view,
+              `Deployment ${deploymentId} (${record.applicationName}/${record.deploymentGroupName}, ${record.deploymentConfigName})`,
+            ),
+          );
           if (view.status === 'Failed' || view.status === 'Stopped') console.log(renderFailures(view));
           if (record.rollbackInfo?.rollbackMessage) console.log(record.rollbackInfo.rollbackMessage);
         }
@@ -53,7 +58,11 @@ export function registerRecordCommands(program: Command): void {
         }));
         if (options.json) console.log(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) console.log('no deployments');
-        else for (const r of rows) console.log(`${r.deploymentId}  ${r.status.padEnd(10)} ${r.applicationName}/${r.deploymentGroupName}  ${r.createTime}${r.errorCode ? `  ${r.errorCode}` : ''}${r.creator === 'codeDeployRollback' ? '  (rollback)' : ''}`);
+        else
+          for (const r of rows)
+            console.log(
+              `${r.deploymentId}  ${r.status.padEnd(10)} ${r.applicationName}/${r.deploymentGroupName}  ${r.createTime}${r.errorCode ? `  ${r.errorCode}` : ''}${r.creator === 'codeDeployRollback' ? '  (rollback)' : ''}`,
+            );
       } finally {
         await records.close();
       }
@@ -69,7 +78,9 @@ export function registerRecordCommands(program: Command): void {
         if (!records.stopDeployment) {
           const record = await records.getDeployment(id);
           if (!record) throw new UsageError(`no deployment ${id} in ${resolve(options.stateDir)}`);
-          const note = records.recovered.includes(id) ? ' (its process had ended; it is now marked failed)' : '';
+          const note = records.recovered.includes(id)
+            ? ' (its process had ended; it is now marked failed)'
+            : '';
           console.error(`stepdeploy: deployment ${id} is not running: ${record.status}${note}`);
           process.exitCode = EXIT_BAD;
           return;
@@ -77,7 +88,10 @@ export function registerRecordCommands(program: Command): void {
         const result = await records.stopDeployment(id, options.rollback === true);
         console.log(`${result.status}: ${result.statusMessage}`);
       } catch (error) {
-        if ((error as Error).name === 'DeploymentAlreadyCompletedException' || (error as Error).name === 'DeploymentDoesNotExistException') {
+        if (
+          (error as Error).name === 'DeploymentAlreadyCompletedException' ||
+          (error as Error).name === 'DeploymentDoesNotExistException'
+        ) {
           console.error(`stepdeploy: ${(error as Error).message}`);
           process.exitCode = EXIT_BAD;
           return;

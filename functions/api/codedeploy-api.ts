@@ -8,7 +8,10 @@ import type { DeploymentRecord, InstanceTargetRecord } from '../ports/records.js
  */
 export interface CodeDeployUseCases {
   store: DeploymentStore;
-  stopDeployment(deploymentId: string, options: { autoRollbackEnabled?: boolean }): Promise<{ status: string; statusMessage: string }>;
+  stopDeployment(
+    deploymentId: string,
+    options: { autoRollbackEnabled?: boolean },
+  ): Promise<{ status: string; statusMessage: string }>;
   putLifecycleEventHookExecutionStatus(input: {
     deploymentId: string;
     lifecycleEventHookExecutionId: string;
@@ -77,25 +80,37 @@ export function instanceTarget(target: InstanceTargetRecord) {
 
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name];
-  if (typeof value !== 'string' || value === '') throw new ApiError('ValidationException', `${name} is required.`);
+  if (typeof value !== 'string' || value === '')
+    throw new ApiError('ValidationException', `${name} is required.`);
   return value;
 }
 
 async function deployment(useCases: CodeDeployUseCases, deploymentId: string): Promise<DeploymentRecord> {
   const record = await useCases.store.getDeployment(deploymentId);
-  if (!record) throw new ApiError('DeploymentDoesNotExistException', `The deployment ${deploymentId} could not be found`);
+  if (!record)
+    throw new ApiError(
+      'DeploymentDoesNotExistException',
+      `The deployment ${deploymentId} could not be found`,
+    );
   return record;
 }
 
-const OPERATIONS: Record<string, (useCases: CodeDeployUseCases, body: Record<string, unknown>) => Promise<unknown>> = {
+const OPERATIONS: Record<
+  string,
+  (useCases: CodeDeployUseCases, body: Record<string, unknown>) => Promise<unknown>
+> = {
   async GetDeployment(useCases, body) {
     return { deploymentInfo: deploymentInfo(await deployment(useCases, field(body, 'deploymentId'))) };
   },
   async ListDeployments(useCases, body) {
     const applicationName = typeof body.applicationName === 'string' ? body.applicationName : undefined;
-    const deploymentGroupName = typeof body.deploymentGroupName === 'string' ? body.deploymentGroupName : undefined;
+    const deploymentGroupName =
+      typeof body.deploymentGroupName === 'string' ? body.deploymentGroupName : undefined;
     if ((applicationName === undefined) !== (deploymentGroupName === undefined)) {
-      throw new ApiError('InvalidInputException', 'applicationName and deploymentGroupName must be given together.');
+      throw new ApiError(
+        'InvalidInputException',
+        'applicationName and deploymentGroupName must be given together.',
+      );
     }
     const records = await useCases.store.listDeployments({ applicationName, deploymentGroupName });
     return { deployments: records.map((record) => record.deploymentId) };
@@ -109,11 +124,15 @@ const OPERATIONS: Record<string, (useCases: CodeDeployUseCases, body: Record<str
     const id = field(body, 'deploymentId');
     await deployment(useCases, id);
     const wanted = Array.isArray(body.targetIds) ? new Set(body.targetIds.map(String)) : undefined;
-    const targets = (await useCases.store.listDeploymentTargets(id)).filter((t) => !wanted || wanted.has(t.targetId));
+    const targets = (await useCases.store.listDeploymentTargets(id)).filter(
+      (t) => !wanted || wanted.has(t.targetId),
+    );
     return { deploymentTargets: targets.map(instanceTarget) };
   },
   async StopDeployment(useCases, body) {
-    return useCases.stopDeployment(field(body, 'deploymentId'), { autoRollbackEnabled: body.autoRollbackEnabled === true });
+    return useCases.stopDeployment(field(body, 'deploymentId'), {
+      autoRollbackEnabled: body.autoRollbackEnabled === true,
+    });
   },
   async PutLifecycleEventHookExecutionStatus(useCases, body) {
     return useCases.putLifecycleEventHookExecutionStatus({
@@ -136,7 +155,11 @@ export async function handleCodeDeployRequest(
   try {
     const operation = target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
     const handler = operation && allowedOperations.includes(operation) ? OPERATIONS[operation] : undefined;
-    if (!handler) throw new ApiError('UnknownOperationException', `Unsupported operation: ${target ?? '(no X-Amz-Target)'}`);
+    if (!handler)
+      throw new ApiError(
+        'UnknownOperationException',
+        `Unsupported operation: ${target ?? '(no X-Amz-Target)'}`,
+      );
     let body: unknown;
     try {
       body = rawBody.trim() === '' ? {} : JSON.parse(rawBody);

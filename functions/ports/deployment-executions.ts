@@ -5,5 +5,8 @@ import type { ComputePlatform, DeploymentRequest } from './records.js';
  * engine locally). The execution name is the deployment id, which makes starting idempotent.
  */
 export interface DeploymentExecutionsPort {
-  startDeployment(platform: ComputePlatform, request: DeploymentRequest & { deploymentId: string }): Promise<void>;
+  startDeployment(
+    platform: ComputePlatform,
+    request: DeploymentRequest & { deploymentId: string },
+  ): Promise<void>;
 }

@@ -1,13 +1,8 @@
 import type { RevisionLocation } from './records.js';
 
-/** One entry of a revision bundle, as listed without unpacking it. */
-export interface BundleEntry {
-  /** The path as stored in the archive (or relative to the revision directory). */
-  path: string;
-  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
-  /** For links: the target as stored. */
-  linkTarget?: string;
-}
+import type { BundleEntry } from '../domain/bundle-checks.js';
+
+export type { BundleEntry };
 
 export interface RevisionBundle {
   bundleType: 'tar' | 'tgz' | 'zip' | 'directory';

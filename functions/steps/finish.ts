@@ -57,6 +57,7 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
       ? storedOutcome(record)
       : outcomeOf(state);
     const now = clock.now();
+    if (record.computePlatform === 'Server') await closeTargets(deps, record.deploymentId, now);
     const finished = await store.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
@@ -81,8 +82,10 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
 /** Instances the deployment never finished: Pending ones are Skipped, ones in flight Failed. */
 async function closeTargets(deps: Pick<StepDeps, 'store'>, deploymentId: string, now: Date): Promise<void> {
   for (const target of await deps.store.listDeploymentTargets(deploymentId)) {
-    if (target.status === 'Pending') await deps.store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
-    else if (target.status === 'InProgress') await deps.store.putDeploymentTarget(closeTarget(target, 'Failed', now));
+    if (target.status === 'Pending')
+      await deps.store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
+    else if (target.status === 'InProgress')
+      await deps.store.putDeploymentTarget(closeTarget(target, 'Failed', now));
   }
 }
 

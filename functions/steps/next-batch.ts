@@ -1,10 +1,5 @@
 import { HealthConstraintsError } from '../domain/deployment-errors.js';
-import {
-  advanceWave,
-  markStarted,
-  nextAction,
-  type ServerSchedule,
-} from '../domain/server-plan.js';
+import { advanceWave, markStarted, nextAction, type ServerSchedule } from '../domain/server-plan.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
@@ -16,7 +11,12 @@ export interface NextBatchInput {
 }
 
 export type NextBatchOutput =
-  | { action: 'start'; batchId: string; instanceIds: string[]; events: Array<{ name: string; kind: ServerEventKind }> }
+  | {
+      action: 'start';
+      batchId: string;
+      instanceIds: string[];
+      events: Array<{ name: string; kind: ServerEventKind }>;
+    }
   | { action: 'wait'; waitSeconds: number }
   | { action: 'done' };
 

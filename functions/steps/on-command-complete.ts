@@ -25,7 +25,11 @@ export function onCommandComplete(deps: Pick<StepDeps, 'store' | 'transport' | '
   };
 }
 
-async function recordResults(deps: Pick<StepDeps, 'store' | 'clock'>, wait: CommandWait, results: InstanceCommandResult[]) {
+async function recordResults(
+  deps: Pick<StepDeps, 'store' | 'clock'>,
+  wait: CommandWait,
+  results: InstanceCommandResult[],
+) {
   const targets = await targetsById(deps.store, wait.deploymentId);
   const now = deps.clock.now();
   for (const instanceId of wait.instanceIds) {
@@ -49,8 +53,14 @@ export function resultOnTarget(
     });
   }
   const diagnostics = parseDiagnostics(result.stdout);
-  const succeeded = result.status === 'Success' && result.exitCode === 0 && diagnostics.errorCode === 'Success';
-  if (succeeded) return withTargetEvent(target, event, 'Succeeded', now, { errorCode: 'Success', message: diagnostics.message, logTail: diagnostics.logTail });
+  const succeeded =
+    result.status === 'Success' && result.exitCode === 0 && diagnostics.errorCode === 'Success';
+  if (succeeded)
+    return withTargetEvent(target, event, 'Succeeded', now, {
+      errorCode: 'Success',
+      message: diagnostics.message,
+      logTail: diagnostics.logTail,
+    });
   const message =
     diagnostics.errorCode === 'UnknownError' && result.status !== 'Failed'
       ? `The ${event} command ended ${result.status} on ${target.targetId}. ${diagnostics.message}`.trim()
@@ -68,14 +78,17 @@ async function resumeIfBatchReported(deps: Pick<StepDeps, 'store' | 'callbacks'>
   const batch = record?.currentBatch?.instanceIds ?? [];
   const targets = await targetsById(deps.store, wait.deploymentId);
   const stillRunning = batch.some(
-    (id) => targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName)?.status === 'InProgress',
+    (id) =>
+      targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName)
+        ?.status === 'InProgress',
   );
   if (stillRunning) return;
   try {
     await deps.callbacks.sendTaskSuccess(wait.taskToken, { lifecycleEventName: wait.lifecycleEventName });
   } catch (error) {
     // Two commands of one batch may finish together; the second success finds the token used.
-    if (!['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name)) throw error;
+    if (!['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name))
+      throw error;
   }
   await deps.store.clearPendingWait(wait.deploymentId, wait.taskToken);
 }

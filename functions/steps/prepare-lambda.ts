@@ -47,7 +47,9 @@ export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms'
         : lambdaLifecycleEvents().map((name) => ({ lifecycleEventName: name, status: 'Pending' })),
     });
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const alarmNames = record.alarmConfiguration?.enabled ? record.alarmConfiguration.alarms.map((a) => a.name) : [];
+    const alarmNames = record.alarmConfiguration?.enabled
+      ? record.alarmConfiguration.alarms.map((a) => a.name)
+      : [];
     await store.watchAlarms(record.deploymentId, alarmNames);
     // Every check passed: CodeDeploy's Start event is done.
     const now = deps.clock.now();
@@ -56,7 +58,11 @@ export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms'
         e.lifecycleEventName === 'Start' ? { ...e, startTime: e.startTime ?? now.toISOString() } : e,
       ),
     });
-    return { deploymentId: record.deploymentId, computePlatform: 'Lambda', trafficSteps: trafficPlan(config) };
+    return {
+      deploymentId: record.deploymentId,
+      computePlatform: 'Lambda',
+      trafficSteps: trafficPlan(config),
+    };
   };
 }
 
@@ -97,12 +103,16 @@ async function checkAlias(deps: Pick<StepDeps, 'lambda'>, appSpec: LambdaAppSpec
   }
   const weights = Object.entries(routing.additionalVersionWeights);
   if (weights.length > 0) {
-    const shown = weights.map(([version, weight]) => `version ${version} at ${Math.round(weight * 100)}%`).join(', ');
+    const shown = weights
+      .map(([version, weight]) => `version ${version} at ${Math.round(weight * 100)}%`)
+      .join(', ');
     throw new InvalidLambdaConfigurationError(
       `The alias ${alias} of ${functionName} already routes traffic to ${shown} (a stopped deployment left it mid-shift). Remove the alias' routing configuration, then deploy again.`,
     );
   }
   if (!(await deps.lambda.versionExists(functionName, targetVersion))) {
-    throw new InvalidLambdaFunctionError(`Version ${targetVersion} of function ${functionName} does not exist. Publish it first.`);
+    throw new InvalidLambdaFunctionError(
+      `Version ${targetVersion} of function ${functionName} does not exist. Publish it first.`,
+    );
   }
 }

@@ -40,7 +40,8 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
       );
     }
     const instanceIds = group.instanceIds ?? [];
-    if (instanceIds.length === 0) throw new NoInstancesError('No instances were specified, or no instances can be found.');
+    if (instanceIds.length === 0)
+      throw new NoInstancesError('No instances were specified, or no instances can be found.');
     const instances: ServerInstance[] = instanceIds.map((id) => ({
       id,
       // Never deployed to, or last attempt failed: Unhealthy, which CodeDeploy deploys to first.
@@ -49,15 +50,20 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
     }));
     const schedule = createServerSchedule(instances, config);
     if (schedule.end) {
-      const ErrorType = schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
+      const ErrorType =
+        schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
       throw new ErrorType(schedule.end.message);
     }
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const alarmNames = record.alarmConfiguration?.enabled ? record.alarmConfiguration.alarms.map((a) => a.name) : [];
+    const alarmNames = record.alarmConfiguration?.enabled
+      ? record.alarmConfiguration.alarms.map((a) => a.name)
+      : [];
     await store.watchAlarms(record.deploymentId, alarmNames);
 
     const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
-    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter((e) => e !== 'Start' && e !== 'End');
+    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
+      (e) => e !== 'Start' && e !== 'End',
+    );
     const now = clock.now().toISOString();
     for (const targetId of instanceIds) {
       await store.putDeploymentTarget({
@@ -77,15 +83,21 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
   };
 }
 
-async function readServerRevision(deps: Pick<StepDeps, 'revisions'>, record: DeploymentRecord): Promise<ServerAppSpec> {
+async function readServerRevision(
+  deps: Pick<StepDeps, 'revisions'>,
+  record: DeploymentRecord,
+): Promise<ServerAppSpec> {
   let bundle;
   try {
     bundle = await deps.revisions.readRevision(record.revision);
   } catch (error) {
+    // A throttle is not the revision's fault: let the state's Retry have it.
+    if ((error as Error).name === 'ThrottlingError') throw error;
     throw new InvalidRevisionError(`The revision could not be read: ${(error as Error).message}`);
   }
   const unsafe = checkBundleEntries(bundle.entries);
-  if (unsafe.length > 0) throw new InvalidRevisionError(`The revision bundle is unsafe: ${unsafe.join('; ')}`);
+  if (unsafe.length > 0)
+    throw new InvalidRevisionError(`The revision bundle is unsafe: ${unsafe.join('; ')}`);
   if (bundle.appSpecText === undefined) {
     throw new InvalidRevisionError('The revision has no appspec.yml (or appspec.yaml) at its root.');
   }

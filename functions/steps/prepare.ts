@@ -76,7 +76,11 @@ async function createRecord(
   return record;
 }
 
-async function deploymentIdFor(deps: Pick<StepDeps, 'store' | 'random'>, executionName: string, request: DeploymentRequest) {
+async function deploymentIdFor(
+  deps: Pick<StepDeps, 'store' | 'random'>,
+  executionName: string,
+  request: DeploymentRequest,
+) {
   if (request.deploymentId) return request.deploymentId;
   if (isDeploymentId(executionName)) return executionName;
   // A foreign execution name (CodePipeline's action execution id) maps to one new deployment id.

@@ -25,11 +25,15 @@ export function recordBatch(deps: Pick<StepDeps, 'store' | 'clock'>) {
     for (const id of record.currentBatch.instanceIds) {
       const target = targets.get(id);
       const result = target?.status === 'InProgress' ? 'Succeeded' : 'Failed';
-      if (schedule.instances.find((i) => i.id === id)?.status === 'InProgress') schedule = afterResult(schedule, id, result);
+      if (schedule.instances.find((i) => i.id === id)?.status === 'InProgress')
+        schedule = afterResult(schedule, id, result);
       if (target) await store.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
       instanceHealth[id] = result === 'Succeeded' ? 'Healthy' : 'Unhealthy';
     }
     if (group) await store.putDeploymentGroup({ ...group, instanceHealth });
-    await store.updateDeployment(deploymentId, { serverSchedule: schedule, currentBatch: { batchId: `${batchId}-done`, instanceIds: [] } });
+    await store.updateDeployment(deploymentId, {
+      serverSchedule: schedule,
+      currentBatch: { batchId: `${batchId}-done`, instanceIds: [] },
+    });
   };
 }

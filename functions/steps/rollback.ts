@@ -91,7 +91,9 @@ async function rollbackServer(
     record.creator !== 'codeDeployRollback' &&
     group?.lastSuccessfulDeploymentId !== undefined &&
     group.lastSuccessfulDeploymentId !== record.deploymentId;
-  await store.updateDeployment(record.deploymentId, { errorInformation: { code: failure.code, message: failure.message } });
+  await store.updateDeployment(record.deploymentId, {
+    errorInformation: { code: failure.code, message: failure.message },
+  });
   return { ...failure, rolledBack: false, rollbackRequested };
 }
 
@@ -104,7 +106,10 @@ function rollbackWanted(record: DeploymentRecord, failure: DeploymentFailure): b
   return hasEvent(record, 'DEPLOYMENT_FAILURE');
 }
 
-function hasEvent(record: DeploymentRecord, event: 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST') {
+function hasEvent(
+  record: DeploymentRecord,
+  event: 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST',
+) {
   const config = record.autoRollbackConfiguration;
   return config?.enabled === true && config.events.includes(event);
 }

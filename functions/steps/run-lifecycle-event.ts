@@ -1,5 +1,8 @@
 import type { ServerAppSpec } from '../domain/appspec/model.js';
-import { buildLifecycleEventScript, type LifecycleEventScriptInput } from '../domain/instance-scripts/index.js';
+import {
+  buildLifecycleEventScript,
+  type LifecycleEventScriptInput,
+} from '../domain/instance-scripts/index.js';
 import type { DeploymentRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
@@ -23,8 +26,15 @@ const EVENT_SECONDS = 3600;
  * 50 instances) and leaves the state parked on its token. onCommandComplete resumes it once every
  * instance has reported; a batch with no instance left resumes at once.
  */
-export function runLifecycleEvent(deps: Pick<StepDeps, 'store' | 'transport' | 'revisions' | 'callbacks' | 'clock' | 'settings'>) {
-  return async ({ deploymentId, batchId, lifecycleEventName, taskToken }: RunLifecycleEventInput): Promise<void> => {
+export function runLifecycleEvent(
+  deps: Pick<StepDeps, 'store' | 'transport' | 'revisions' | 'callbacks' | 'clock' | 'settings'>,
+) {
+  return async ({
+    deploymentId,
+    batchId,
+    lifecycleEventName,
+    taskToken,
+  }: RunLifecycleEventInput): Promise<void> => {
     const { store, clock } = deps;
     const record = await loadDeployment(store, deploymentId);
     assertNotStopped(record);
@@ -39,9 +49,16 @@ export function runLifecycleEvent(deps: Pick<StepDeps, 'store' | 'transport' | '
     const now = clock.now();
     for (const id of instanceIds) {
       const target = targets.get(id);
-      if (target) await store.putDeploymentTarget(withTargetEvent(target, lifecycleEventName, 'InProgress', now));
+      if (target)
+        await store.putDeploymentTarget(withTargetEvent(target, lifecycleEventName, 'InProgress', now));
     }
-    await store.putPendingWait({ deploymentId, taskToken, kind: 'InstanceCommand', stateName: lifecycleEventName, since: now.toISOString() });
+    await store.putPendingWait({
+      deploymentId,
+      taskToken,
+      kind: 'InstanceCommand',
+      stateName: lifecycleEventName,
+      since: now.toISOString(),
+    });
     const commandIds: string[] = [];
     for (let start = 0; start < instanceIds.length; start += INSTANCES_PER_COMMAND) {
       const chunk = instanceIds.slice(start, start + INSTANCES_PER_COMMAND);
@@ -84,7 +101,11 @@ async function scriptInput(
   const bundle =
     event === 'DownloadBundle'
       ? await deps.revisions.bundleLocation(record.revision)
-      : { location: '', bundleType: record.revision.localLocation?.bundleType ?? record.revision.s3Location?.bundleType ?? 'tar' };
+      : {
+          location: '',
+          bundleType:
+            record.revision.localLocation?.bundleType ?? record.revision.s3Location?.bundleType ?? 'tar',
+        };
   const s3 = record.revision.s3Location;
   return {
     event: event as LifecycleEventScriptInput['event'],
@@ -100,9 +121,20 @@ async function scriptInput(
     bundle: {
       location: bundle.location,
       bundleType: bundle.bundleType as LifecycleEventScriptInput['bundle']['bundleType'],
-      ...(s3 ? { s3: { bucket: s3.bucket, key: s3.key, ...(s3.version ? { version: s3.version } : {}), ...(s3.eTag ? { eTag: s3.eTag } : {}) } } : {}),
+      ...(s3
+        ? {
+            s3: {
+              bucket: s3.bucket,
+              key: s3.key,
+              ...(s3.version ? { version: s3.version } : {}),
+              ...(s3.eTag ? { eTag: s3.eTag } : {}),
+            },
+          }
+        : {}),
     },
-    ...(record.fileExistsBehavior ? { fileExistsBehavior: record.fileExistsBehavior as 'DISALLOW' | 'OVERWRITE' | 'RETAIN' } : {}),
+    ...(record.fileExistsBehavior
+      ? { fileExistsBehavior: record.fileExistsBehavior as 'DISALLOW' | 'OVERWRITE' | 'RETAIN' }
+      : {}),
     ...(record.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
     ...(deps.settings.deploymentRoot ? { deploymentRoot: deps.settings.deploymentRoot } : {}),
   };

@@ -2,8 +2,13 @@ import type { DeploymentStore } from '../ports/deployment-store.js';
 import type { InstanceTargetRecord, LifecycleEventRecord } from '../ports/records.js';
 
 /** The deployment's instance targets by id. */
-export async function targetsById(store: DeploymentStore, deploymentId: string): Promise<Map<string, InstanceTargetRecord>> {
-  return new Map((await store.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]));
+export async function targetsById(
+  store: DeploymentStore,
+  deploymentId: string,
+): Promise<Map<string, InstanceTargetRecord>> {
+  return new Map(
+    (await store.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]),
+  );
 }
 
 /** The target with one lifecycle event changed; a failed event fails the target. */
@@ -51,6 +56,9 @@ export function closeTarget(target: InstanceTargetRecord, status: string, now: D
 }
 
 /** Ids of the batch's instances still going through their events. */
-export function liveInstances(targets: Map<string, InstanceTargetRecord>, instanceIds: readonly string[]): string[] {
+export function liveInstances(
+  targets: Map<string, InstanceTargetRecord>,
+  instanceIds: readonly string[],
+): string[] {
   return instanceIds.filter((id) => targets.get(id)?.status === 'InProgress');
 }

@@ -12,14 +12,20 @@ export interface StartRollbackDeploymentInput {
  * Idempotent: a retry reuses the id already recorded, and starting an execution is idempotent by name.
  */
 export function startRollbackDeployment(deps: Pick<StepDeps, 'store' | 'executions' | 'random'>) {
-  return async ({ deploymentId }: StartRollbackDeploymentInput): Promise<{ rollbackDeploymentId: string }> => {
+  return async ({
+    deploymentId,
+  }: StartRollbackDeploymentInput): Promise<{ rollbackDeploymentId: string }> => {
     const { store } = deps;
     const record = await loadDeployment(store, deploymentId);
     const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const lastGoodId = group?.lastSuccessfulDeploymentId;
-    if (!lastGoodId) throw new Error(`The deployment group ${record.deploymentGroupName} has no successful deployment to roll back to.`);
+    if (!lastGoodId)
+      throw new Error(
+        `The deployment group ${record.deploymentGroupName} has no successful deployment to roll back to.`,
+      );
     const lastGood = await loadDeployment(store, lastGoodId);
-    const rollbackDeploymentId = record.rollbackInfo?.rollbackDeploymentId ?? formatDeploymentId(deps.random.bytes(9));
+    const rollbackDeploymentId =
+      record.rollbackInfo?.rollbackDeploymentId ?? formatDeploymentId(deps.random.bytes(9));
     const rollbackMessage = `Deployment ${rollbackDeploymentId} is triggered to roll back deployment ${deploymentId}.`;
     await store.updateDeployment(deploymentId, {
       rollbackInfo: { ...record.rollbackInfo, rollbackDeploymentId, rollbackMessage },
@@ -32,7 +38,9 @@ export function startRollbackDeployment(deps: Pick<StepDeps, 'store' | 'executio
       deploymentConfigName: record.deploymentConfigName,
       creator: 'codeDeployRollback',
       ...(lastGood.fileExistsBehavior ? { fileExistsBehavior: lastGood.fileExistsBehavior } : {}),
-      ...(record.autoRollbackConfiguration ? { autoRollbackConfiguration: record.autoRollbackConfiguration } : {}),
+      ...(record.autoRollbackConfiguration
+        ? { autoRollbackConfiguration: record.autoRollbackConfiguration }
+        : {}),
       rollbackInfo: { rollbackTriggeringDeploymentId: deploymentId, rollbackMessage },
     });
     return { rollbackDeploymentId };

@@ -64,7 +64,8 @@ export function checkTargets(deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'cl
     const targets = await targetsById(store, deploymentId);
     const batch = record.currentBatch?.batchId === batchId ? record.currentBatch.instanceIds : [];
     const waiting = liveInstances(targets, batch).filter(
-      (id) => targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status === 'InProgress',
+      (id) =>
+        targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status === 'InProgress',
     );
     const wanted: TargetHealthState = event === 'BlockTraffic' ? 'unused' : 'healthy';
     const settledIds = new Set(waiting);

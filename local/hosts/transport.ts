@@ -43,7 +43,9 @@ export class LocalHostTransport implements InstanceTransportPort {
     }
     this.commands.set(commandId, results);
     const work = Promise.all(
-      request.instanceIds.map(async (instanceId) => results.set(instanceId, await this.run(instanceId, request))),
+      request.instanceIds.map(async (instanceId) =>
+        results.set(instanceId, await this.run(instanceId, request)),
+      ),
     ).then(() => this.notify(commandId));
     const tracked = this.options.track ? this.options.track(work) : work;
     this.running.add(tracked);
@@ -51,11 +53,20 @@ export class LocalHostTransport implements InstanceTransportPort {
     return { commandId };
   }
 
-  async getCommandResults(commandId: string, instanceIds: readonly string[]): Promise<InstanceCommandResult[]> {
+  async getCommandResults(
+    commandId: string,
+    instanceIds: readonly string[],
+  ): Promise<InstanceCommandResult[]> {
     const results = this.commands.get(commandId);
     return instanceIds.map(
       (instanceId) =>
-        results?.get(instanceId) ?? { instanceId, status: 'Undeliverable', exitCode: null, stdout: '', stderr: 'unknown command' },
+        results?.get(instanceId) ?? {
+          instanceId,
+          status: 'Undeliverable',
+          exitCode: null,
+          stdout: '',
+          stderr: 'unknown command',
+        },
     );
   }
 
@@ -77,7 +88,13 @@ export class LocalHostTransport implements InstanceTransportPort {
   private run(instanceId: string, request: InstanceCommandRequest): Promise<InstanceCommandResult> {
     const host = this.hosts.get(instanceId);
     if (!host) {
-      return Promise.resolve({ instanceId, status: 'Undeliverable', exitCode: null, stdout: '', stderr: `no local host ${instanceId}` });
+      return Promise.resolve({
+        instanceId,
+        status: 'Undeliverable',
+        exitCode: null,
+        stdout: '',
+        stderr: `no local host ${instanceId}`,
+      });
     }
     return new Promise((resolve) => {
       let stdout = '';
@@ -110,7 +127,13 @@ export class LocalHostTransport implements InstanceTransportPort {
       }, request.executionTimeoutSeconds * 1000);
       child.on('error', (error) => {
         clearTimeout(timer);
-        resolve({ instanceId, status: 'Failed', exitCode: null, stdout, stderr: `${stderr}${error.message}` });
+        resolve({
+          instanceId,
+          status: 'Failed',
+          exitCode: null,
+          stdout,
+          stderr: `${stderr}${error.message}`,
+        });
       });
       child.on('close', (code) => {
         clearTimeout(timer);

@@ -19,7 +19,12 @@ export interface LocalDatabase {
  */
 export async function startLocalDatabase(options: { path?: string } = {}): Promise<LocalDatabase> {
   if (options.path) mkdirSync(options.path, { recursive: true });
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -21,7 +21,11 @@ export async function recoverInterruptedDeployments(store: DeploymentStore, now:
           'The stepdeploy process running this deployment ended before the deployment did; it was marked failed and its deployment group unlocked.',
       },
       lifecycleEvents: (record.lifecycleEvents ?? []).map((event) =>
-        event.status === 'Pending' ? { ...event, status: 'Skipped' } : event.status === 'InProgress' ? { ...event, status: 'Failed', endTime: at } : event,
+        event.status === 'Pending'
+          ? { ...event, status: 'Skipped' }
+          : event.status === 'InProgress'
+            ? { ...event, status: 'Failed', endTime: at }
+            : event,
       ),
     });
     for (const target of await store.listDeploymentTargets(record.deploymentId)) {
@@ -31,7 +35,11 @@ export async function recoverInterruptedDeployments(store: DeploymentStore, now:
         status: target.status === 'Pending' ? 'Skipped' : 'Failed',
         lastUpdatedAt: at,
         lifecycleEvents: target.lifecycleEvents.map((event) =>
-          event.status === 'Pending' ? { ...event, status: 'Skipped' } : event.status === 'InProgress' ? { ...event, status: 'Failed', endTime: at } : event,
+          event.status === 'Pending'
+            ? { ...event, status: 'Skipped' }
+            : event.status === 'InProgress'
+              ? { ...event, status: 'Failed', endTime: at }
+              : event,
         ),
       });
     }

@@ -22,7 +22,9 @@ export const STATE_MACHINES: Record<ComputePlatform, string | undefined> = {
 };
 
 /** Ports the caller supplies: the targets (simulated Lambda, local hosts, ...) differ per use. */
-export type TargetPorts = Partial<Omit<StepDeps, 'store' | 'callbacks' | 'clock' | 'random' | 'executions' | 'events' | 'settings'>>;
+export type TargetPorts = Partial<
+  Omit<StepDeps, 'store' | 'callbacks' | 'clock' | 'random' | 'executions' | 'events' | 'settings'>
+>;
 
 export interface LocalRuntimeOptions {
   clock: EngineClock;
@@ -64,24 +66,26 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const database = await startLocalDatabase(options.databasePath ? { path: options.databasePath } : {});
   const events: StateChangeEvent[] = [];
   const outcomes = new Map<string, Promise<ExecutionOutcome>>();
-  let deps: StepDeps | undefined;
+  // The handlers need the deps, and the deps need the engine's callbacks: resolve them per call.
+  const ready: { deps?: StepDeps } = {};
   const engine = new EmbeddedEngine({
     clock: options.clock,
     handlers: stepHandlers(() => {
-      if (!deps) throw new Error('The runtime is not ready yet.');
-      return deps;
+      if (!ready.deps) throw new Error('The runtime is not ready yet.');
+      return ready.deps;
     }),
   });
 
   const startDeployment: StepDeps['executions']['startDeployment'] = async (platform, request) => {
     const machine = STATE_MACHINES[platform];
-    if (!machine) throw new Error(`The embedded runtime has no state machine for ${platform} deployments yet.`);
+    if (!machine)
+      throw new Error(`The embedded runtime has no state machine for ${platform} deployments yet.`);
     const { result } = engine.startExecution(machine, request.deploymentId, request);
     outcomes.set(request.deploymentId, result);
   };
 
   const ports = options.ports;
-  deps = {
+  const deps: StepDeps = {
     store: database.store,
     callbacks: engine.taskCallbacks,
     clock: options.clock,
@@ -96,7 +100,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     loadBalancer: ports.loadBalancer ?? unavailable('load balancer'),
     revisions: ports.revisions ?? unavailable('revision source'),
   };
-  for (const [platform, machine] of Object.entries(STATE_MACHINES)) {
+  ready.deps = deps;
+  for (const machine of Object.values(STATE_MACHINES)) {
     if (machine) engine.register(machine, join(statemachines, `${machine}.asl.yaml`));
   }
 

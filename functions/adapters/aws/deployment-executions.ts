@@ -13,12 +13,19 @@ export class SfnDeploymentExecutions implements DeploymentExecutionsPort {
     private readonly stateMachineArns: Partial<Record<ComputePlatform, string>>,
   ) {}
 
-  async startDeployment(platform: ComputePlatform, request: DeploymentRequest & { deploymentId: string }): Promise<void> {
+  async startDeployment(
+    platform: ComputePlatform,
+    request: DeploymentRequest & { deploymentId: string },
+  ): Promise<void> {
     const stateMachineArn = this.stateMachineArns[platform];
     if (!stateMachineArn) throw new Error(`No state machine is configured for ${platform} deployments.`);
     await callAws({ service: 'sfn', operation: 'StartExecution', resource: request.deploymentId }, () =>
       this.client.send(
-        new StartExecutionCommand({ stateMachineArn, name: request.deploymentId, input: JSON.stringify(request) }),
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: request.deploymentId,
+          input: JSON.stringify(request),
+        }),
       ),
     );
   }

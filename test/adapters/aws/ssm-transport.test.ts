@@ -135,14 +135,12 @@ describe('SsmInstanceTransport.sendCommand', () => {
   });
 
   it('keeps the SSM code of other errors (an instance that is not managed)', async () => {
-    ssm
-      .on(SendCommandCommand)
-      .rejects(
-        new InvalidInstanceId({
-          message: 'Instances not in a valid state',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    ssm.on(SendCommandCommand).rejects(
+      new InvalidInstanceId({
+        message: 'Instances not in a valid state',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(transport.sendCommand(request)).rejects.toMatchObject({
       name: 'AwsServiceError',
       code: 'InvalidInstanceId',

@@ -34,96 +34,25 @@ const TARGET_ROUTING = { functionVersion: '2', additionalVersionWeights: {} };
  * once, 100 % m minutes later. Linear {10, m}: +10 % every m minutes; no bake after the final shift
  * (stepdeploy's documented choice on the [unverified] point of §3.5).
  */
+// prettier-ignore
 const PLANS: Array<[string, Array<[number, number]>]> = [
   [ALL_AT_ONCE, [[0, 100]]],
-  [
-    CANARY_5,
-    [
-      [0, 10],
-      [300, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaCanary10Percent10Minutes',
-    [
-      [0, 10],
-      [600, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaCanary10Percent15Minutes',
-    [
-      [0, 10],
-      [900, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaCanary10Percent30Minutes',
-    [
-      [0, 10],
-      [1800, 100],
-    ],
-  ],
-  [
-    LINEAR_1,
-    [
-      [0, 10],
-      [60, 20],
-      [120, 30],
-      [180, 40],
-      [240, 50],
-      [300, 60],
-      [360, 70],
-      [420, 80],
-      [480, 90],
-      [540, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes',
-    [
-      [0, 10],
-      [120, 20],
-      [240, 30],
-      [360, 40],
-      [480, 50],
-      [600, 60],
-      [720, 70],
-      [840, 80],
-      [960, 90],
-      [1080, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes',
-    [
-      [0, 10],
-      [180, 20],
-      [360, 30],
-      [540, 40],
-      [720, 50],
-      [900, 60],
-      [1080, 70],
-      [1260, 80],
-      [1440, 90],
-      [1620, 100],
-    ],
-  ],
-  [
-    'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
-    [
-      [0, 10],
-      [600, 20],
-      [1200, 30],
-      [1800, 40],
-      [2400, 50],
-      [3000, 60],
-      [3600, 70],
-      [4200, 80],
-      [4800, 90],
-      [5400, 100],
-    ],
-  ],
+  [CANARY_5, [[0, 10], [300, 100]]],
+  ['CodeDeployDefault.LambdaCanary10Percent10Minutes', [[0, 10], [600, 100]]],
+  ['CodeDeployDefault.LambdaCanary10Percent15Minutes', [[0, 10], [900, 100]]],
+  ['CodeDeployDefault.LambdaCanary10Percent30Minutes', [[0, 10], [1800, 100]]],
+  [LINEAR_1, [
+    [0, 10], [60, 20], [120, 30], [180, 40], [240, 50], [300, 60], [360, 70], [420, 80], [480, 90], [540, 100],
+  ]],
+  ['CodeDeployDefault.LambdaLinear10PercentEvery2Minutes', [
+    [0, 10], [120, 20], [240, 30], [360, 40], [480, 50], [600, 60], [720, 70], [840, 80], [960, 90], [1080, 100],
+  ]],
+  ['CodeDeployDefault.LambdaLinear10PercentEvery3Minutes', [
+    [0, 10], [180, 20], [360, 30], [540, 40], [720, 50], [900, 60], [1080, 70], [1260, 80], [1440, 90], [1620, 100],
+  ]],
+  ['CodeDeployDefault.LambdaLinear10PercentEvery10Minutes', [
+    [0, 10], [600, 20], [1200, 30], [1800, 40], [2400, 50], [3000, 60], [3600, 70], [4200, 80], [4800, 90], [5400, 100],
+  ]],
 ];
 
 function alarmConfig(names: string[], ignorePollAlarmFailure = false): AlarmConfiguration {
@@ -619,8 +548,9 @@ describe('StopDeployment', () => {
     const h = await createLambdaHarness();
     h.answerHook(BEFORE_HOOK, 'Succeeded', 600);
     const { deploymentId, result: running } = h.start({ config: CANARY_5 });
-    void h.at(5, () => h.runtime.stopDeployment(deploymentId, { autoRollbackEnabled: true }));
+    const stop = h.at(5, () => h.runtime.stopDeployment(deploymentId, { autoRollbackEnabled: true }));
     const result = await running;
+    expect(await stop).toMatchObject({ status: 'Pending' });
     expect(durationSeconds(result)).toBe(5);
     expect(result.record?.errorInformation?.code).toBe('MANUAL_STOP');
     expect(result.weights).toEqual([]);

@@ -1,0 +1,390 @@
+/**
+ * Server in-place deployments on the embedded runtime, for the flow tests: real local hosts (a root
+ * directory each, real `sh` processes), the real state machine, records in dynalite on disk, and the
+ * local load balancer when asked for. Revisions are built in temporary directories: an appspec.yml
+ * and one tiny POSIX sh script per hook that appends `<revision> <event> <deployment id>` to
+ * `${STEPDEPLOY_HOST_ROOT}/var/log/events.log`, so a test reads what ran where, from which revision.
+ *
+ * Every harness is torn down by `disposeServerHarnesses` (call it in afterEach): waiting hooks are
+ * released, the host processes are ended, the environment is closed and the temporary directories
+ * are removed, whether the test passed or not.
+ */
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { runDeployment } from '../../../cli/commands/deploy.js';
+import { deploymentView, type DeploymentView } from '../../../cli/deployment-view.js';
+import type { InstanceCommandRequest } from '../../../functions/ports/instance-transport.js';
+import type { DeploymentRecord, InstanceTargetRecord } from '../../../functions/ports/records.js';
+import { hostsDirectory, type LocalHost } from '../../../local/hosts/hosts.js';
+import { stopHostProcesses } from '../../../local/hosts/processes.js';
+import { openServerEnvironment, type ServerEnvironment } from '../../../local/server-environment.js';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const WEBAPP_EXAMPLE = join(repoRoot, 'examples', 'webapp');
+
+export const APPLICATION = 'app';
+export const GROUP = 'group';
+export const ONE_AT_A_TIME = 'CodeDeployDefault.OneAtATime';
+export const HALF_AT_A_TIME = 'CodeDeployDefault.HalfAtATime';
+export const ALL_AT_ONCE = 'CodeDeployDefault.AllAtOnce';
+
+/** The Server events an AppSpec can attach scripts to, in the order an in-place deployment runs them. */
+export const HOOK_EVENTS = [
+  'BeforeBlockTraffic',
+  'AfterBlockTraffic',
+  'ApplicationStop',
+  'BeforeInstall',
+  'AfterInstall',
+  'ApplicationStart',
+  'ValidateService',
+  'BeforeAllowTraffic',
+  'AfterAllowTraffic',
+] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+
+/** Every event of an in-place deployment without a load balancer, as each instance records them. */
+export const EVENTS_WITHOUT_LB = [
+  'ApplicationStop',
+  'DownloadBundle',
+  'BeforeInstall',
+  'Install',
+  'AfterInstall',
+  'ApplicationStart',
+  'ValidateService',
+];
+/** ...and with one (CodeDeploy adds the six traffic events, reference §2.1). */
+export const EVENTS_WITH_LB = [
+  'BeforeBlockTraffic',
+  'BlockTraffic',
+  'AfterBlockTraffic',
+  ...EVENTS_WITHOUT_LB,
+  'BeforeAllowTraffic',
+  'AllowTraffic',
+  'AfterAllowTraffic',
+];
+
+export interface HookSpec {
+  /** Shell run after the recording line (it may `exit n`); empty by default. */
+  body?: string;
+  timeout?: number;
+  /** The AppSpec `location`; by default `scripts/<Event>.sh`, which the harness writes. */
+  location?: string;
+}
+
+export interface RevisionSpec {
+  /** Also the revision's directory name and what its hooks record. */
+  name: string;
+  /** Extra behaviour per hook; every scriptable event gets a recording script anyway. */
+  hooks?: Partial<Record<HookEvent, string | HookSpec>>;
+  /** Files in the bundle besides the scripts: path in the bundle -> content. Default `app/version.txt`. */
+  files?: Record<string, string>;
+  /** The AppSpec `files` section; default `app` -> `/opt/app`. */
+  install?: Array<{ source: string; destination: string }>;
+  fileExistsBehavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
+  /** The whole appspec.yml, replacing the generated one (for invalid AppSpecs). */
+  appSpecText?: string;
+}
+
+/** One line a hook appended to a host's events.log. */
+export interface RecordedEvent {
+  revision: string;
+  event: string;
+  deploymentId: string;
+}
+
+/** One lifecycle-event command the orchestrator sent, as SSM SendCommand would carry it. */
+export interface SentCommand {
+  deploymentId: string;
+  event: string;
+  instanceIds: string[];
+}
+
+export interface DeploymentResult {
+  view: DeploymentView;
+  record: DeploymentRecord;
+  targets: Map<string, InstanceTargetRecord>;
+}
+
+export interface DeployResult extends DeploymentResult {
+  /** The automatic rollback deployment, when one followed. */
+  rollback?: DeploymentResult;
+}
+
+export interface DeployOptions {
+  config?: string;
+  autoRollback?: boolean;
+  deploymentGroupName?: string;
+}
+
+export interface ServerHarness {
+  env: ServerEnvironment;
+  workDir: string;
+  stateDir: string;
+  hosts: LocalHost[];
+  /** Every lifecycle-event command sent so far, in order. */
+  commands: SentCommand[];
+  host(id: string): LocalHost;
+  /** Builds a revision directory from the spec and returns its path. */
+  revision(spec: RevisionSpec): string;
+  /** A copy of examples/webapp, as version `version`, for the tests that need a real HTTP app. */
+  webappRevision(name: string, edit?: (dir: string, appSpec: WebappAppSpec) => void): string;
+  /** Runs one deployment (and the rollback that follows it, if any) to the end. */
+  deploy(revisionPath: string, options?: DeployOptions): Promise<DeployResult>;
+  /** Starts a deployment without waiting: its id as soon as Prepare recorded it, and its end. */
+  start(revisionPath: string, options?: DeployOptions): Promise<{ deploymentId: string; done: Promise<DeployResult> }>;
+  result(deploymentId: string): Promise<DeploymentResult>;
+  /** What the hooks recorded on one host, in order. */
+  events(hostId: string): RecordedEvent[];
+  /** Lets every hook that waits for its host's release file go on. */
+  release(): void;
+  waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T>;
+}
+
+/** The parts of the webapp's AppSpec a test may change. */
+export interface WebappAppSpec {
+  hooks: Record<string, Array<{ location: string; timeout: number }>>;
+}
+
+export const EVENTS_LOG = join('var', 'log', 'events.log');
+/** A hook that waits (at most 20 s) for this file in its host root; see `release()`. */
+export const RELEASE_FILE = 'release-hooks';
+
+/** Shell for a hook body: wait until the test releases the host's hooks (bounded, so nothing hangs). */
+export const WAIT_FOR_RELEASE = [
+  'n=0',
+  `while [ ! -e "$STEPDEPLOY_HOST_ROOT/${RELEASE_FILE}" ] && [ "$n" -lt 200 ]; do sleep 0.1; n=$((n + 1)); done`,
+].join('\n');
+
+/** Shell for a hook body: fail with `code` on the hosts named, succeed elsewhere. */
+export function failOn(hostIds: readonly string[], code = 3, message = 'failing on purpose'): string {
+  const test = hostIds.map((id) => `[ "$STEPDEPLOY_HOST_ID" = ${id} ]`).join(' || ');
+  return `if ${test}; then echo "${message} on $STEPDEPLOY_HOST_ID"; exit ${code}; fi`;
+}
+
+const harnesses: ServerHarness[] = [];
+
+export async function openServerHarness(options: {
+  hosts: number;
+  loadBalancer?: boolean;
+  alarm5xxRatePercent?: number;
+}): Promise<ServerHarness> {
+  const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-server-flow-'));
+  const stateDir = join(workDir, 'state');
+  let env: ServerEnvironment;
+  try {
+    env = await openServerEnvironment({
+      stateDir,
+      hosts: options.hosts,
+      loadBalancer: options.loadBalancer === true,
+      ...(options.alarm5xxRatePercent !== undefined ? { alarm5xxRatePercent: options.alarm5xxRatePercent } : {}),
+    });
+  } catch (error) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  const harness = createHarness(env, workDir, stateDir);
+  harnesses.push(harness);
+  return harness;
+}
+
+/** afterEach: ends every harness opened by the test, even when the test failed half-way. */
+export async function disposeServerHarnesses(): Promise<void> {
+  const open = harnesses.splice(0);
+  const problems: unknown[] = [];
+  for (const harness of open) {
+    const hostsDir = hostsDirectory(harness.stateDir);
+    try {
+      // Hooks still waiting, and the apps they started, end first: closing waits for running commands.
+      harness.release();
+      await stopHostProcesses(hostsDir, 1000);
+      await harness.env.close();
+      await stopHostProcesses(hostsDir, 1000);
+    } catch (error) {
+      problems.push(error);
+    } finally {
+      rmSync(harness.workDir, { recursive: true, force: true });
+    }
+  }
+  if (problems.length > 0) throw new AggregateError(problems, 'Tearing down a server harness failed');
+}
+
+function createHarness(env: ServerEnvironment, workDir: string, stateDir: string): ServerHarness {
+  const store = env.runtime.deps.store;
+  const commands: SentCommand[] = [];
+  // Seeing every command the orchestrator sends is how the tests check batches; the command still runs.
+  const send = env.transport.sendCommand.bind(env.transport);
+  env.transport.sendCommand = (request: InstanceCommandRequest) => {
+    const [deploymentId = '', event = ''] = (request.comment ?? '').split(' ');
+    commands.push({ deploymentId, event, instanceIds: [...request.instanceIds] });
+    return send(request);
+  };
+
+  const result = async (deploymentId: string): Promise<DeploymentResult> => {
+    const record = await store.getDeployment(deploymentId);
+    if (!record) throw new Error(`No deployment ${deploymentId}`);
+    const list = await store.listDeploymentTargets(deploymentId);
+    return {
+      view: deploymentView(record, list),
+      record,
+      targets: new Map(list.map((target) => [target.targetId, target])),
+    };
+  };
+
+  const withRollback = async (view: DeploymentView): Promise<DeployResult> => {
+    const main = await result(view.deploymentId);
+    return view.rollbackDeploymentId ? { ...main, rollback: await result(view.rollbackDeploymentId) } : main;
+  };
+
+  const run = (revisionPath: string, options: DeployOptions) =>
+    runDeployment(env, {
+      applicationName: APPLICATION,
+      deploymentGroupName: options.deploymentGroupName ?? GROUP,
+      configName: options.config ?? ONE_AT_A_TIME,
+      revisionPath,
+      autoRollback: options.autoRollback ?? false,
+      live: false,
+      quiet: true,
+    });
+
+  const waitFor = async <T>(
+    what: string,
+    probe: () => Promise<T | undefined> | T | undefined,
+    timeoutMs = 60_000,
+  ): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  const host = (id: string): LocalHost => {
+    const found = env.hosts.find((h) => h.id === id);
+    if (!found) throw new Error(`No host ${id}`);
+    return found;
+  };
+
+  return {
+    env,
+    workDir,
+    stateDir,
+    hosts: env.hosts,
+    commands,
+    host,
+    revision: (spec) => buildRevision(join(workDir, 'revisions'), spec),
+    webappRevision: (name, edit) => buildWebappRevision(join(workDir, 'revisions'), name, edit),
+    deploy: async (revisionPath, options = {}) => withRollback(await run(revisionPath, options)),
+    async start(revisionPath, options = {}) {
+      const known = new Set((await store.listDeployments()).map((d) => d.deploymentId));
+      const done = run(revisionPath, options).then(withRollback);
+      // A failure before the id is known must still surface, not hang the wait below.
+      let failed: unknown;
+      done.catch((error: unknown) => (failed = error ?? new Error('the deployment failed')));
+      const deploymentId = await waitFor('the deployment to be recorded', async () => {
+        if (failed) throw failed;
+        const fresh = (await store.listDeployments()).find((d) => !known.has(d.deploymentId));
+        return fresh?.deploymentId;
+      });
+      return { deploymentId, done };
+    },
+    result,
+    events: (hostId) => readEvents(host(hostId)),
+    release() {
+      for (const h of env.hosts) {
+        // A host root a test replaced by a file has nothing to release.
+        try {
+          writeFileSync(join(h.root, RELEASE_FILE), '');
+        } catch {
+          // not a directory any more
+        }
+      }
+    },
+    waitFor,
+  };
+}
+
+function readEvents(host: LocalHost): RecordedEvent[] {
+  const file = join(host.root, EVENTS_LOG);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [revision = '', event = '', deploymentId = ''] = line.split(' ');
+      return { revision, event, deploymentId };
+    });
+}
+
+/** The line every generated hook starts with: what ran, from which revision, for which deployment. */
+function recordingScript(revisionName: string, body: string): string {
+  return [
+    '#!/bin/sh',
+    `# ${revisionName}: records the event, then does what the test asked.`,
+    'mkdir -p "${STEPDEPLOY_HOST_ROOT:-}/var/log"',
+    `printf '%s %s %s\\n' ${revisionName} "$LIFECYCLE_EVENT" "$DEPLOYMENT_ID" >>"\${STEPDEPLOY_HOST_ROOT:-}/${EVENTS_LOG}"`,
+    `echo "${revisionName} $LIFECYCLE_EVENT on $STEPDEPLOY_HOST_ID"`,
+    body,
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+function buildRevision(parent: string, spec: RevisionSpec): string {
+  const dir = join(parent, spec.name);
+  if (existsSync(dir)) throw new Error(`The revision ${spec.name} exists already`);
+  mkdirSync(join(dir, 'scripts'), { recursive: true });
+  const files = spec.files ?? { 'app/version.txt': `${spec.name}\n` };
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  const hooks: string[] = [];
+  for (const event of HOOK_EVENTS) {
+    const given = spec.hooks?.[event];
+    const hook: HookSpec = typeof given === 'string' ? { body: given } : (given ?? {});
+    const script = join(dir, 'scripts', `${event}.sh`);
+    writeFileSync(script, recordingScript(spec.name, hook.body ?? ''));
+    chmodSync(script, 0o755);
+    hooks.push(
+      `  ${event}:`,
+      `    - location: ${hook.location ?? `scripts/${event}.sh`}`,
+      `      timeout: ${hook.timeout ?? 30}`,
+    );
+  }
+  const install = spec.install ?? [{ source: 'app', destination: '/opt/app' }];
+  const appSpec = spec.appSpecText ?? [
+    'version: 0.0',
+    'os: linux',
+    ...(install.length > 0
+      ? ['files:', ...install.flatMap((f) => [`  - source: ${f.source}`, `    destination: ${f.destination}`])]
+      : []),
+    `file_exists_behavior: ${spec.fileExistsBehavior ?? 'OVERWRITE'}`,
+    'hooks:',
+    ...hooks,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'appspec.yml'), appSpec);
+  return dir;
+}
+
+function buildWebappRevision(
+  parent: string,
+  name: string,
+  edit?: (dir: string, appSpec: WebappAppSpec) => void,
+): string {
+  const dir = join(parent, name);
+  cpSync(WEBAPP_EXAMPLE, dir, { recursive: true });
+  writeFileSync(join(dir, 'app', 'VERSION'), `${name}\n`);
+  if (edit) {
+    const file = join(dir, 'appspec.yml');
+    const appSpec = parse(readFileSync(file, 'utf8')) as WebappAppSpec;
+    edit(dir, appSpec);
+    writeFileSync(file, stringify(appSpec));
+  }
+  return dir;
+}
