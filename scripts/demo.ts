@@ -95,7 +95,7 @@ async function deploy(label: string, revisionDir: string): Promise<Row> {
 function printSummary(rows: Row[]): void {
   console.log(pc.bold('\nSummary'));
   console.log(
-    `${'deployment'.padEnd(32)} ${'id'.padEnd(12)} ${'status'.padEnd(10)} ${'duration'.padStart(9)} ${'served'.padStart(7)} ${'failed'.padStart(7)}`,
+    `${'deployment'.padEnd(36)} ${'id'.padEnd(12)} ${'status'.padEnd(10)} ${'duration'.padStart(9)} ${'served'.padStart(7)} ${'failed'.padStart(7)}`,
   );
   for (const row of rows) {
     const status =
@@ -103,13 +103,13 @@ function printSummary(rows: Row[]): void {
         ? pc.green(row.view.status.padEnd(10))
         : pc.red(row.view.status.padEnd(10));
     console.log(
-      `${row.label.padEnd(32)} ${row.view.deploymentId.padEnd(12)} ${status} ${`${row.seconds.toFixed(1)} s`.padStart(9)} ${String(row.served).padStart(7)} ${String(row.failed).padStart(7)}`,
+      `${row.label.padEnd(36)} ${row.view.deploymentId.padEnd(12)} ${status} ${`${row.seconds.toFixed(1)} s`.padStart(9)} ${String(row.served).padStart(7)} ${String(row.failed).padStart(7)}`,
     );
     if (row.rollback) {
       const rollbackStatus =
         row.rollback.status === 'Succeeded' ? pc.green(row.rollback.status) : pc.red(row.rollback.status);
       console.log(
-        `${'  rolled back to version 2 by'.padEnd(32)} ${row.rollback.deploymentId.padEnd(12)} ${rollbackStatus}   (${row.view.errorCode}: ValidateService failed on ${failedHosts(row.view).join(', ')})`,
+        `${'  rolled back to version 2 by'.padEnd(36)} ${row.rollback.deploymentId.padEnd(12)} ${rollbackStatus}   (${row.view.errorCode}: ValidateService failed on ${failedHosts(row.view).join(', ')})`,
       );
     }
   }

@@ -16,6 +16,8 @@ export type NextBatchOutput =
       batchId: string;
       instanceIds: string[];
       events: Array<{ name: string; kind: ServerEventKind }>;
+      /** For the state machine's event loop (Choice rules cannot count an array). */
+      eventCount: number;
     }
   | { action: 'wait'; waitSeconds: number }
   | { action: 'done' };
@@ -58,6 +60,6 @@ export function nextBatch(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
       currentBatch: { batchId, instanceIds: action.instanceIds },
     });
     const events = (record.serverLifecycleEvents ?? []).map((name) => ({ name, kind: eventKind(name) }));
-    return { action: 'start', batchId, instanceIds: action.instanceIds, events };
+    return { action: 'start', batchId, instanceIds: action.instanceIds, events, eventCount: events.length };
   };
 }

@@ -5,6 +5,9 @@ import type { StepDeps } from './deps.js';
 import { targetsById, withTargetEvent } from './server-targets.js';
 
 const RUNNING = new Set(['Pending', 'InProgress']);
+/** How parseDiagnostics starts its message when the script printed no diagnostics line. */
+const UNREPORTED = 'The lifecycle event script did not report its result';
+const STDERR_TAIL_CHARS = 500;
 
 /**
  * Target of the SSM "Command Status-change" EventBridge rule (and of the local transport when a host
@@ -34,7 +37,10 @@ async function recordResults(
   const now = deps.clock.now();
   for (const instanceId of wait.instanceIds) {
     const target = targets.get(instanceId);
-    if (!target) continue;
+    // A result that arrives after the event was closed (a StopDeployment or an alarm ended the
+    // deployment while the script ran on) must not rewrite what Finish recorded.
+    const event = target?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName);
+    if (!target || event?.status !== 'InProgress') continue;
     const result = results.find((r) => r.instanceId === instanceId);
     await deps.store.putDeploymentTarget(resultOnTarget(target, wait.lifecycleEventName, result, now));
   }
@@ -61,9 +67,13 @@ export function resultOnTarget(
       message: diagnostics.message,
       logTail: diagnostics.logTail,
     });
+  // A script that printed no diagnostics never ran to its end (sh could not start, it was killed):
+  // then the command's own error output is the only reason there is, and the user needs it.
+  const unreported = diagnostics.message.startsWith(UNREPORTED);
+  const errorOutput = unreported ? result.stderr.trim().slice(-STDERR_TAIL_CHARS) : '';
   const message =
-    diagnostics.errorCode === 'UnknownError' && result.status !== 'Failed'
-      ? `The ${event} command ended ${result.status} on ${target.targetId}. ${diagnostics.message}`.trim()
+    diagnostics.errorCode === 'UnknownError' && (result.status !== 'Failed' || unreported)
+      ? `The ${event} command ended ${result.status} on ${target.targetId}. ${diagnostics.message}${errorOutput ? ` Error output: ${errorOutput}` : ''}`.trim()
       : diagnostics.message;
   return withTargetEvent(target, event, 'Failed', now, {
     errorCode: diagnostics.errorCode,

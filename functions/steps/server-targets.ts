@@ -11,7 +11,10 @@ export async function targetsById(
   );
 }
 
-/** The target with one lifecycle event changed; a failed event fails the target. */
+/**
+ * The target with one lifecycle event changed; a failed event fails the target, and the events it
+ * will now never run are Skipped at once (a failed instance stops at its failed event).
+ */
 export function withTargetEvent(
   target: InstanceTargetRecord,
   eventName: string,
@@ -22,7 +25,9 @@ export function withTargetEvent(
   const at = now.toISOString();
   const lifecycleEvents = target.lifecycleEvents.map((event) =>
     event.lifecycleEventName !== eventName
-      ? event
+      ? status === 'Failed' && event.status === 'Pending'
+        ? { ...event, status: 'Skipped' }
+        : event
       : {
           ...event,
           status,

@@ -42,9 +42,16 @@ export async function stopHostProcesses(hostsDir: string, graceMs = 3000): Promi
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An ended process nobody reaped (a zombie: some container init processes never reap orphans)
+  // still answers kill 0; it is gone all the same, and waiting for it would only use up the grace.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
   }
 }
 

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type {
   InstanceCommandRequest,
   InstanceCommandResult,
@@ -100,19 +101,33 @@ export class LocalHostTransport implements InstanceTransportPort {
       let stdout = '';
       let stderr = '';
       let timedOut = false;
-      const child = spawn('sh', ['-c', request.script], {
-        cwd: host.root,
-        env: {
-          ...process.env,
-          ...this.options.env,
-          STEPDEPLOY_HOST_ROOT: host.root,
-          STEPDEPLOY_HOST_ID: host.id,
-          PORT: String(host.port),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so a timeout can end everything the script started, as SSM does.
-        detached: true,
-      });
+      let child: ChildProcessByStdio<null, Readable, Readable>;
+      try {
+        child = spawn('sh', ['-c', request.script], {
+          cwd: host.root,
+          env: {
+            ...process.env,
+            ...this.options.env,
+            STEPDEPLOY_HOST_ROOT: host.root,
+            STEPDEPLOY_HOST_ID: host.id,
+            PORT: String(host.port),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // Its own process group, so a timeout can end everything the script started, as SSM does.
+          detached: true,
+        });
+      } catch (error) {
+        // Some spawn failures (a host root that is no longer a directory: ENOTDIR) throw here instead
+        // of emitting 'error'; the command must still end, Failed, or its deployment would wait forever.
+        resolve({
+          instanceId,
+          status: 'Failed',
+          exitCode: null,
+          stdout: '',
+          stderr: (error as Error).message,
+        });
+        return;
+      }
       const append = (current: string, chunk: Buffer) =>
         current.length >= MAX_OUTPUT_BYTES ? current : current + chunk.toString('utf8');
       child.stdout.on('data', (chunk: Buffer) => (stdout = append(stdout, chunk)));

@@ -9,7 +9,16 @@
  * released, the host processes are ended, the environment is closed and the temporary directories
  * are removed, whether the test passed or not.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +26,11 @@ import { parse, stringify } from 'yaml';
 import { runDeployment } from '../../../cli/commands/deploy.js';
 import { deploymentView, type DeploymentView } from '../../../cli/deployment-view.js';
 import type { InstanceCommandRequest } from '../../../functions/ports/instance-transport.js';
-import type { DeploymentRecord, InstanceTargetRecord } from '../../../functions/ports/records.js';
+import type {
+  DeploymentRecord,
+  InstanceTargetRecord,
+  LifecycleEventRecord,
+} from '../../../functions/ports/records.js';
 import { hostsDirectory, type LocalHost } from '../../../local/hosts/hosts.js';
 import { stopHostProcesses } from '../../../local/hosts/processes.js';
 import { openServerEnvironment, type ServerEnvironment } from '../../../local/server-environment.js';
@@ -70,8 +83,10 @@ export interface HookSpec {
   /** Shell run after the recording line (it may `exit n`); empty by default. */
   body?: string;
   timeout?: number;
-  /** The AppSpec `location`; by default `scripts/<Event>.sh`, which the harness writes. */
+  /** The AppSpec `location` (the harness writes the script there); default `scripts/<Event>.sh`. */
   location?: string;
+  /** Leave the script out of the bundle: the AppSpec names a file that does not exist. */
+  missing?: boolean;
 }
 
 export interface RevisionSpec {
@@ -129,18 +144,25 @@ export interface ServerHarness {
   host(id: string): LocalHost;
   /** Builds a revision directory from the spec and returns its path. */
   revision(spec: RevisionSpec): string;
-  /** A copy of examples/webapp, as version `version`, for the tests that need a real HTTP app. */
+  /** A copy of examples/webapp whose VERSION is `name`, for the tests that need a real HTTP app. */
   webappRevision(name: string, edit?: (dir: string, appSpec: WebappAppSpec) => void): string;
   /** Runs one deployment (and the rollback that follows it, if any) to the end. */
   deploy(revisionPath: string, options?: DeployOptions): Promise<DeployResult>;
   /** Starts a deployment without waiting: its id as soon as Prepare recorded it, and its end. */
-  start(revisionPath: string, options?: DeployOptions): Promise<{ deploymentId: string; done: Promise<DeployResult> }>;
+  start(
+    revisionPath: string,
+    options?: DeployOptions,
+  ): Promise<{ deploymentId: string; done: Promise<DeployResult> }>;
   result(deploymentId: string): Promise<DeploymentResult>;
   /** What the hooks recorded on one host, in order. */
   events(hostId: string): RecordedEvent[];
   /** Lets every hook that waits for its host's release file go on. */
   release(): void;
-  waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T>;
+  waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined> | T | undefined,
+    timeoutMs?: number,
+  ): Promise<T>;
 }
 
 /** The parts of the webapp's AppSpec a test may change. */
@@ -179,7 +201,9 @@ export async function openServerHarness(options: {
       stateDir,
       hosts: options.hosts,
       loadBalancer: options.loadBalancer === true,
-      ...(options.alarm5xxRatePercent !== undefined ? { alarm5xxRatePercent: options.alarm5xxRatePercent } : {}),
+      ...(options.alarm5xxRatePercent !== undefined
+        ? { alarm5xxRatePercent: options.alarm5xxRatePercent }
+        : {}),
     });
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
@@ -347,27 +371,32 @@ function buildRevision(parent: string, spec: RevisionSpec): string {
   for (const event of HOOK_EVENTS) {
     const given = spec.hooks?.[event];
     const hook: HookSpec = typeof given === 'string' ? { body: given } : (given ?? {});
-    const script = join(dir, 'scripts', `${event}.sh`);
-    writeFileSync(script, recordingScript(spec.name, hook.body ?? ''));
-    chmodSync(script, 0o755);
-    hooks.push(
-      `  ${event}:`,
-      `    - location: ${hook.location ?? `scripts/${event}.sh`}`,
-      `      timeout: ${hook.timeout ?? 30}`,
-    );
+    const location = hook.location ?? `scripts/${event}.sh`;
+    if (!hook.missing) {
+      const script = join(dir, location);
+      mkdirSync(dirname(script), { recursive: true });
+      writeFileSync(script, recordingScript(spec.name, hook.body ?? ''));
+      chmodSync(script, 0o755);
+    }
+    hooks.push(`  ${event}:`, `    - location: ${location}`, `      timeout: ${hook.timeout ?? 30}`);
   }
   const install = spec.install ?? [{ source: 'app', destination: '/opt/app' }];
-  const appSpec = spec.appSpecText ?? [
-    'version: 0.0',
-    'os: linux',
-    ...(install.length > 0
-      ? ['files:', ...install.flatMap((f) => [`  - source: ${f.source}`, `    destination: ${f.destination}`])]
-      : []),
-    `file_exists_behavior: ${spec.fileExistsBehavior ?? 'OVERWRITE'}`,
-    'hooks:',
-    ...hooks,
-    '',
-  ].join('\n');
+  const appSpec =
+    spec.appSpecText ??
+    [
+      'version: 0.0',
+      'os: linux',
+      ...(install.length > 0
+        ? [
+            'files:',
+            ...install.flatMap((f) => [`  - source: ${f.source}`, `    destination: ${f.destination}`]),
+          ]
+        : []),
+      `file_exists_behavior: ${spec.fileExistsBehavior ?? 'OVERWRITE'}`,
+      'hooks:',
+      ...hooks,
+      '',
+    ].join('\n');
   writeFileSync(join(dir, 'appspec.yml'), appSpec);
   return dir;
 }
@@ -387,4 +416,40 @@ function buildWebappRevision(
     writeFileSync(file, stringify(appSpec));
   }
   return dir;
+}
+
+export const HEALTH_CONSTRAINTS_MESSAGE =
+  'The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.';
+
+/** One instance's lifecycle event record (status, times, diagnostics). */
+export function eventOf(result: DeploymentResult, hostId: string, event: string): LifecycleEventRecord {
+  const found = result.targets.get(hostId)?.lifecycleEvents.find((e) => e.lifecycleEventName === event);
+  if (!found) throw new Error(`No ${event} on ${hostId} in ${result.record.deploymentId}`);
+  return found;
+}
+
+/** Event name -> status, for one instance. */
+export function eventStatuses(result: DeploymentResult, hostId: string): Record<string, string> {
+  const target = result.targets.get(hostId);
+  if (!target) throw new Error(`No target ${hostId} in ${result.record.deploymentId}`);
+  return Object.fromEntries(target.lifecycleEvents.map((e) => [e.lifecycleEventName, e.status]));
+}
+
+/** What an instance that failed `failed` shows: Succeeded before it, Skipped after it. */
+export function stoppedAt(
+  failed: string,
+  events: readonly string[] = EVENTS_WITHOUT_LB,
+): Record<string, string> {
+  const at = events.indexOf(failed);
+  if (at < 0) throw new Error(`${failed} is not one of the events`);
+  return Object.fromEntries(
+    events.map((name, index) => [name, index < at ? 'Succeeded' : index === at ? 'Failed' : 'Skipped']),
+  );
+}
+
+export function allWith(
+  status: string,
+  events: readonly string[] = EVENTS_WITHOUT_LB,
+): Record<string, string> {
+  return Object.fromEntries(events.map((name) => [name, status]));
 }
