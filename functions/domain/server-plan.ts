@@ -164,6 +164,11 @@ export interface ServerSchedule {
   instances: ScheduledInstance[];
   /** Set once the deployment failed or was stopped; in-flight instances may still report. */
   end?: ScheduleEnd;
+  /**
+   * OneAtATime's own rule, beyond the health arithmetic: the deployment fails as soon as any instance
+   * but the last fails, even on a fleet that was never deployed to (no healthy instance to protect).
+   */
+  failOnAnyFailureBeforeLast?: boolean;
 }
 
 /** Builds the schedule; if the pre-check fails, the schedule is already ended and all Skipped. */
@@ -176,6 +181,7 @@ export function createServerSchedule(
   const check = checkHealthConstraints(config, instances.length);
   const waves = zonalWaves(orderInstances(instances), config.zonalConfig);
   const schedule: ServerSchedule = {
+    ...(config.minimumHealthyHosts?.type === 'MOST_CONCURRENCY' ? { failOnAnyFailureBeforeLast: true } : {}),
     minimumHealthy: check.minimumHealthy,
     maxConcurrency: check.ok ? check.maxConcurrency : 0,
     waves: waves.map(({ instances: _members, ...wave }) => wave),
@@ -280,7 +286,18 @@ function applyStopRules(schedule: ServerSchedule): ServerSchedule {
     !members.some((i) => i.status === 'InProgress') &&
     nextBatch(schedule).length === 0;
   const zoneBreached = schedule.waves.some((w, index) => mustStop(waveOf(schedule, index), w.minimumHealthy));
-  if (!stuck && !zoneBreached && !mustStop(schedule.instances, schedule.minimumHealthy)) return schedule;
+  const failedBeforeLast =
+    schedule.failOnAnyFailureBeforeLast === true &&
+    schedule.instances.some((i) => i.status === 'Failed') &&
+    schedule.instances.some((i) => i.status === 'Pending');
+  if (
+    !stuck &&
+    !zoneBreached &&
+    !failedBeforeLast &&
+    !mustStop(schedule.instances, schedule.minimumHealthy)
+  ) {
+    return schedule;
+  }
   return endSchedule(schedule, {
     status: 'Failed',
     errorCode: 'HEALTH_CONSTRAINTS',

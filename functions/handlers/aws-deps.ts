@@ -18,7 +18,10 @@ export function awsStepDeps(env: NodeJS.ProcessEnv = process.env): StepDeps {
     }),
     clock: { now: () => new Date() },
     random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
-    settings: DEFAULT_SETTINGS,
+    settings: {
+      ...DEFAULT_SETTINGS,
+      ...(env[ENV.hookFunctionPrefix] ? { hookFunctionPrefix: env[ENV.hookFunctionPrefix] } : {}),
+    },
   };
   return cached;
 }

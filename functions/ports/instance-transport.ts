@@ -30,4 +30,9 @@ export interface InstanceTransportPort {
   sendCommand(request: InstanceCommandRequest): Promise<{ commandId: string }>;
   /** Per-instance results; instances still running report Pending or InProgress. */
   getCommandResults(commandId: string, instanceIds: readonly string[]): Promise<InstanceCommandResult[]>;
+  /**
+   * Ends a command still running (a stop, an alarm, a rollback): the script's whole process group is
+   * terminated, as the agent's timeout does. A command that already ended is left as it is.
+   */
+  cancelCommand(commandId: string): Promise<void>;
 }

@@ -89,9 +89,9 @@ export interface DeploymentRecord {
   /** Server deployments: lifecycle events each instance goes through, in order. */
   serverLifecycleEvents?: string[];
   /** Server deployments: the batch being deployed now. */
-  currentBatch?: { batchId: string; instanceIds: string[] };
-  /** Server deployments: the commands of the lifecycle event in flight (for the polling fallback). */
-  currentCommandIds?: string[];
+  currentBatch?: { batchId: string; batchNumber: number; instanceIds: string[]; recorded: boolean };
+  /** Server deployments: the lifecycle event in flight and its commands (retries, cancel, polling). */
+  currentEvent?: { batchId: string; lifecycleEventName: string; commandIds: string[] };
   /** Step Functions execution that runs this deployment. */
   executionName?: string;
   description?: string;

@@ -15,7 +15,7 @@ export interface CollectEventResultsInput {
 export function collectEventResults(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
   return async ({ deploymentId }: CollectEventResultsInput): Promise<void> => {
     const record = await loadDeployment(deps.store, deploymentId);
-    for (const commandId of record.currentCommandIds ?? []) {
+    for (const commandId of record.currentEvent?.commandIds ?? []) {
       await onCommandComplete(deps)(commandId, { final: true });
     }
   };

@@ -18,6 +18,11 @@ export interface StepSettings {
   trafficTimeoutSeconds: number;
   /** Where instances keep CodeDeploy's deployment-root layout. */
   deploymentRoot?: string;
+  /**
+   * Hook functions stepdeploy may invoke must start with this (CodeDeploy's role allows
+   * `CodeDeployHook_*`); the stack grants lambda:InvokeFunction on the same prefix only.
+   */
+  hookFunctionPrefix?: string;
 }
 
 export const DEFAULT_SETTINGS: StepSettings = { trafficPollSeconds: 15, trafficTimeoutSeconds: 3600 };

@@ -13,6 +13,9 @@ export interface FinishInput {
   /** The whole state: Prepare's output, and the error and the rollback's result when they exist. */
   state: {
     deploymentId?: string;
+    /** The request's own fields (the execution input). */
+    applicationName?: string;
+    deploymentGroupName?: string;
     deployment?: { deploymentId: string };
     error?: CaughtError;
     rollback?: RollbackOutput;
@@ -43,7 +46,11 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
       (isDeploymentId(executionName) ? executionName : undefined);
     const record = deploymentId ? await store.getDeployment(deploymentId) : undefined;
     if (!record) {
-      // Prepare failed before it recorded anything (a busy group, an unknown group): nothing to undo.
+      // Prepare failed before it recorded anything (a busy group, an unknown group). It may have taken
+      // the lock just before failing: release it, which changes nothing unless this deployment holds it.
+      if (deploymentId && state.applicationName && state.deploymentGroupName) {
+        await store.releaseGroupLock(state.applicationName, state.deploymentGroupName, deploymentId);
+      }
       const failure = failureFor(state.error);
       return {
         ...(deploymentId ? { deploymentId } : {}),

@@ -1,6 +1,10 @@
 import { HealthConstraintsError } from '../domain/deployment-errors.js';
 import { advanceWave, markStarted, nextAction, type ServerSchedule } from '../domain/server-plan.js';
+import type { ServerAppSpec } from '../domain/appspec/model.js';
+import type { DeploymentStore } from '../ports/deployment-store.js';
+import type { DeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
+import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 import type { StepDeps } from './deps.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
 import { eventKind, type ServerEventKind } from './prepare-server.js';
@@ -10,12 +14,18 @@ export interface NextBatchInput {
   deploymentId: string;
 }
 
+export interface BatchEvent {
+  name: string;
+  kind: ServerEventKind;
+  timeoutSeconds: number;
+}
+
 export type NextBatchOutput =
   | {
       action: 'start';
       batchId: string;
       instanceIds: string[];
-      events: Array<{ name: string; kind: ServerEventKind }>;
+      events: BatchEvent[];
       /** For the state machine's event loop (Choice rules cannot count an array). */
       eventCount: number;
     }
@@ -32,6 +42,18 @@ export function nextBatch(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
     const record = await loadDeployment(store, deploymentId);
     assertNotStopped(record);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    const events = await batchEvents(store, record);
+    const current = record.currentBatch;
+    if (current && !current.recorded) {
+      // A retry after this step already started the batch: the same batch again, not a second one.
+      return {
+        action: 'start',
+        batchId: current.batchId,
+        instanceIds: current.instanceIds,
+        events,
+        eventCount: events.length,
+      };
+    }
     let schedule = record.serverSchedule as ServerSchedule;
     const action = nextAction(schedule);
     if (action.kind === 'done') {
@@ -44,10 +66,11 @@ export function nextBatch(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
       return { action: 'wait', waitSeconds: Math.max(1, action.waitSeconds) };
     }
     if (action.kind === 'await-results') {
-      // Batches run to completion before the next starts, so nothing can be in flight here.
+      // Batches run to completion (RecordBatch) before the next starts: nothing is in flight here.
       throw new Error(`The schedule of ${deploymentId} has instances in flight between batches.`);
     }
-    const batchId = `batch-${Number(record.currentBatch?.batchId.split('-')[1] ?? 0) + 1}`;
+    const batchNumber = (current?.batchNumber ?? 0) + 1;
+    const batchId = `batch-${batchNumber}`;
     schedule = markStarted(schedule, action.instanceIds);
     const targets = await targetsById(store, deploymentId);
     const now = clock.now().toISOString();
@@ -57,9 +80,24 @@ export function nextBatch(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
     }
     await store.updateDeployment(deploymentId, {
       serverSchedule: schedule,
-      currentBatch: { batchId, instanceIds: action.instanceIds },
+      currentBatch: { batchId, batchNumber, instanceIds: action.instanceIds, recorded: false },
     });
-    const events = (record.serverLifecycleEvents ?? []).map((name) => ({ name, kind: eventKind(name) }));
     return { action: 'start', batchId, instanceIds: action.instanceIds, events, eventCount: events.length };
   };
+}
+
+/** The events each instance goes through, with how long each may take (the state's token timeout). */
+async function batchEvents(store: DeploymentStore, record: DeploymentRecord): Promise<BatchEvent[]> {
+  const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  const lastGoodId = group?.lastSuccessfulDeploymentId;
+  const lastGood =
+    lastGoodId && lastGoodId !== record.deploymentId ? await store.getDeployment(lastGoodId) : undefined;
+  const appSpecs = [record.appSpec, lastGood?.appSpec].filter(
+    (a): a is ServerAppSpec => a?.platform === 'server',
+  );
+  return (record.serverLifecycleEvents ?? []).map((name) => ({
+    name,
+    kind: eventKind(name),
+    timeoutSeconds: eventTimeoutSeconds(appSpecs, name),
+  }));
 }

@@ -1,6 +1,7 @@
 import { AlarmActiveError } from '../domain/deployment-errors.js';
 import { alarmActiveMessage } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
+import { isDeadTokenError } from './task-tokens.js';
 
 /**
  * Target of the EventBridge "CloudWatch Alarm State Change" rule: every deployment watching the alarm
@@ -22,10 +23,7 @@ export function onAlarmStateChange(deps: Pick<StepDeps, 'store' | 'callbacks'>) 
         failedWaits.push(deploymentId);
       } catch (error) {
         // A token that already timed out or completed has nothing left to stop.
-        if (
-          !['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name)
-        )
-          throw error;
+        if (!isDeadTokenError(error)) throw error;
       }
       await deps.store.clearPendingWait(deploymentId, wait.taskToken);
     }

@@ -2,6 +2,7 @@ import { parseDiagnostics } from '../domain/instance-scripts/index.js';
 import type { InstanceCommandResult } from '../ports/instance-transport.js';
 import type { CommandWait, InstanceTargetRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
+import { isDeadTokenError } from './task-tokens.js';
 import { targetsById, withTargetEvent } from './server-targets.js';
 
 const RUNNING = new Set(['Pending', 'InProgress']);
@@ -97,8 +98,7 @@ async function resumeIfBatchReported(deps: Pick<StepDeps, 'store' | 'callbacks'>
     await deps.callbacks.sendTaskSuccess(wait.taskToken, { lifecycleEventName: wait.lifecycleEventName });
   } catch (error) {
     // Two commands of one batch may finish together; the second success finds the token used.
-    if (!['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name))
-      throw error;
+    if (!isDeadTokenError(error)) throw error;
   }
   await deps.store.clearPendingWait(wait.deploymentId, wait.taskToken);
 }

@@ -20,10 +20,17 @@ export interface PrepareLambdaOutput {
 }
 
 /** Lambda: the AppSpec, the alias (at CurrentVersion, no routing yet), the target version, the alarms. */
-export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock'>) {
+export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock' | 'settings'>) {
   return async (record: DeploymentRecord): Promise<PrepareLambdaOutput> => {
     const { store } = deps;
     const appSpec = lambdaAppSpecOf(record.revision);
+    const prefix = deps.settings.hookFunctionPrefix;
+    const refused = prefix ? appSpec.hooks.filter((hook) => !hook.functionName.startsWith(prefix)) : [];
+    if (refused.length > 0) {
+      throw new InvalidRevisionError(
+        `stepdeploy may only invoke hook functions whose names start with ${prefix}: rename ${refused.map((h) => `${h.functionName} (${h.event})`).join(', ')}, or change the stack's hook prefix.`,
+      );
+    }
     const config = resolveDeploymentConfig(record.deploymentConfigName);
     if (config.computePlatform !== 'Lambda') {
       throw new InvalidRevisionError(

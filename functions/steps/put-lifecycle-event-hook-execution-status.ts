@@ -8,6 +8,7 @@ import {
 import type { DeploymentStore } from '../ports/deployment-store.js';
 import type { LifecycleEventRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
+import { isDeadTokenError } from './task-tokens.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { loadDeployment } from './load-deployment.js';
 
@@ -76,8 +77,7 @@ export function putLifecycleEventHookExecutionStatus(deps: Pick<StepDeps, 'store
         await callbacks.sendTaskFailure(hook.taskToken, new HookExecutionFailedError('').name, failedMessage);
       }
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'TaskTokenNoLongerValidError') {
+      if (isDeadTokenError(error)) {
         // Too late: the token had already timed out or been failed. Put the event back as it was, so
         // the deployment's own ending (Rollback, Finish) decides its status.
         if (recorded && event) await restoreLifecycleEvent(store, deploymentId, event, status);

@@ -16,15 +16,18 @@ export function recordBatch(deps: Pick<StepDeps, 'store' | 'clock'>) {
   return async ({ deploymentId, batchId }: RecordBatchInput): Promise<void> => {
     const { store, clock } = deps;
     const record = await loadDeployment(store, deploymentId);
-    if (record.currentBatch?.batchId !== batchId) return; // a retry after the batch was recorded
+    const batch = record.currentBatch;
+    if (batch?.batchId !== batchId || batch.recorded) return; // a retry after the batch was recorded
     let schedule = record.serverSchedule as ServerSchedule;
     const targets = await targetsById(store, deploymentId);
     const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const instanceHealth = { ...group?.instanceHealth };
     const now = clock.now().toISOString();
-    for (const id of record.currentBatch.instanceIds) {
+    for (const id of batch.instanceIds) {
       const target = targets.get(id);
-      const result = target?.status === 'InProgress' ? 'Succeeded' : 'Failed';
+      // From the events, not the target's status: a retry finds the status this step already wrote.
+      const result =
+        target && !target.lifecycleEvents.some((e) => e.status === 'Failed') ? 'Succeeded' : 'Failed';
       if (schedule.instances.find((i) => i.id === id)?.status === 'InProgress')
         schedule = afterResult(schedule, id, result);
       if (target) await store.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
@@ -33,7 +36,7 @@ export function recordBatch(deps: Pick<StepDeps, 'store' | 'clock'>) {
     if (group) await store.putDeploymentGroup({ ...group, instanceHealth });
     await store.updateDeployment(deploymentId, {
       serverSchedule: schedule,
-      currentBatch: { batchId: `${batchId}-done`, instanceIds: [] },
+      currentBatch: { ...batch, recorded: true },
     });
   };
 }

@@ -26,7 +26,7 @@ export interface RollbackOutput extends DeploymentFailure {
  * Failures and alarms always restore the alias: a failed deployment must not leave traffic on a
  * version that did not pass (CodeDeploy "immediately flips the alias back").
  */
-export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'clock'>) {
+export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'transport' | 'clock'>) {
   return async ({ deploymentId, error }: RollbackInput): Promise<RollbackOutput> => {
     const { store, lambda, clock } = deps;
     const record = await loadDeployment(store, deploymentId);
@@ -80,11 +80,18 @@ export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'clock'>) {
  * lock and StartRollbackDeployment starts the new deployment.
  */
 async function rollbackServer(
-  deps: Pick<StepDeps, 'store' | 'clock'>,
+  deps: Pick<StepDeps, 'store' | 'transport' | 'clock'>,
   record: DeploymentRecord,
   failure: DeploymentFailure,
 ): Promise<RollbackOutput> {
   const { store } = deps;
+  // A stop or an alarm ends the scripts still running: nothing may run on after the deployment ended,
+  // least of all alongside the rollback deployment that may follow.
+  for (const commandId of record.currentEvent?.commandIds ?? []) {
+    if (!(await store.getCommandWait(commandId))) continue;
+    await deps.transport.cancelCommand(commandId);
+    await store.deleteCommandWait(commandId);
+  }
   const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
   const rollbackRequested =
     rollbackWanted(record, failure) &&

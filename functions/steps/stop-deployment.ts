@@ -1,6 +1,7 @@
 import { DeploymentAlreadyCompletedException, DeploymentStoppedError } from '../domain/deployment-errors.js';
 import { isTerminalDeploymentStatus, type DeploymentStatus } from '../domain/status.js';
 import type { StepDeps } from './deps.js';
+import { isDeadTokenError } from './task-tokens.js';
 import { loadDeployment, stoppedMessage } from './load-deployment.js';
 
 export interface StopDeploymentOutput {
@@ -39,10 +40,7 @@ export function stopDeployment(deps: Pick<StepDeps, 'store' | 'callbacks' | 'clo
           stoppedMessage(autoRollbackEnabled),
         );
       } catch (error) {
-        if (
-          !['TaskTimedOut', 'TaskDoesNotExist', 'TaskTokenNoLongerValidError'].includes((error as Error).name)
-        )
-          throw error;
+        if (!isDeadTokenError(error)) throw error;
       }
       await store.clearPendingWait(deploymentId, wait.taskToken);
     }

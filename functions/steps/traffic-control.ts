@@ -1,4 +1,5 @@
 import type { TargetHealthState } from '../ports/load-balancer.js';
+import { assertAlarmsQuiet } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
 import { liveInstances, targetsById, withTargetEvent } from './server-targets.js';
@@ -17,17 +18,21 @@ export interface TrafficOutput {
 type TrafficEvent = 'BlockTraffic' | 'AllowTraffic';
 
 /** BlockTraffic: deregister the batch's instances from every target group of the group. */
-export function blockTraffic(deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'clock' | 'settings'>) {
+export function blockTraffic(
+  deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'alarms' | 'clock' | 'settings'>,
+) {
   return (input: TrafficInput) => changeTraffic(deps, input, 'BlockTraffic');
 }
 
 /** AllowTraffic: register the batch's instances on every target group of the group. */
-export function allowTraffic(deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'clock' | 'settings'>) {
+export function allowTraffic(
+  deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'alarms' | 'clock' | 'settings'>,
+) {
   return (input: TrafficInput) => changeTraffic(deps, input, 'AllowTraffic');
 }
 
 async function changeTraffic(
-  deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'clock' | 'settings'>,
+  deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'alarms' | 'clock' | 'settings'>,
   { deploymentId, batchId }: TrafficInput,
   event: TrafficEvent,
 ): Promise<TrafficOutput> {
@@ -55,11 +60,16 @@ async function changeTraffic(
  * Polled between waits until the batch's instances are drained (BlockTraffic) or healthy
  * (AllowTraffic) on every target group; an instance that takes longer than the limit fails the event.
  */
-export function checkTargets(deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'clock' | 'settings'>) {
+export function checkTargets(
+  deps: Pick<StepDeps, 'store' | 'loadBalancer' | 'alarms' | 'clock' | 'settings'>,
+) {
   return async ({ deploymentId, batchId, lifecycleEventName }: TrafficInput): Promise<TrafficOutput> => {
     const { store, clock, settings } = deps;
     const event = lifecycleEventName as TrafficEvent;
     const record = await loadDeployment(store, deploymentId);
+    // Draining or health checks may take minutes: a stop or an alarm must not wait for them.
+    assertNotStopped(record);
+    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const targets = await targetsById(store, deploymentId);
     const batch = record.currentBatch?.batchId === batchId ? record.currentBatch.instanceIds : [];

@@ -23,6 +23,9 @@ export class LocalHostTransport implements InstanceTransportPort {
   private readonly commands = new Map<string, Map<string, InstanceCommandResult>>();
   private readonly listeners = new Set<Listener>();
   private readonly running = new Set<Promise<unknown>>();
+  /** Process-group leaders of each command's scripts still running, for cancelCommand. */
+  private readonly processes = new Map<string, Set<number>>();
+  private readonly cancelled = new Set<string>();
 
   constructor(
     hosts: readonly LocalHost[],
@@ -43,11 +46,15 @@ export class LocalHostTransport implements InstanceTransportPort {
       results.set(instanceId, { instanceId, status: 'InProgress', exitCode: null, stdout: '', stderr: '' });
     }
     this.commands.set(commandId, results);
+    this.processes.set(commandId, new Set());
     const work = Promise.all(
       request.instanceIds.map(async (instanceId) =>
-        results.set(instanceId, await this.run(instanceId, request)),
+        results.set(instanceId, await this.run(commandId, instanceId, request)),
       ),
-    ).then(() => this.notify(commandId));
+    ).then(() => {
+      this.processes.delete(commandId);
+      return this.notify(commandId);
+    });
     const tracked = this.options.track ? this.options.track(work) : work;
     this.running.add(tracked);
     void tracked.finally(() => this.running.delete(tracked));
@@ -86,7 +93,25 @@ export class LocalHostTransport implements InstanceTransportPort {
     }
   }
 
-  private run(instanceId: string, request: InstanceCommandRequest): Promise<InstanceCommandResult> {
+  async cancelCommand(commandId: string): Promise<void> {
+    const pids = this.processes.get(commandId);
+    if (!pids) return; // finished, or never sent here
+    this.cancelled.add(commandId);
+    // SIGTERM to the script's process group: the script passes it on to the running hook's group.
+    for (const pid of pids) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private run(
+    commandId: string,
+    instanceId: string,
+    request: InstanceCommandRequest,
+  ): Promise<InstanceCommandResult> {
     const host = this.hosts.get(instanceId);
     if (!host) {
       return Promise.resolve({
@@ -128,6 +153,8 @@ export class LocalHostTransport implements InstanceTransportPort {
         });
         return;
       }
+      const pid = child.pid;
+      if (pid) this.processes.get(commandId)?.add(pid);
       const append = (current: string, chunk: Buffer) =>
         current.length >= MAX_OUTPUT_BYTES ? current : current + chunk.toString('utf8');
       child.stdout.on('data', (chunk: Buffer) => (stdout = append(stdout, chunk)));
@@ -152,7 +179,14 @@ export class LocalHostTransport implements InstanceTransportPort {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        const status = timedOut ? 'TimedOut' : code === 0 ? 'Success' : 'Failed';
+        if (pid) this.processes.get(commandId)?.delete(pid);
+        const status = timedOut
+          ? 'TimedOut'
+          : this.cancelled.has(commandId) && code !== 0
+            ? 'Cancelled'
+            : code === 0
+              ? 'Success'
+              : 'Failed';
         resolve({ instanceId, status, exitCode: code, stdout, stderr });
       });
     });

@@ -1,4 +1,6 @@
 import type { DeploymentStore } from '../../functions/ports/deployment-store.js';
+import { closeLifecycleEvents } from '../../functions/steps/lifecycle-records.js';
+import { closeTarget } from '../../functions/steps/server-targets.js';
 
 const UNFINISHED = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
 
@@ -20,28 +22,13 @@ export async function recoverInterruptedDeployments(store: DeploymentStore, now:
         message:
           'The stepdeploy process running this deployment ended before the deployment did; it was marked failed and its deployment group unlocked.',
       },
-      lifecycleEvents: (record.lifecycleEvents ?? []).map((event) =>
-        event.status === 'Pending'
-          ? { ...event, status: 'Skipped' }
-          : event.status === 'InProgress'
-            ? { ...event, status: 'Failed', endTime: at }
-            : event,
-      ),
+      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now),
     });
     for (const target of await store.listDeploymentTargets(record.deploymentId)) {
       if (target.status !== 'Pending' && target.status !== 'InProgress') continue;
-      await store.putDeploymentTarget({
-        ...target,
-        status: target.status === 'Pending' ? 'Skipped' : 'Failed',
-        lastUpdatedAt: at,
-        lifecycleEvents: target.lifecycleEvents.map((event) =>
-          event.status === 'Pending'
-            ? { ...event, status: 'Skipped' }
-            : event.status === 'InProgress'
-              ? { ...event, status: 'Failed', endTime: at }
-              : event,
-        ),
-      });
+      await store.putDeploymentTarget(
+        closeTarget(target, target.status === 'Pending' ? 'Skipped' : 'Failed', now),
+      );
     }
     const wait = await store.getPendingWait(record.deploymentId);
     if (wait) await store.clearPendingWait(record.deploymentId, wait.taskToken);

@@ -220,6 +220,26 @@ describe('OneAtATime', () => {
     expect(simulate(healthy(1), ONE_AT_A_TIME, failing).outcome).toEqual(outcome);
   });
 
+  it('on a fleet never deployed to, the first failure still stops it (any but the last may not fail)', () => {
+    const fresh: ServerInstance[] = [
+      { id: 'u1', health: 'Unhealthy' },
+      { id: 'u2', health: 'Unhealthy' },
+      { id: 'u3', health: 'Unhealthy' },
+    ];
+    const run = simulate(fresh, ONE_AT_A_TIME, ['u1']);
+    expect(run.starts).toEqual([['u1']]);
+    expect(run.outcome).toEqual(FAILED_HEALTH);
+    expect(run.statuses).toEqual({ u1: 'Failed', u2: 'Skipped', u3: 'Skipped' });
+  });
+
+  it('on a fleet never deployed to, the last may fail and the deployment succeeds', () => {
+    const fresh: ServerInstance[] = [
+      { id: 'u1', health: 'Unhealthy' },
+      { id: 'u2', health: 'Unhealthy' },
+    ];
+    expect(simulate(fresh, ONE_AT_A_TIME, ['u2']).outcome).toEqual({ status: 'Succeeded' });
+  });
+
   it('never runs two instances at once, even unhealthy ones', () => {
     const instances: ServerInstance[] = [
       ...healthy(2),

@@ -1,4 +1,5 @@
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   SendCommandCommand,
@@ -121,6 +122,18 @@ export class SsmInstanceTransport implements InstanceTransportPort {
     private readonly client: SSMClient,
     private readonly options: SsmInstanceTransportOptions = {},
   ) {}
+
+  async cancelCommand(commandId: string): Promise<void> {
+    try {
+      await callAws({ service: 'ssm', operation: 'CancelCommand', resource: commandId }, () =>
+        this.client.send(new CancelCommandCommand({ CommandId: commandId })),
+      );
+    } catch (error) {
+      // SSM refuses to cancel a command that already finished; there is nothing left to stop.
+      if ((error as { code?: string }).code === 'InvalidCommandId') return;
+      throw error;
+    }
+  }
 
   async sendCommand(request: InstanceCommandRequest): Promise<{ commandId: string }> {
     const { instanceIds } = request;

@@ -1,4 +1,5 @@
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   InvalidCommandId,
   InvalidInstanceId,
@@ -420,5 +421,26 @@ describe('commandStatusChangeFromEvent', () => {
   ];
   it.each(ignored)('answers undefined for %s', (_name, event) => {
     expect(commandStatusChangeFromEvent(event)).toBeUndefined();
+  });
+});
+
+describe('SsmInstanceTransport.cancelCommand', () => {
+  const ssmMock = ssm;
+  beforeEach(() => ssmMock.reset());
+
+  it('sends CancelCommand for the command', async () => {
+    ssmMock.on(CancelCommandCommand).resolves({});
+    await new SsmInstanceTransport(client).cancelCommand('cmd-123');
+    expect(ssmMock).toHaveReceivedCommandWith(CancelCommandCommand, { CommandId: 'cmd-123' });
+  });
+
+  it('treats a command that already finished as cancelled', async () => {
+    ssmMock.on(CancelCommandCommand).rejects(Object.assign(new Error('finished'), { name: 'InvalidCommandId' }));
+    await expect(new SsmInstanceTransport(client).cancelCommand('cmd-done')).resolves.toBeUndefined();
+  });
+
+  it('still reports throttling, so the caller can retry', async () => {
+    ssmMock.on(CancelCommandCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(new SsmInstanceTransport(client).cancelCommand('cmd-1')).rejects.toMatchObject({ name: 'ThrottlingError' });
   });
 });
