@@ -6,6 +6,7 @@
  * are not made here.
  */
 import type { SelinuxContext, ServerPermissionSpec } from './model.js';
+import { readAce } from './acl-entry.js';
 import {
   asList,
   isMapping,
@@ -196,46 +197,18 @@ function invalidAce(ace: string): string {
   return `The deployment failed because of a problem with the acls permission settings in the application specification file. Invalid acl entry (${ace}).`;
 }
 
-/** AceInfo: `[d[efault]:][u[ser]|g[roup]|m[ask]|o[ther]]:[name]:perms`, perms one octal digit or r/w/x/-. */
+/** The agent's message for an ACL entry it refuses, or undefined for a good one. */
 function aceError(ace: string): string | undefined {
-  const parts = ace.split(':').reverse();
-  if (parts.length < 2 || parts.length > 4) return invalidAce(ace);
-  const [perms = '', namePart = '', typePart, defaultPart] = parts;
-  let isDefault = false;
-  let type: 'user' | 'group' | 'mask' | 'other' | undefined;
-  let name = '';
-  if (defaultPart !== undefined) {
-    if (defaultPart !== 'd' && defaultPart !== 'default') return invalidAce(ace);
-    isDefault = true;
+  const reading = readAce(ace);
+  if ('ace' in reading) return undefined;
+  switch (reading.problem) {
+    case 'invalid':
+      return invalidAce(ace);
+    case 'base-entry':
+      return `The deployment failed because of a problem with the acls permission settings in the application specification file. Use mode to set the base acl entry (${ace}). Update the permissions section of the AppSpec file, and then try again.`;
+    case 'bad-perm-char':
+      return `The deployment failed because the access control list (ACL) named ${ace} in the application specification file contains an invalid character (${reading.char}). Correct the ACL in the hooks section of the AppSpec file, and then try again.`;
   }
-  if (typePart !== undefined) {
-    if (typePart === 'd' || typePart === 'default') {
-      if (isDefault) return invalidAce(ace);
-      isDefault = true;
-    } else if (typePart === 'm' || typePart === 'mask') type = 'mask';
-    else if (typePart === 'o' || typePart === 'other') type = 'other';
-    else if (typePart === 'g' || typePart === 'group') type = 'group';
-    else if (typePart === 'u' || typePart === 'user') type = 'user';
-    else return invalidAce(ace);
-  }
-  if (namePart === 'm' || namePart === 'mask') {
-    if (type === undefined) type = 'mask';
-    else name = 'mask';
-  } else if (namePart === 'o' || namePart === 'other') {
-    if (type === undefined) type = 'other';
-    else name = 'other';
-  } else {
-    type ??= 'user';
-    name = namePart;
-  }
-  if ((type === 'mask' || type === 'other') && name !== '') return invalidAce(ace);
-  if (!isDefault && type !== 'mask' && name === '') {
-    return `The deployment failed because of a problem with the acls permission settings in the application specification file. Use mode to set the base acl entry (${ace}). Update the permissions section of the AppSpec file, and then try again.`;
-  }
-  if (/^[0-7]$/.test(perms)) return undefined;
-  const bad = [...perms].find((char) => !'rwx-'.includes(char));
-  if (bad === undefined) return undefined;
-  return `The deployment failed because the access control list (ACL) named ${ace} in the application specification file contains an invalid character (${bad}). Correct the ACL in the hooks section of the AppSpec file, and then try again.`;
 }
 
 function checkContext(c: Collector, value: unknown, path: Path): SelinuxContext | undefined {

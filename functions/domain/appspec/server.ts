@@ -6,6 +6,7 @@
  * file_exists_behavior.
  */
 import type { AppSpecIssue } from './issues.js';
+import { SERVER_SCRIPTABLE_EVENTS } from '../lifecycle.js';
 import type { FileExistsBehavior, ServerAppSpec, ServerFileSpec, ServerHookScript } from './model.js';
 import { validatePermissions } from './server-permissions.js';
 import {
@@ -39,17 +40,7 @@ export interface ServerValidationResult {
 }
 
 /** Events that take scripts, in the order of an in-place deployment with a load balancer. */
-const SCRIPTABLE_EVENTS = [
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'ApplicationStop',
-  'BeforeInstall',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-];
+const SCRIPTABLE_EVENTS: readonly string[] = SERVER_SCRIPTABLE_EVENTS;
 /** Events CodeDeploy runs itself, with where a script for them belongs instead. */
 const NOT_SCRIPTABLE_EVENTS: Readonly<Record<string, string>> = {
   Start: 'ApplicationStop or BeforeInstall',

@@ -5,60 +5,26 @@
  * commands the agent emits per path: chmod, setfacl, semanage, chown (in that order).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { readAce, type Ace } from '../appspec/acl-entry.js';
 import type { ServerPermissionSpec } from '../appspec/model.js';
 import { accountName, normalizeAbsolute } from './paths.js';
 import { UnsafeScriptValueError } from './errors.js';
 import { assertSafeValue, sh, shellQuote } from './quote.js';
 
-export interface Ace {
-  isDefault: boolean;
-  type: 'user' | 'group' | 'mask' | 'other';
-  name: string;
-  perms: string;
-}
+export type { Ace };
 
-/** AceInfo: `[d[efault]:][u[ser]|g[roup]|m[ask]|o[ther]]:[name]:perms`; `name:perms` is a user entry. */
-export function parseAce(ace: string): Ace {
-  assertSafeValue(ace, 'An acl entry');
-  const invalid = () =>
-    new InvalidArgumentError(
-      `Invalid acl entry (${ace}): the AppSpec must be validated before scripts are built.`,
+/** An ACL entry the validator accepted, checked again for what it may put on a command line. */
+export function parseAce(text: string): Ace {
+  assertSafeValue(text, 'An acl entry');
+  const reading = readAce(text);
+  if (!('ace' in reading)) {
+    throw new InvalidArgumentError(
+      `Invalid acl entry (${text}): the AppSpec must be validated before scripts are built.`,
     );
-  const parts = ace.split(':').reverse();
-  if (parts.length < 2 || parts.length > 4) throw invalid();
-  const [perms = '', namePart = '', typePart, defaultPart] = parts;
-  let isDefault = false;
-  let type: Ace['type'] | undefined;
-  let name = '';
-  if (defaultPart !== undefined) {
-    if (defaultPart !== 'd' && defaultPart !== 'default') throw invalid();
-    isDefault = true;
   }
-  if (typePart !== undefined) {
-    if (typePart === 'd' || typePart === 'default') {
-      if (isDefault) throw invalid();
-      isDefault = true;
-    } else if (typePart === 'm' || typePart === 'mask') type = 'mask';
-    else if (typePart === 'o' || typePart === 'other') type = 'other';
-    else if (typePart === 'g' || typePart === 'group') type = 'group';
-    else if (typePart === 'u' || typePart === 'user') type = 'user';
-    else throw invalid();
-  }
-  if (namePart === 'm' || namePart === 'mask') {
-    if (type === undefined) type = 'mask';
-    else name = 'mask';
-  } else if (namePart === 'o' || namePart === 'other') {
-    if (type === undefined) type = 'other';
-    else name = 'other';
-  } else {
-    type ??= 'user';
-    name = namePart;
-  }
-  if ((type === 'mask' || type === 'other') && name !== '') throw invalid();
-  if (!/^([0-7]|[rwx-]+)$/.test(perms)) throw invalid();
   // The whole ACL is one setfacl argument: a comma or odd character in a name would add entries.
-  if (name !== '') accountName(name, 'An acl entry name');
-  return { isDefault, type, name, perms };
+  if (reading.ace.name !== '') accountName(reading.ace.name, 'An acl entry name');
+  return reading.ace;
 }
 
 export function aceText(ace: Ace): string {

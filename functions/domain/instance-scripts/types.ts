@@ -1,19 +1,11 @@
 import type { FileExistsBehavior, ServerAppSpec } from '../appspec/model.js';
+import { SERVER_LIFECYCLE_EVENTS, type ServerLifecycleEvent } from '../lifecycle.js';
 
 /** The Server events the CodeDeploy agent runs on an instance (BlockTraffic/AllowTraffic are service-side). */
-export const INSTANCE_EVENTS = [
-  'ApplicationStop',
-  'DownloadBundle',
-  'BeforeInstall',
-  'Install',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
+export const INSTANCE_EVENTS = SERVER_LIFECYCLE_EVENTS.filter(
+  (event): event is Exclude<ServerLifecycleEvent, 'Start' | 'End' | 'BlockTraffic' | 'AllowTraffic'> =>
+    event !== 'Start' && event !== 'End' && event !== 'BlockTraffic' && event !== 'AllowTraffic',
+);
 export type InstanceEvent = (typeof INSTANCE_EVENTS)[number];
 
 export interface DeploymentInfo {
