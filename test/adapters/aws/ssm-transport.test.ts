@@ -435,12 +435,18 @@ describe('SsmInstanceTransport.cancelCommand', () => {
   });
 
   it('treats a command that already finished as cancelled', async () => {
-    ssmMock.on(CancelCommandCommand).rejects(Object.assign(new Error('finished'), { name: 'InvalidCommandId' }));
+    ssmMock
+      .on(CancelCommandCommand)
+      .rejects(Object.assign(new Error('finished'), { name: 'InvalidCommandId' }));
     await expect(new SsmInstanceTransport(client).cancelCommand('cmd-done')).resolves.toBeUndefined();
   });
 
   it('still reports throttling, so the caller can retry', async () => {
-    ssmMock.on(CancelCommandCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
-    await expect(new SsmInstanceTransport(client).cancelCommand('cmd-1')).rejects.toMatchObject({ name: 'ThrottlingError' });
+    ssmMock
+      .on(CancelCommandCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(new SsmInstanceTransport(client).cancelCommand('cmd-1')).rejects.toMatchObject({
+      name: 'ThrottlingError',
+    });
   });
 });
