@@ -71,4 +71,11 @@ export interface DeploymentStore {
   putCommandWait(wait: CommandWait): Promise<void>;
   getCommandWait(commandId: string): Promise<CommandWait | undefined>;
   deleteCommandWait(commandId: string): Promise<void>;
+  /**
+   * Removes the wait and returns it, atomically: of two callers handling one command's completion
+   * (the transport's event and the sender's own check), exactly one gets it and records the results.
+   */
+  takeCommandWait(commandId: string): Promise<CommandWait | undefined>;
+  /** Gives a wait that still exists a new task token (a retried state); false when it is gone. */
+  retokenCommandWait(commandId: string, taskToken: string): Promise<boolean>;
 }

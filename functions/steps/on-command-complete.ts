@@ -18,12 +18,14 @@ const STDERR_TAIL_CHARS = 500;
 export function onCommandComplete(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
   return async (commandId: string, options: { final?: boolean } = {}): Promise<{ completed: boolean }> => {
     const { store } = deps;
-    const wait = await store.getCommandWait(commandId);
-    if (!wait) return { completed: false }; // already handled, or not ours
-    const results = await deps.transport.getCommandResults(commandId, wait.instanceIds);
+    const pending = await store.getCommandWait(commandId);
+    if (!pending) return { completed: false }; // already handled, or not ours
+    const results = await deps.transport.getCommandResults(commandId, pending.instanceIds);
     if (!options.final && results.some((result) => RUNNING.has(result.status))) return { completed: false };
+    // Two callers may get here for one command; only the one that takes the wait records and resumes.
+    const wait = await store.takeCommandWait(commandId);
+    if (!wait) return { completed: false };
     await recordResults(deps, wait, results);
-    await store.deleteCommandWait(commandId);
     await resumeIfBatchReported(deps, wait);
     return { completed: true };
   };

@@ -113,8 +113,8 @@ async function adoptCommands(
   const covered = new Set<string>();
   for (const commandId of commandIds) {
     const wait = await deps.store.getCommandWait(commandId);
-    if (!wait) continue; // completed: its instances' results are recorded
-    await deps.store.putCommandWait({ ...wait, taskToken });
+    // Gone, or taken by its completion in between: its instances' results are (being) recorded.
+    if (!wait || !(await deps.store.retokenCommandWait(commandId, taskToken))) continue;
     for (const id of wait.instanceIds) covered.add(id);
   }
   return covered;

@@ -614,4 +614,32 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: commandKey(commandId) })),
     );
   }
+
+  async takeCommandWait(commandId: string): Promise<CommandWait | undefined> {
+    const deleted = await callAws(this.context('DeleteItem', `COMMAND#${commandId}`), () =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: commandKey(commandId),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    return deleted.Attributes ? (recordOf(deleted.Attributes) as unknown as CommandWait) : undefined;
+  }
+
+  async retokenCommandWait(commandId: string, taskToken: string): Promise<boolean> {
+    const update = await attempt(this.context('UpdateItem', `COMMAND#${commandId}`), () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: commandKey(commandId),
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':token': s(taskToken) },
+        }),
+      ),
+    );
+    return update.passed;
+  }
 }

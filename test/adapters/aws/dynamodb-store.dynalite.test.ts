@@ -405,4 +405,25 @@ describe('DynamoDbDeploymentStore on dynalite', () => {
     await store.deleteCommandWait('cmd-1');
     expect(await store.getCommandWait('cmd-1')).toBeUndefined();
   });
+
+  it('lets exactly one of two callers take a command wait, and re-tokens only a wait that exists', async () => {
+    const wait = {
+      commandId: 'cmd-take',
+      deploymentId: 'd-TAKE00001',
+      lifecycleEventName: 'Install',
+      instanceIds: ['a'],
+      taskToken: 'first',
+      sentAt: 't0',
+    };
+    await store.putCommandWait(wait);
+    expect(await store.retokenCommandWait('cmd-take', 'second')).toBe(true);
+    const [one, two] = await Promise.all([
+      store.takeCommandWait('cmd-take'),
+      store.takeCommandWait('cmd-take'),
+    ]);
+    const taken = [one, two].filter((w) => w !== undefined);
+    expect(taken).toEqual([{ ...wait, taskToken: 'second' }]);
+    expect(await store.retokenCommandWait('cmd-take', 'third')).toBe(false);
+    expect(await store.getCommandWait('cmd-take')).toBeUndefined();
+  });
 });

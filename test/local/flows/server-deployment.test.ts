@@ -138,7 +138,10 @@ describe('batches and lifecycle events', () => {
       expect(half.view.status).toBe('Succeeded');
       const d1 = half.record.deploymentId;
       for (const event of EVENTS_WITHOUT_LB) {
-        expect(batchesOf(harness, d1, event), event).toEqual([
+        expect(
+          batchesOf(harness, d1, event),
+          `${event} ${JSON.stringify(half.view.instances.map((i) => [i.id, i.status, i.events.map((e) => [e.name, e.status, e.errorCode, e.message])]))}`,
+        ).toEqual([
           ['host-1', 'host-2'],
           ['host-3', 'host-4'],
         ]);

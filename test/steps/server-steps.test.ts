@@ -1,0 +1,626 @@
+/**
+ * The Server in-place steps run directly, without the state machine, against DynamoDB's API (dynalite,
+ * in memory) and in-memory fakes of the other ports. Step Functions re-runs a step on a retry or a
+ * redrive (DESIGN.md: "Every step is idempotent"), so each test calls a step again, or fails it half
+ * way, the way Step Functions would, and checks that nothing happens twice and nothing is lost.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AlarmActiveError,
+  DeploymentStoppedError,
+  TaskTokenNoLongerValidError,
+} from '../../functions/domain/deployment-errors.js';
+import type { ServerSchedule } from '../../functions/domain/server-plan.js';
+import type { AlarmsPort, AlarmState } from '../../functions/ports/alarms.js';
+import type { DeploymentStore } from '../../functions/ports/deployment-store.js';
+import type { StateChangeEvent } from '../../functions/ports/events.js';
+import type {
+  InstanceCommandRequest,
+  InstanceCommandResult,
+  InstanceCommandStatus,
+  InstanceTransportPort,
+} from '../../functions/ports/instance-transport.js';
+import type { LoadBalancerPort, TargetHealthState } from '../../functions/ports/load-balancer.js';
+import type {
+  DeploymentGroupRecord,
+  InstanceTargetRecord,
+  RevisionLocation,
+} from '../../functions/ports/records.js';
+import type { RevisionBundle, RevisionSourcePort } from '../../functions/ports/revision-source.js';
+import type { TaskCallbacksPort } from '../../functions/ports/task-callbacks.js';
+import { DEFAULT_SETTINGS, type StepDeps } from '../../functions/steps/deps.js';
+import { finish } from '../../functions/steps/finish.js';
+import { nextBatch } from '../../functions/steps/next-batch.js';
+import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
+import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
+import { prepare } from '../../functions/steps/prepare.js';
+import { recordBatch } from '../../functions/steps/record-batch.js';
+import { rollback } from '../../functions/steps/rollback.js';
+import { runLifecycleEvent, type RunLifecycleEventInput } from '../../functions/steps/run-lifecycle-event.js';
+import { withTargetEvent } from '../../functions/steps/server-targets.js';
+import { stopDeployment } from '../../functions/steps/stop-deployment.js';
+import { blockTraffic, checkTargets } from '../../functions/steps/traffic-control.js';
+import { startLocalDatabase, type LocalDatabase } from '../../local/runtime/dynalite.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const APPLICATION = 'shop';
+const GROUP = 'web';
+const INSTANCES = ['i-1', 'i-2', 'i-3'];
+const ALARM = 'web-5xx';
+const TARGET_GROUP = 'web-tg';
+const NOW = new Date('2025-03-01T12:00:00.000Z');
+const ONE_AT_A_TIME = 'CodeDeployDefault.OneAtATime';
+const ALL_AT_ONCE = 'CodeDeployDefault.AllAtOnce';
+
+const APPSPEC = [
+  'version: 0.0',
+  'os: linux',
+  'files:',
+  '  - source: app',
+  '    destination: /opt/app',
+  'hooks:',
+  '  ApplicationStop:',
+  '    - location: scripts/stop.sh',
+  '      timeout: 60',
+  '  ApplicationStart:',
+  '    - location: scripts/start.sh',
+  '      timeout: 120',
+  '',
+].join('\n');
+
+const REVISION: RevisionLocation = {
+  revisionType: 'Local',
+  localLocation: { path: '/revisions/v1', bundleType: 'directory' },
+};
+
+/** The diagnostics line an event script prints when it succeeds (the agent's JSON). */
+const SUCCESS_STDOUT = `${JSON.stringify({ error_code: 0, script_name: '', message: 'Succeeded: ', log: '' })}\n`;
+
+/** SSM in memory: commands stay InProgress until a test completes them; sends and cancels are kept. */
+class FakeTransport implements InstanceTransportPort {
+  readonly sent: Array<{ commandId: string; request: InstanceCommandRequest }> = [];
+  readonly cancelled: string[] = [];
+  private readonly results = new Map<string, InstanceCommandResult[]>();
+
+  async sendCommand(request: InstanceCommandRequest): Promise<{ commandId: string }> {
+    const commandId = `cmd-${this.sent.length + 1}`;
+    this.sent.push({ commandId, request });
+    return { commandId };
+  }
+
+  async getCommandResults(commandId: string, instanceIds: readonly string[]) {
+    const done = this.results.get(commandId);
+    return instanceIds.map(
+      (instanceId): InstanceCommandResult =>
+        done?.find((r) => r.instanceId === instanceId) ?? {
+          instanceId,
+          status: 'InProgress',
+          exitCode: null,
+          stdout: '',
+          stderr: '',
+        },
+    );
+  }
+
+  async cancelCommand(commandId: string): Promise<void> {
+    this.cancelled.push(commandId);
+  }
+
+  /** Every instance of the command ends with `status` (Success prints the success diagnostics). */
+  complete(commandId: string, status: InstanceCommandStatus = 'Success'): void {
+    const sent = this.sent.find((s) => s.commandId === commandId);
+    if (!sent) throw new Error(`No command ${commandId}`);
+    this.results.set(
+      commandId,
+      sent.request.instanceIds.map((instanceId) => ({
+        instanceId,
+        status,
+        exitCode: status === 'Success' ? 0 : 143,
+        stdout: status === 'Success' ? SUCCESS_STDOUT : '',
+        stderr: '',
+      })),
+    );
+  }
+}
+
+/** Step Functions' callbacks, recorded; a token answers once, as a real one does. */
+class RecordingCallbacks implements TaskCallbacksPort {
+  readonly successes: Array<{ taskToken: string; output: unknown }> = [];
+  readonly failures: Array<{ taskToken: string; error: string; cause: string }> = [];
+  private readonly used = new Set<string>();
+
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    this.use(taskToken);
+    this.successes.push({ taskToken, output });
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    this.use(taskToken);
+    this.failures.push({ taskToken, error, cause });
+  }
+
+  private use(taskToken: string) {
+    if (this.used.has(taskToken))
+      throw new TaskTokenNoLongerValidError(`The task ${taskToken} was completed already.`, 'TaskTimedOut');
+    this.used.add(taskToken);
+  }
+}
+
+class FakeAlarms implements AlarmsPort {
+  readonly states = new Map<string, AlarmState>([[ALARM, 'OK']]);
+  async describeAlarms(alarmNames: readonly string[]) {
+    return new Map(
+      alarmNames.flatMap((name): Array<[string, AlarmState]> => {
+        const state = this.states.get(name);
+        return state ? [[name, state]] : [];
+      }),
+    );
+  }
+}
+
+/** Targets never finish draining, so CheckTargets has something to poll. */
+class FakeLoadBalancer implements LoadBalancerPort {
+  readonly deregistered: Array<{ targetGroup: string; instanceIds: string[] }> = [];
+  describeCalls = 0;
+  async registerTargets(): Promise<void> {}
+  async deregisterTargets(targetGroup: string, instanceIds: readonly string[]): Promise<void> {
+    this.deregistered.push({ targetGroup, instanceIds: [...instanceIds] });
+  }
+  async describeTargetHealth(_targetGroup: string, instanceIds: readonly string[]) {
+    this.describeCalls++;
+    return new Map(instanceIds.map((id): [string, TargetHealthState] => [id, 'draining']));
+  }
+}
+
+const revisions: RevisionSourcePort = {
+  async readRevision(): Promise<RevisionBundle> {
+    return {
+      bundleType: 'directory',
+      entries: [
+        { path: 'appspec.yml', type: 'file' },
+        { path: 'app', type: 'directory' },
+        { path: 'app/index.html', type: 'file' },
+        { path: 'scripts', type: 'directory' },
+        { path: 'scripts/stop.sh', type: 'file' },
+        { path: 'scripts/start.sh', type: 'file' },
+      ],
+      appSpecText: APPSPEC,
+      appSpecPath: 'appspec.yml',
+    };
+  },
+  async bundleLocation() {
+    return { location: '/revisions/v1', bundleType: 'directory' };
+  },
+};
+
+/** A port no Server step may touch: a call fails the test loudly. */
+function unused<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_target, property) => () => {
+      throw new Error(`The ${name} port was called (${String(property)}) by a Server step.`);
+    },
+  });
+}
+
+/** The store with some methods replaced; the rest reach the real store (with its own `this`). */
+function storeWith(store: DeploymentStore, overrides: Partial<DeploymentStore>): DeploymentStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const override: unknown = Reflect.get(overrides, property);
+      if (override !== undefined) return override;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+interface World {
+  db: LocalDatabase;
+  store: DeploymentStore;
+  transport: FakeTransport;
+  callbacks: RecordingCallbacks;
+  alarms: FakeAlarms;
+  loadBalancer: FakeLoadBalancer;
+  events: StateChangeEvent[];
+  deps: StepDeps;
+}
+
+let world: World;
+
+beforeEach(async () => {
+  const db = await startLocalDatabase();
+  const transport = new FakeTransport();
+  const callbacks = new RecordingCallbacks();
+  const alarms = new FakeAlarms();
+  const loadBalancer = new FakeLoadBalancer();
+  const events: StateChangeEvent[] = [];
+  const deps: StepDeps = {
+    store: db.store,
+    transport,
+    callbacks,
+    alarms,
+    loadBalancer,
+    revisions,
+    clock: { now: () => NOW },
+    random: { bytes: (length) => new Uint8Array(length).fill(7) },
+    events: { publish: async (event) => void events.push(event) },
+    settings: DEFAULT_SETTINGS,
+    lambda: unused('Lambda alias'),
+    hooks: unused('hook invoker'),
+    executions: unused('deployment executions'),
+  };
+  world = { db, store: db.store, transport, callbacks, alarms, loadBalancer, events, deps };
+});
+
+afterEach(async () => {
+  await world.db.close();
+});
+
+/** The same deps with another store (a wrapper that fails or interleaves on purpose). */
+const depsWith = (store: DeploymentStore): StepDeps => ({ ...world.deps, store });
+
+interface SeedOptions {
+  config?: string;
+  alarms?: boolean;
+  targetGroups?: boolean;
+}
+
+/** A Server group of three instances and a deployment Prepare recorded for it. */
+async function seedDeployment(deploymentId: string, options: SeedOptions = {}): Promise<string> {
+  const group: DeploymentGroupRecord = {
+    applicationName: APPLICATION,
+    deploymentGroupName: GROUP,
+    deploymentGroupId: 'dg-web',
+    computePlatform: 'Server',
+    deploymentConfigName: options.config ?? ONE_AT_A_TIME,
+    instanceIds: INSTANCES,
+    ...(options.targetGroups ? { targetGroupNames: [TARGET_GROUP] } : {}),
+    ...(options.alarms
+      ? { alarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: ALARM }] } }
+      : {}),
+  };
+  await world.store.putDeploymentGroup(group);
+  const prepared = await prepare(world.deps)({
+    executionName: deploymentId,
+    request: { deploymentId, applicationName: APPLICATION, deploymentGroupName: GROUP, revision: REVISION },
+  });
+  expect(prepared).toEqual({ deploymentId, computePlatform: 'Server' });
+  return deploymentId;
+}
+
+async function startBatch(deploymentId: string, deps: StepDeps = world.deps) {
+  const batch = await nextBatch(deps)({ deploymentId });
+  if (batch.action !== 'start') throw new Error(`NextBatch answered ${batch.action}, not start`);
+  return batch;
+}
+
+async function targets(deploymentId: string): Promise<Map<string, InstanceTargetRecord>> {
+  return new Map((await world.store.listDeploymentTargets(deploymentId)).map((t) => [t.targetId, t]));
+}
+
+async function targetStatuses(deploymentId: string): Promise<Record<string, string>> {
+  return Object.fromEntries([...(await targets(deploymentId))].map(([id, t]) => [id, t.status]));
+}
+
+async function eventStatus(deploymentId: string, targetId: string, event: string) {
+  return (await targets(deploymentId))
+    .get(targetId)
+    ?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status;
+}
+
+async function schedule(deploymentId: string): Promise<ServerSchedule> {
+  return (await world.store.getDeployment(deploymentId))?.serverSchedule as ServerSchedule;
+}
+
+async function scheduleStatuses(deploymentId: string): Promise<Record<string, string>> {
+  return Object.fromEntries((await schedule(deploymentId)).instances.map((i) => [i.id, i.status]));
+}
+
+/** What a script event of the batch ran to: every event Succeeded, or the instance failed at `failAt`. */
+async function runEventsOn(deploymentId: string, targetId: string, failAt?: string): Promise<void> {
+  let target = (await targets(deploymentId)).get(targetId);
+  if (!target) throw new Error(`No target ${targetId}`);
+  for (const event of target.lifecycleEvents.map((e) => e.lifecycleEventName)) {
+    target = withTargetEvent(target, event, 'InProgress', NOW);
+    if (event === failAt) {
+      target = withTargetEvent(target, event, 'Failed', NOW, { errorCode: 'ScriptFailed', message: 'no' });
+      break;
+    }
+    target = withTargetEvent(target, event, 'Succeeded', NOW);
+  }
+  await world.store.putDeploymentTarget(target);
+}
+
+function eventInput(
+  deploymentId: string,
+  batchId: string,
+  taskToken: string,
+  lifecycleEventName = 'ApplicationStop',
+): RunLifecycleEventInput {
+  return { deploymentId, batchId, lifecycleEventName, timeoutSeconds: 3900, taskToken };
+}
+
+describe('NextBatch', () => {
+  it('called twice before RecordBatch returns the same batch and starts no other instance', async () => {
+    const id = await seedDeployment('d-NEXTBATCH');
+
+    const first = await nextBatch(world.deps)({ deploymentId: id });
+    const again = await nextBatch(world.deps)({ deploymentId: id });
+
+    expect(first).toMatchObject({ action: 'start', batchId: 'batch-1', instanceIds: ['i-1'] });
+    expect(again).toEqual(first);
+    expect(await targetStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
+    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
+    expect((await world.store.getDeployment(id))?.currentBatch).toEqual({
+      batchId: 'batch-1',
+      batchNumber: 1,
+      instanceIds: ['i-1'],
+      recorded: false,
+    });
+  });
+});
+
+describe('RecordBatch', () => {
+  it('called twice records the same results: a succeeded instance stays Succeeded and Healthy', async () => {
+    const id = await seedDeployment('d-RECORD2X1');
+    const { batchId } = await startBatch(id);
+    await runEventsOn(id, 'i-1');
+
+    await recordBatch(world.deps)({ deploymentId: id, batchId });
+    const once = {
+      targets: await targets(id),
+      schedule: await schedule(id),
+      group: await world.store.getDeploymentGroup(APPLICATION, GROUP),
+    };
+    await recordBatch(world.deps)({ deploymentId: id, batchId });
+
+    expect(once.targets.get('i-1')?.status).toBe('Succeeded');
+    expect(once.group?.instanceHealth).toEqual({ 'i-1': 'Healthy' });
+    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Pending', 'i-3': 'Pending' });
+    expect(await targets(id)).toEqual(once.targets);
+    expect(await schedule(id)).toEqual(once.schedule);
+    expect(await world.store.getDeploymentGroup(APPLICATION, GROUP)).toEqual(once.group);
+    // The next batch is the next instance, not the recorded one again.
+    expect(await startBatch(id)).toMatchObject({ batchId: 'batch-2', instanceIds: ['i-2'] });
+  });
+
+  it('retried after failing half way (the group write threw) records each result once, as it was', async () => {
+    const id = await seedDeployment('d-RECORDRTY', { config: ALL_AT_ONCE });
+    const { batchId, instanceIds } = await startBatch(id);
+    expect(instanceIds).toEqual(INSTANCES);
+    await runEventsOn(id, 'i-1');
+    await runEventsOn(id, 'i-2', 'ValidateService');
+    await runEventsOn(id, 'i-3');
+    let throws = 1;
+    const flaky = storeWith(world.store, {
+      putDeploymentGroup: async (group) => {
+        // After the targets were written, before the group and the schedule: the worst place to stop.
+        if (throws-- > 0) throw Object.assign(new Error('throttled'), { name: 'ThrottlingError' });
+        await world.store.putDeploymentGroup(group);
+      },
+    });
+
+    await expect(recordBatch(depsWith(flaky))({ deploymentId: id, batchId })).rejects.toThrow('throttled');
+    // The first attempt already wrote the targets' statuses; the retry must not read them as results.
+    expect(await targetStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
+    await recordBatch(depsWith(flaky))({ deploymentId: id, batchId });
+    await recordBatch(depsWith(flaky))({ deploymentId: id, batchId });
+
+    expect(await targetStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
+    expect((await world.store.getDeploymentGroup(APPLICATION, GROUP))?.instanceHealth).toEqual({
+      'i-1': 'Healthy',
+      'i-2': 'Unhealthy',
+      'i-3': 'Healthy',
+    });
+    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
+    expect((await world.store.getDeployment(id))?.currentBatch?.recorded).toBe(true);
+    // AllAtOnce succeeds when any instance did (reference §3.2): the schedule agrees.
+    await expect(nextBatch(world.deps)({ deploymentId: id })).resolves.toEqual({ action: 'done' });
+  });
+});
+
+describe('RunLifecycleEvent', () => {
+  it('retried with a new task token sends the script once, and the completion resumes the new token', async () => {
+    const id = await seedDeployment('d-RUNEVENT1');
+    const { batchId } = await startBatch(id);
+
+    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1'));
+    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-2'));
+
+    expect(world.transport.sent.map((s) => [s.commandId, s.request.instanceIds])).toEqual([
+      ['cmd-1', ['i-1']],
+    ]);
+    expect(world.transport.sent[0]?.request.comment).toBe(`${id} ApplicationStop`);
+    expect(await world.store.getCommandWait('cmd-1')).toMatchObject({
+      taskToken: 'token-2',
+      instanceIds: ['i-1'],
+    });
+    expect((await world.store.getDeployment(id))?.currentEvent).toEqual({
+      batchId,
+      lifecycleEventName: 'ApplicationStop',
+      commandIds: ['cmd-1'],
+    });
+    expect((await world.store.getPendingWait(id))?.taskToken).toBe('token-2');
+    expect(world.callbacks.successes).toEqual([]);
+
+    world.transport.complete('cmd-1');
+    await expect(onCommandComplete(world.deps)('cmd-1')).resolves.toEqual({ completed: true });
+
+    expect(world.callbacks.successes).toEqual([
+      { taskToken: 'token-2', output: { lifecycleEventName: 'ApplicationStop' } },
+    ]);
+    expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Succeeded');
+    expect(await world.store.getCommandWait('cmd-1')).toBeUndefined();
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+
+    // A retry that comes after the event completed sends nothing and resumes its own token at once.
+    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-3'));
+    expect(world.transport.sent).toHaveLength(1);
+    expect(world.callbacks.successes.map((s) => s.taskToken)).toEqual(['token-2', 'token-3']);
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+  });
+
+  it('a stop recorded after its first look, while it registers the wait, is seen on the second look: nothing is sent, no wait is left', async () => {
+    const id = await seedDeployment('d-RUNSTOPPD');
+    const { batchId } = await startBatch(id);
+    let interleaved = false;
+    const racing = storeWith(world.store, {
+      putPendingWait: async (wait) => {
+        if (!interleaved) {
+          interleaved = true;
+          // StopDeployment ran here: it wrote its request and found no wait to fail (not stored yet).
+          await world.store.updateDeployment(id, {
+            stopRequest: { autoRollbackEnabled: false, requestedAt: NOW.toISOString() },
+          });
+        }
+        await world.store.putPendingWait(wait);
+      },
+    });
+
+    await expect(runLifecycleEvent(depsWith(racing))(eventInput(id, batchId, 'token-1'))).rejects.toThrow(
+      DeploymentStoppedError,
+    );
+
+    expect(interleaved).toBe(true);
+    expect(world.transport.sent).toEqual([]);
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+    expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Pending');
+    expect((await world.store.getDeployment(id))?.currentEvent).toBeUndefined();
+    expect(world.callbacks.failures).toEqual([]);
+  });
+});
+
+describe('Rollback of a Server deployment', () => {
+  it.each([
+    {
+      what: 'a StopDeployment',
+      error: 'DeploymentStoppedError',
+      code: 'MANUAL_STOP',
+      status: 'Stopped',
+      alarms: false,
+    },
+    {
+      what: 'an alarm',
+      error: 'AlarmActiveError',
+      code: 'ALARM_ACTIVE',
+      status: 'Stopped',
+      alarms: true,
+    },
+  ])(
+    'after $what cancels the command in flight and deletes its wait; a retry cancels nothing more',
+    async ({ error, code, status, alarms }) => {
+      const id = await seedDeployment(alarms ? 'd-ROLLALARM' : 'd-ROLLSTOP1', { alarms });
+      const { batchId } = await startBatch(id);
+      await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1', 'ApplicationStart'));
+      expect(await world.store.getCommandWait('cmd-1')).toBeDefined();
+      // What fails the parked token first, as in production: the stop request or the alarm rule.
+      if (alarms) {
+        world.alarms.states.set(ALARM, 'ALARM');
+        await onAlarmStateChange(world.deps)(ALARM, 'ALARM');
+      } else {
+        await stopDeployment(world.deps)(id, { autoRollbackEnabled: false });
+      }
+      expect(world.callbacks.failures.map((f) => [f.taskToken, f.error])).toEqual([['token-1', error]]);
+
+      const output = await rollback(world.deps)({ deploymentId: id, error: { Error: error, Cause: '' } });
+
+      expect(output).toMatchObject({ code, status, rolledBack: false, rollbackRequested: false });
+      expect(world.transport.cancelled).toEqual(['cmd-1']);
+      expect(await world.store.getCommandWait('cmd-1')).toBeUndefined();
+
+      // The cancelled script reports in late: nothing resumes, nothing is recorded over the stop.
+      world.transport.complete('cmd-1', 'Cancelled');
+      await expect(onCommandComplete(world.deps)('cmd-1')).resolves.toEqual({ completed: false });
+      expect(world.callbacks.successes).toEqual([]);
+
+      await rollback(world.deps)({ deploymentId: id, error: { Error: error, Cause: '' } });
+      expect(world.transport.cancelled).toEqual(['cmd-1']);
+      expect((await world.store.getDeployment(id))?.errorInformation?.code).toBe(code);
+    },
+  );
+});
+
+describe('CheckTargets', () => {
+  it('throws DeploymentStoppedError once a stop is recorded and AlarmActiveError while an alarm is in ALARM, without polling the load balancer', async () => {
+    const id = await seedDeployment('d-CHECKTGTS', { alarms: true, targetGroups: true });
+    const { batchId, events } = await startBatch(id);
+    expect(events[1]?.name).toBe('BlockTraffic');
+    const input = { deploymentId: id, batchId, lifecycleEventName: 'BlockTraffic' };
+    await expect(blockTraffic(world.deps)({ deploymentId: id, batchId })).resolves.toMatchObject({
+      settled: false,
+    });
+    expect(world.loadBalancer.deregistered).toEqual([{ targetGroup: TARGET_GROUP, instanceIds: ['i-1'] }]);
+    // Draining goes on: without a stop or an alarm, CheckTargets keeps polling.
+    await expect(checkTargets(world.deps)(input)).resolves.toMatchObject({ settled: false });
+    const polls = world.loadBalancer.describeCalls;
+
+    world.alarms.states.set(ALARM, 'ALARM');
+    await expect(checkTargets(world.deps)(input)).rejects.toThrow(AlarmActiveError);
+    world.alarms.states.set(ALARM, 'OK');
+    await expect(checkTargets(world.deps)(input)).resolves.toMatchObject({ settled: false });
+    await stopDeployment(world.deps)(id, { autoRollbackEnabled: false });
+    await expect(checkTargets(world.deps)(input)).rejects.toThrow(DeploymentStoppedError);
+
+    expect(world.loadBalancer.describeCalls).toBe(polls + 1);
+  });
+});
+
+describe('Finish', () => {
+  it('after Prepare failed between taking the lock and writing the record, releases the lock it took', async () => {
+    const id = 'd-LOCKEDONL';
+    await world.store.acquireGroupLock(APPLICATION, GROUP, id);
+    expect(await world.store.getGroupLockHolder(APPLICATION, GROUP)).toBe(id);
+
+    const output = await finish(world.deps)({
+      executionName: id,
+      state: {
+        applicationName: APPLICATION,
+        deploymentGroupName: GROUP,
+        deploymentId: id,
+        error: { Error: 'ThrottlingError', Cause: 'Rate exceeded' },
+      },
+    });
+
+    expect(output).toMatchObject({ deploymentId: id, status: 'Failed', rollbackRequested: false });
+    expect(await world.store.getGroupLockHolder(APPLICATION, GROUP)).toBeUndefined();
+    expect(await world.store.getDeployment(id)).toBeUndefined();
+  });
+
+  it("after Prepare was refused by a busy group, leaves the other deployment's lock alone", async () => {
+    await world.store.acquireGroupLock(APPLICATION, GROUP, 'd-HOLDER001');
+
+    await finish(world.deps)({
+      executionName: 'd-REFUSED01',
+      state: {
+        applicationName: APPLICATION,
+        deploymentGroupName: GROUP,
+        deploymentId: 'd-REFUSED01',
+        error: { Error: 'DeploymentLimitExceededException', Cause: 'busy' },
+      },
+    });
+
+    expect(await world.store.getGroupLockHolder(APPLICATION, GROUP)).toBe('d-HOLDER001');
+  });
+});
+
+describe('OnAlarmStateChange', () => {
+  it('fails the pending instance-command wait of a Server deployment watching the alarm', async () => {
+    const id = await seedDeployment('d-ALARMWAIT', { alarms: true });
+    const { batchId } = await startBatch(id);
+    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1'));
+    expect(await world.store.getPendingWait(id)).toMatchObject({
+      taskToken: 'token-1',
+      kind: 'InstanceCommand',
+    });
+
+    await expect(onAlarmStateChange(world.deps)(ALARM, 'OK')).resolves.toEqual({ failedWaits: [] });
+    expect(world.callbacks.failures).toEqual([]);
+    await expect(onAlarmStateChange(world.deps)(ALARM, 'ALARM')).resolves.toEqual({ failedWaits: [id] });
+
+    expect(world.callbacks.failures).toEqual([
+      { taskToken: 'token-1', error: 'AlarmActiveError', cause: expect.stringContaining(ALARM) as string },
+    ]);
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+  });
+});
