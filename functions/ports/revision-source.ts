@@ -21,4 +21,6 @@ export interface RevisionSourcePort {
   bundleLocation(
     revision: RevisionLocation,
   ): Promise<{ location: string; bundleType: 'tar' | 'tgz' | 'zip' | 'directory' }>;
+  /** A Lambda or ECS revision stored as the AppSpec file itself (S3 bundleType YAML or JSON): its text. */
+  readAppSpecFile(revision: RevisionLocation): Promise<string>;
 }

@@ -20,10 +20,12 @@ export interface PrepareLambdaOutput {
 }
 
 /** Lambda: the AppSpec, the alias (at CurrentVersion, no routing yet), the target version, the alarms. */
-export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock' | 'settings'>) {
+export function prepareLambda(
+  deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock' | 'settings' | 'revisions'>,
+) {
   return async (record: DeploymentRecord): Promise<PrepareLambdaOutput> => {
     const { store } = deps;
-    const appSpec = lambdaAppSpecOf(record.revision);
+    const appSpec = lambdaAppSpecOf(await appSpecContentOf(deps, record.revision));
     const prefix = deps.settings.hookFunctionPrefix;
     const refused = prefix ? appSpec.hooks.filter((hook) => !hook.functionName.startsWith(prefix)) : [];
     if (refused.length > 0) {
@@ -73,18 +75,29 @@ export function prepareLambda(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms'
   };
 }
 
-export function appSpecContentOf(revision: RevisionLocation): string {
+/** The AppSpec text: given as content, or (S3 bundleType YAML/JSON) the revision file itself. */
+export async function appSpecContentOf(
+  deps: Pick<StepDeps, 'revisions'>,
+  revision: RevisionLocation,
+): Promise<string> {
   const content = revision.appSpecContent?.content ?? revision.string?.content;
-  if (content === undefined) {
-    throw new InvalidRevisionError(
-      `A Lambda deployment needs its AppSpec as content (revisionType AppSpecContent or String), not ${revision.revisionType}.`,
-    );
+  if (content !== undefined) return content;
+  const bundleType = revision.s3Location?.bundleType;
+  if (revision.revisionType === 'S3' && (bundleType === 'YAML' || bundleType === 'JSON')) {
+    try {
+      return await deps.revisions.readAppSpecFile(revision);
+    } catch (error) {
+      if ((error as Error).name === 'ThrottlingError') throw error;
+      throw new InvalidRevisionError(`The AppSpec file could not be read: ${(error as Error).message}`);
+    }
   }
-  return content;
+  throw new InvalidRevisionError(
+    `A Lambda deployment's revision is its AppSpec: as content (revisionType AppSpecContent or String), or an S3 object with bundleType YAML or JSON, not ${revision.revisionType}${bundleType ? ` ${bundleType}` : ''}.`,
+  );
 }
 
-function lambdaAppSpecOf(revision: RevisionLocation): LambdaAppSpec {
-  const verdict = validateAppSpec(appSpecContentOf(revision), { platform: 'lambda' });
+function lambdaAppSpecOf(text: string): LambdaAppSpec {
+  const verdict = validateAppSpec(text, { platform: 'lambda' });
   if (!verdict.valid || verdict.appSpec?.platform !== 'lambda') {
     const details = verdict.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);

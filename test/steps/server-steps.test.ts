@@ -192,6 +192,9 @@ const revisions: RevisionSourcePort = {
   async bundleLocation() {
     return { location: '/revisions/v1', bundleType: 'directory' };
   },
+  async readAppSpecFile(): Promise<string> {
+    throw new Error('a Server revision is a bundle, not an AppSpec file');
+  },
 };
 
 /** A port no Server step may touch: a call fails the test loudly. */

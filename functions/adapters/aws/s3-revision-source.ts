@@ -20,6 +20,9 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 type S3Location = NonNullable<RevisionLocation['s3Location']> & { bundleType: ArchiveType };
 
 /** Reads S3 revision bundles (tar, tgz, zip) and hands instances a presigned URL to download them. */
+/** An AppSpec file is small; anything larger is not one. */
+const MAX_APPSPEC_FILE_BYTES = 1024 * 1024;
+
 export class S3RevisionSource implements RevisionSourcePort {
   private readonly presignSeconds: number;
   private readonly maxBundleBytes: number;
@@ -60,6 +63,31 @@ export class S3RevisionSource implements RevisionSourcePort {
     }
     const data = await this.readBody(response.Body, uri);
     return readBundle({ kind: 'buffer', data, bundleType: s3.bundleType });
+  }
+
+  async readAppSpecFile(revision: RevisionLocation): Promise<string> {
+    const s3 = revision.s3Location;
+    if (revision.revisionType !== 'S3' || !s3 || (s3.bundleType !== 'YAML' && s3.bundleType !== 'JSON')) {
+      throw new InvalidRevisionError(
+        'A Lambda or ECS revision in S3 is the AppSpec file itself, with bundleType YAML or JSON.',
+      );
+    }
+    const uri = uriOf(s3);
+    const response = await this.get({ ...s3, bundleType: 'zip' }, () =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: s3.bucket,
+          Key: s3.key,
+          ...(s3.version ? { VersionId: s3.version } : {}),
+          ...(s3.eTag ? { IfMatch: quotedETag(s3.eTag) } : {}),
+        }),
+      ),
+    );
+    if (response.ContentLength !== undefined && response.ContentLength > MAX_APPSPEC_FILE_BYTES) {
+      discard(response.Body);
+      throw this.tooLarge(uri, `is ${response.ContentLength} bytes, more than an AppSpec file may be`);
+    }
+    return (await this.readBody(response.Body, uri)).toString('utf8');
   }
 
   async bundleLocation(revision: RevisionLocation): Promise<{ location: string; bundleType: ArchiveType }> {

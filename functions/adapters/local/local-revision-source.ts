@@ -30,6 +30,16 @@ export class LocalRevisionSource implements RevisionSourcePort {
     return readBundle({ kind: 'buffer', data: await readFile(path), bundleType });
   }
 
+  async readAppSpecFile(revision: RevisionLocation): Promise<string> {
+    const path = revision.localLocation?.path;
+    if (revision.revisionType !== 'Local' || !path) {
+      throw new InvalidRevisionError(
+        'The embedded runtime reads an AppSpec file from a Local revision path.',
+      );
+    }
+    return readFile(resolve(this.options.baseDirectory ?? process.cwd(), path), 'utf8');
+  }
+
   async bundleLocation(revision: RevisionLocation): Promise<{ location: string; bundleType: BundleType }> {
     const { path, bundleType } = await this.locate(revision);
     return { location: path, bundleType };

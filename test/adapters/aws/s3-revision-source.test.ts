@@ -231,3 +231,34 @@ describe('S3RevisionSource.bundleLocation', () => {
     ).rejects.toMatchObject({ name: 'InvalidRevisionError' });
   });
 });
+
+describe('S3RevisionSource.readAppSpecFile', () => {
+  beforeEach(() => s3.reset());
+
+  it('reads a Lambda or ECS AppSpec stored as the revision itself, with its version and ETag', async () => {
+    const text = 'version: 0.0\nResources: []\n';
+    s3.on(GetObjectCommand).resolves({ Body: bodyOf(Buffer.from(text)), ContentLength: text.length });
+    const appSpec = await source.readAppSpecFile(
+      revision({ key: 'fn/appspec.yaml', bundleType: 'YAML', version: 'v7', eTag: 'abc' }),
+    );
+    expect(appSpec).toBe(text);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: 'releases',
+      Key: 'fn/appspec.yaml',
+      VersionId: 'v7',
+      IfMatch: '"abc"',
+    });
+  });
+
+  it('refuses a bundle (tar, zip) where an AppSpec file is expected, reading nothing', async () => {
+    await expect(source.readAppSpecFile(revision())).rejects.toMatchObject({ name: 'InvalidRevisionError' });
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it('refuses an object too large to be an AppSpec file', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: bodyOf(Buffer.from('x')), ContentLength: 5 * 1024 * 1024 });
+    await expect(source.readAppSpecFile(revision({ bundleType: 'JSON' }))).rejects.toThrow(
+      /more than an AppSpec file may be/,
+    );
+  });
+});
