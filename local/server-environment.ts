@@ -7,7 +7,7 @@ import type {
 } from '../functions/ports/records.js';
 import { startApiServer } from './api-server.js';
 import { RealClock, type EngineClock } from './engine/index.js';
-import { ensureHosts, hostsDirectory, type LocalHost } from './hosts/hosts.js';
+import { ensureHosts, type LocalHost } from './hosts/hosts.js';
 import { LocalHostTransport } from './hosts/transport.js';
 import { LocalAlarm } from './load-balancer/five-xx-alarm.js';
 import { LocalLoadBalancer } from './load-balancer/load-balancer.js';
@@ -165,4 +165,3 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   };
 }
 
-export { hostsDirectory };

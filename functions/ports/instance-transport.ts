@@ -3,6 +3,9 @@
  * `sh` under a per-host root on the embedded runtime. Completion is reported asynchronously (the SSM
  * command status event, or the local process exit) to `onCommandComplete`, never by a tight poll.
  */
+/** SSM's SendCommand takes at most 50 instance ids; every transport keeps that limit, and callers split. */
+export const MAX_INSTANCES_PER_COMMAND = 50;
+
 export interface InstanceCommandRequest {
   instanceIds: string[];
   /** The POSIX sh script built by the domain's instance-script builder. */

@@ -3,6 +3,7 @@ import {
   buildLifecycleEventScript,
   type LifecycleEventScriptInput,
 } from '../domain/instance-scripts/index.js';
+import { MAX_INSTANCES_PER_COMMAND } from '../ports/instance-transport.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
@@ -19,9 +20,6 @@ export interface RunLifecycleEventInput {
   timeoutSeconds: number;
   taskToken: string;
 }
-
-/** SSM takes at most 50 instance ids per SendCommand. */
-export const INSTANCES_PER_COMMAND = 50;
 
 /**
  * Sends one lifecycle event's script to the batch's instances that are still going (one command per
@@ -76,8 +74,8 @@ export function runLifecycleEvent(
           await store.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
         }
       }
-      for (let start = 0; start < toSend.length; start += INSTANCES_PER_COMMAND) {
-        const chunk = toSend.slice(start, start + INSTANCES_PER_COMMAND);
+      for (let start = 0; start < toSend.length; start += MAX_INSTANCES_PER_COMMAND) {
+        const chunk = toSend.slice(start, start + MAX_INSTANCES_PER_COMMAND);
         const { commandId } = await deps.transport.sendCommand({
           instanceIds: chunk,
           script,

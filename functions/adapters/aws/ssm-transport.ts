@@ -8,16 +8,17 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { InvalidArgumentError } from '../../domain/errors.js';
-import type {
-  InstanceCommandRequest,
-  InstanceCommandResult,
-  InstanceCommandStatus,
-  InstanceTransportPort,
+import {
+  MAX_INSTANCES_PER_COMMAND,
+  type InstanceCommandRequest,
+  type InstanceCommandResult,
+  type InstanceCommandStatus,
+  type InstanceTransportPort,
 } from '../../ports/instance-transport.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
-/** SendCommand takes at most 50 InstanceIds; callers split larger batches (`splitIntoBatches`). */
-export const MAX_INSTANCES_PER_COMMAND = 50;
+export { MAX_INSTANCES_PER_COMMAND };
+
 /** SendCommand's Comment is at most 100 characters. */
 export const MAX_COMMENT_LENGTH = 100;
 /** How long SSM keeps trying to deliver the command to an instance that is not reachable (its default). */
@@ -37,15 +38,6 @@ export interface SsmInstanceTransportOptions {
   outputS3Bucket?: string;
   /** Full output also streams to this CloudWatch Logs group. */
   cloudWatchLogGroup?: string;
-}
-
-/** Splits instance ids into batches of at most `size` (SendCommand takes 50 at most). */
-export function splitIntoBatches<T>(ids: readonly T[], size: number = MAX_INSTANCES_PER_COMMAND): T[][] {
-  if (!Number.isInteger(size) || size < 1)
-    throw new InvalidArgumentError(`A batch size must be a positive integer, not ${size}.`);
-  const batches: T[][] = [];
-  for (let start = 0; start < ids.length; start += size) batches.push(ids.slice(start, start + size));
-  return batches;
 }
 
 /**
@@ -140,7 +132,7 @@ export class SsmInstanceTransport implements InstanceTransportPort {
     if (instanceIds.length === 0) throw new InvalidArgumentError('A command needs at least one instance id.');
     if (instanceIds.length > MAX_INSTANCES_PER_COMMAND) {
       throw new InvalidArgumentError(
-        `SendCommand takes at most ${MAX_INSTANCES_PER_COMMAND} instance ids, not ${instanceIds.length}: split them with splitIntoBatches.`,
+        `SendCommand takes at most ${MAX_INSTANCES_PER_COMMAND} instance ids, not ${instanceIds.length}: callers split larger batches.`,
       );
     }
     const input: SendCommandCommandInput = {

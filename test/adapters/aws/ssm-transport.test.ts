@@ -15,7 +15,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   commandStatusChangeFromEvent,
   instanceCommandStatusOf,
-  splitIntoBatches,
   SsmInstanceTransport,
 } from '../../../functions/adapters/aws/ssm-transport.js';
 import type { InstanceCommandRequest } from '../../../functions/ports/instance-transport.js';
@@ -319,23 +318,6 @@ describe('instanceCommandStatusOf', () => {
   ];
   it.each(cases)('Status %s, StatusDetails %s -> %s', (status, details, expected) => {
     expect(instanceCommandStatusOf(status, details)).toBe(expected);
-  });
-});
-
-describe('splitIntoBatches', () => {
-  it('splits into batches of 50 by default', () => {
-    const ids = Array.from({ length: 120 }, (_, index) => `i-${index}`);
-    expect(splitIntoBatches(ids).map((batch) => batch.length)).toEqual([50, 50, 20]);
-    expect(splitIntoBatches(ids).flat()).toEqual(ids);
-  });
-
-  it('answers no batch for no ids, and takes another size', () => {
-    expect(splitIntoBatches([])).toEqual([]);
-    expect(splitIntoBatches(['a', 'b', 'c'], 2)).toEqual([['a', 'b'], ['c']]);
-  });
-
-  it('refuses a size that is not a positive integer', () => {
-    expect(() => splitIntoBatches(['a'], 0)).toThrow(/positive integer/);
   });
 });
 
