@@ -17,8 +17,6 @@ import {
 } from '../../ports/instance-transport.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
-export { MAX_INSTANCES_PER_COMMAND };
-
 /** SendCommand's Comment is at most 100 characters. */
 export const MAX_COMMENT_LENGTH = 100;
 /** How long SSM keeps trying to deliver the command to an instance that is not reachable (its default). */
