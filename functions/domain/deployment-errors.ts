@@ -107,6 +107,10 @@ export class HealthConstraintsError extends StepDeployError {
 export class HealthConstraintsInvalidError extends StepDeployError {
   override name = 'HealthConstraintsInvalidError' as const;
 }
+/** The deployment would not fit in one execution's history (too many batches). */
+export class OverMaxInstancesError extends StepDeployError {
+  override name = 'OverMaxInstancesError' as const;
+}
 /** The deployment group has no instances to deploy to. */
 export class NoInstancesError extends StepDeployError {
   override name = 'NoInstancesError' as const;
@@ -133,6 +137,7 @@ const FAILURES: Record<string, { code: string; status: FailureStatus }> = {
   HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
   HealthConstraintsInvalidError: { code: 'HEALTH_CONSTRAINTS_INVALID', status: 'Failed' },
   NoInstancesError: { code: 'NO_INSTANCES', status: 'Failed' },
+  OverMaxInstancesError: { code: 'OVER_MAX_INSTANCES', status: 'Failed' },
   InvalidBundleError: { code: 'INVALID_REVISION', status: 'Failed' },
   DeploymentGroupDoesNotExistException: { code: 'DEPLOYMENT_GROUP_MISSING', status: 'Failed' },
   DeploymentLimitExceededException: { code: 'RESOURCE_LIMIT_EXCEEDED', status: 'Failed' },

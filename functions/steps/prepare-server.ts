@@ -6,7 +6,9 @@ import {
   HealthConstraintsInvalidError,
   InvalidRevisionError,
   NoInstancesError,
+  OverMaxInstancesError,
 } from '../domain/deployment-errors.js';
+import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
 import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
 import type { DeploymentGroupRecord, DeploymentRecord } from '../ports/records.js';
@@ -54,13 +56,21 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
         schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
       throw new ErrorType(schedule.end.message);
     }
+    const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
+    const batches =
+      Math.ceil(instances.length / Math.max(1, schedule.maxConcurrency)) + schedule.waves.length - 1;
+    const budget = checkHistoryBudget(batches, withLoadBalancer);
+    if (!budget.ok) {
+      throw new OverMaxInstancesError(
+        `Deploying ${instances.length} instances with ${config.deploymentConfigName} takes ${batches} batches, about ${budget.estimatedEvents} Step Functions history events; one execution holds 25,000 (about ${budget.maxBatches} batches). Use a configuration with larger batches (fewer minimum healthy hosts) or split the deployment group.`,
+      );
+    }
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const alarmNames = record.alarmConfiguration?.enabled
       ? record.alarmConfiguration.alarms.map((a) => a.name)
       : [];
     await store.watchAlarms(record.deploymentId, alarmNames);
 
-    const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
     const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
       (e) => e !== 'Start' && e !== 'End',
     );

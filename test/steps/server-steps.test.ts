@@ -626,4 +626,34 @@ describe('OnAlarmStateChange', () => {
     ]);
     expect(await world.store.getPendingWait(id)).toBeUndefined();
   });
+
+  it("Prepare refuses a deployment too long for one execution's history, before any instance is touched", async () => {
+    const instanceIds = Array.from({ length: 200 }, (_, i) => `i-${i + 1}`);
+    await world.store.putDeploymentGroup({
+      applicationName: APPLICATION,
+      deploymentGroupName: GROUP,
+      deploymentGroupId: 'dg-web',
+      computePlatform: 'Server',
+      deploymentConfigName: ONE_AT_A_TIME,
+      instanceIds,
+      targetGroupNames: [TARGET_GROUP],
+    });
+    const deploymentId = 'd-TOOMANY01';
+    await expect(
+      prepare(world.deps)({
+        executionName: deploymentId,
+        request: {
+          deploymentId,
+          applicationName: APPLICATION,
+          deploymentGroupName: GROUP,
+          revision: REVISION,
+        },
+      }),
+    ).rejects.toMatchObject({
+      name: 'OverMaxInstancesError',
+      message: expect.stringContaining('takes 200 batches'),
+    });
+    expect(await world.store.listDeploymentTargets(deploymentId)).toEqual([]);
+    expect(world.transport.sent).toEqual([]);
+  });
 });
