@@ -11,6 +11,11 @@ export interface RevisionBundle {
   appSpecText?: string;
   /** The path of the AppSpec inside the bundle (after a single top directory, if the agent strips it). */
   appSpecPath?: string;
+  /**
+   * S3: the object version and ETag that were read. Prepare pins the revision to them, so instances
+   * download exactly the bundle that was checked, even if the key is overwritten meanwhile.
+   */
+  s3Object?: { version?: string; eTag?: string };
 }
 
 /** Reads revisions (S3 bundles in AWS; directories and archives on the embedded runtime). */

@@ -11,7 +11,7 @@ import {
 import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
 import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
-import type { DeploymentGroupRecord, DeploymentRecord } from '../ports/records.js';
+import type { DeploymentGroupRecord, DeploymentRecord, RevisionLocation } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import type { StepDeps } from './deps.js';
 
@@ -34,7 +34,7 @@ export function eventKind(event: string): ServerEventKind {
 export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alarms' | 'clock'>) {
   return async (record: DeploymentRecord, group: DeploymentGroupRecord): Promise<PrepareServerOutput> => {
     const { store, clock } = deps;
-    const appSpec = await readServerRevision(deps, record);
+    const { appSpec, revision } = await readServerRevision(deps, record);
     const config = resolveDeploymentConfig(record.deploymentConfigName);
     if (config.computePlatform !== 'Server') {
       throw new InvalidRevisionError(
@@ -86,6 +86,7 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
     }
     await store.updateDeployment(record.deploymentId, {
       appSpec,
+      revision,
       serverSchedule: schedule,
       serverLifecycleEvents: events,
     });
@@ -96,7 +97,7 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
 async function readServerRevision(
   deps: Pick<StepDeps, 'revisions'>,
   record: DeploymentRecord,
-): Promise<ServerAppSpec> {
+): Promise<{ appSpec: ServerAppSpec; revision: RevisionLocation }> {
   let bundle;
   try {
     bundle = await deps.revisions.readRevision(record.revision);
@@ -118,5 +119,17 @@ async function readServerRevision(
       .join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);
   }
-  return verdict.appSpec;
+  return { appSpec: verdict.appSpec, revision: pinned(record.revision, bundle.s3Object) };
+}
+
+/** The S3 revision pinned to the object version and ETag that were checked (when it named none). */
+function pinned(
+  revision: RevisionLocation,
+  object: { version?: string; eTag?: string } | undefined,
+): RevisionLocation {
+  const s3 = revision.s3Location;
+  if (!s3 || !object) return revision;
+  const version = s3.version ?? object.version;
+  const eTag = s3.eTag ?? object.eTag;
+  return { ...revision, s3Location: { ...s3, ...(version ? { version } : {}), ...(eTag ? { eTag } : {}) } };
 }

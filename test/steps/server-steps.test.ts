@@ -656,4 +656,42 @@ describe('OnAlarmStateChange', () => {
     expect(await world.store.listDeploymentTargets(deploymentId)).toEqual([]);
     expect(world.transport.sent).toEqual([]);
   });
+
+  it('Prepare pins an S3 revision to the object version and ETag it checked', async () => {
+    const s3Revision: RevisionLocation = {
+      revisionType: 'S3',
+      s3Location: { bucket: 'releases', key: 'web/v1.zip', bundleType: 'zip' },
+    };
+    const checked: RevisionSourcePort = {
+      ...revisions,
+      async readRevision() {
+        return { ...(await revisions.readRevision(s3Revision)), s3Object: { version: 'v9', eTag: 'abc123' } };
+      },
+    };
+    await world.store.putDeploymentGroup({
+      applicationName: APPLICATION,
+      deploymentGroupName: GROUP,
+      deploymentGroupId: 'dg-web',
+      computePlatform: 'Server',
+      deploymentConfigName: ONE_AT_A_TIME,
+      instanceIds: INSTANCES,
+    });
+    const deploymentId = 'd-PINNED001';
+    await prepare({ ...world.deps, revisions: checked })({
+      executionName: deploymentId,
+      request: {
+        deploymentId,
+        applicationName: APPLICATION,
+        deploymentGroupName: GROUP,
+        revision: s3Revision,
+      },
+    });
+    expect((await world.store.getDeployment(deploymentId))?.revision.s3Location).toEqual({
+      bucket: 'releases',
+      key: 'web/v1.zip',
+      bundleType: 'zip',
+      version: 'v9',
+      eTag: 'abc123',
+    });
+  });
 });

@@ -62,7 +62,10 @@ export class S3RevisionSource implements RevisionSourcePort {
       throw this.tooLarge(uri, `is ${size} bytes`);
     }
     const data = await this.readBody(response.Body, uri);
-    return readBundle({ kind: 'buffer', data, bundleType: s3.bundleType });
+    const bundle = await readBundle({ kind: 'buffer', data, bundleType: s3.bundleType });
+    const version = response.VersionId && response.VersionId !== 'null' ? response.VersionId : undefined;
+    const eTag = response.ETag?.replace(/^"|"$/g, '');
+    return { ...bundle, s3Object: { ...(version ? { version } : {}), ...(eTag ? { eTag } : {}) } };
   }
 
   async readAppSpecFile(revision: RevisionLocation): Promise<string> {

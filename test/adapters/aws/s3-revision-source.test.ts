@@ -232,6 +232,32 @@ describe('S3RevisionSource.bundleLocation', () => {
   });
 });
 
+describe('S3RevisionSource.readRevision pinning', () => {
+  beforeEach(() => s3.reset());
+
+  it('reports the version and ETag it read, so the deployment can pin instances to that object', async () => {
+    const data = tarWithAppSpec();
+    s3.on(GetObjectCommand).resolves({
+      Body: bodyOf(data),
+      ContentLength: data.length,
+      VersionId: 'v42',
+      ETag: '"e7a1"',
+    });
+    expect((await source.readRevision(revision())).s3Object).toEqual({ version: 'v42', eTag: 'e7a1' });
+  });
+
+  it('reports no version for an unversioned bucket (S3 answers "null")', async () => {
+    const data = tarWithAppSpec();
+    s3.on(GetObjectCommand).resolves({
+      Body: bodyOf(data),
+      ContentLength: data.length,
+      VersionId: 'null',
+      ETag: '"e7a1"',
+    });
+    expect((await source.readRevision(revision())).s3Object).toEqual({ eTag: 'e7a1' });
+  });
+});
+
 describe('S3RevisionSource.readAppSpecFile', () => {
   beforeEach(() => s3.reset());
 
