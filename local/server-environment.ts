@@ -164,4 +164,3 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     },
   };
 }
-
