@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { create, Header, type HeaderData } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +13,7 @@ import {
   readBundle,
 } from '../../../functions/adapters/bundle/read-bundle.js';
 import { checkBundleEntries } from '../../../functions/domain/bundle-checks.js';
+import { zipBytes } from '../../domain/instance-scripts/harness.js';
 
 const APPSPEC = 'version: 0.0\nos: linux\n';
 
@@ -65,62 +66,6 @@ function rawTar(members: RawMember[]): Buffer {
     return [head, padded];
   });
   return Buffer.concat([...blocks, Buffer.alloc(1024)]);
-}
-
-interface ZipMember {
-  name: string;
-  data?: string;
-  /** The unix mode stored in the external attributes (0o120777 for a symlink, as `zip -y` does). */
-  mode?: number;
-}
-
-/** A minimal stored (uncompressed) zip, to hold names `zip` would clean up. */
-function rawZip(members: ZipMember[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const member of members) {
-    const name = Buffer.from(member.name, 'utf8');
-    const data = Buffer.from(member.data ?? '', 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(0x21, 12); // 1980-01-01
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by unix
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((member.mode ?? 0o100644) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += local.length + name.length + data.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
 }
 
 function hasZipCli(): boolean {
@@ -296,7 +241,7 @@ describe('readBundle: tar and tgz', () => {
     ],
     [
       'a zip declared tar',
-      () => rawZip([{ name: 'appspec.yml', data: APPSPEC }]),
+      () => zipBytes([{ name: 'appspec.yml', data: APPSPEC }]),
       'tar',
       /tar bundle is corrupt/,
     ],
@@ -313,7 +258,7 @@ describe('readBundle: tar and tgz', () => {
 
 describe('readBundle: zip', () => {
   it('lists members, takes symlinks from the unix mode, and reads the AppSpec', async () => {
-    const data = rawZip([
+    const data = zipBytes([
       { name: 'appspec.yml', data: APPSPEC },
       { name: 'scripts/', mode: 0o040755 },
       { name: 'scripts/start.sh', data: '#!/bin/sh\n', mode: 0o100755 },
@@ -334,7 +279,7 @@ describe('readBundle: zip', () => {
   });
 
   it('lists the names yauzl would refuse (.., absolute, backslashes) so the checks can report them', async () => {
-    const data = rawZip([
+    const data = zipBytes([
       { name: '../evil', data: 'x' },
       { name: '/etc/x', data: 'y' },
       { name: '..\\win', data: 'z' },
@@ -366,7 +311,7 @@ describe('readBundle: zip', () => {
       data = await readFile(file);
     } else {
       // Without the zip command, the same members as `zip -ry` stores them.
-      data = rawZip([
+      data = zipBytes([
         { name: 'site/', mode: 0o040755 },
         { name: 'site/appspec.yml', data: APPSPEC },
         { name: 'site/escape', data: '../../etc/passwd', mode: 0o120777 },
@@ -393,11 +338,11 @@ describe('readBundle: zip', () => {
   const corrupt: Array<[string, () => Buffer]> = [
     ['bytes that are no zip', () => Buffer.from('definitely not a zip file, just text')],
     ['a tar declared zip', () => rawTar([{ path: 'appspec.yml', type: 'File', body: APPSPEC }])],
-    ['a zip cut in half', () => rawZip([{ name: 'appspec.yml', data: APPSPEC }]).subarray(0, 40)],
+    ['a zip cut in half', () => zipBytes([{ name: 'appspec.yml', data: APPSPEC }]).subarray(0, 40)],
     [
       'a zip whose member header is damaged',
       () => {
-        const data = rawZip([{ name: 'appspec.yml', data: APPSPEC }]);
+        const data = zipBytes([{ name: 'appspec.yml', data: APPSPEC }]);
         data[0] = 0; // the local file header signature
         return data;
       },

@@ -78,29 +78,42 @@ export interface ZipEntry {
 
 /** A stored (uncompressed) zip with Unix modes, for machines without the zip CLI. */
 export function writeZip(path: string, entries: ZipEntry[]): void {
+  writeFileSync(path, zipBytes(entries));
+}
+
+/**
+ * The bytes of a stored (uncompressed) zip with Unix modes in the external attributes (0o120777 for a
+ * symlink, as `zip -y` writes it): it can hold names the zip CLI would clean up. Default mode 0o100644.
+ */
+export function zipBytes(entries: Array<{ name: string; data?: Buffer | string; mode?: number }>): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const name = Buffer.from(entry.name);
-    const data = entry.data ?? Buffer.alloc(0);
+    const name = Buffer.from(entry.name, 'utf8');
+    const data =
+      typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : (entry.data ?? Buffer.alloc(0));
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // names are UTF-8
+    local.writeUInt16LE(0x21, 12); // 1980-01-01
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by unix
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(0x21, 14);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE((entry.mode << 16) >>> 0, 38);
+    central.writeUInt32LE(((entry.mode ?? 0o100644) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, data);
     centrals.push(central, name);
@@ -113,7 +126,7 @@ export function writeZip(path: string, entries: ZipEntry[]): void {
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
-  writeFileSync(path, Buffer.concat([...locals, directory, end]));
+  return Buffer.concat([...locals, directory, end]);
 }
 
 function zipEntries(dir: string, base = dir): ZipEntry[] {
