@@ -75,7 +75,7 @@ const ALLOWED: Record<Layer, Layer[]> = {
     'runtime',
     'local',
   ],
-  infra: ['adapters/aws'],
+  infra: ['adapters/aws', 'handlers', 'runtime'],
   scripts: [
     'domain',
     'ports',

@@ -1,7 +1,10 @@
 import { handleCodeDeployRequest } from '../api/codedeploy-api.js';
 import { stepHandler } from '../runtime/handler.js';
 import { putLifecycleEventHookExecutionStatus } from '../steps/put-lifecycle-event-hook-execution-status.js';
-import { awsStepDeps } from './aws-deps.js';
+import { awsStepDeps, portsOf } from './aws-deps.js';
+
+/** The AWS ports `putLifecycleEventHookExecutionStatus` uses; the stack grants this function their IAM actions and no others. */
+export const ports = portsOf<typeof putLifecycleEventHookExecutionStatus>()(['store', 'callbacks']);
 
 /** The HTTP request as a Lambda function URL delivers it (payload format 2.0). */
 export interface FunctionUrlRequest {
@@ -15,7 +18,7 @@ export interface FunctionUrlRequest {
  * here unchanged (AWS_ENDPOINT_URL_CODEDEPLOY). The unguessable hook execution id is what authorises it.
  */
 export const handler = stepHandler('codeDeployApi', async (request: FunctionUrlRequest) => {
-  const deps = awsStepDeps();
+  const deps = awsStepDeps(ports);
   const body = request.isBase64Encoded
     ? Buffer.from(request.body ?? '', 'base64').toString('utf8')
     : (request.body ?? '');

@@ -1,6 +1,9 @@
 import { onAlarmStateChange } from '../steps/on-alarm-state-change.js';
 import { stepHandler } from '../runtime/handler.js';
-import { awsStepDeps } from './aws-deps.js';
+import { awsStepDeps, portsOf } from './aws-deps.js';
+
+/** The AWS ports `onAlarmStateChange` uses; the stack grants this function their IAM actions and no others. */
+export const ports = portsOf<typeof onAlarmStateChange>()(['store', 'callbacks']);
 
 /** The part of EventBridge's "CloudWatch Alarm State Change" event the watcher reads. */
 export interface AlarmStateChangeEvent {
@@ -10,5 +13,5 @@ export interface AlarmStateChangeEvent {
 
 /** Target of the EventBridge rule on CloudWatch alarm state changes: fails the watching deployments' waits. */
 export const handler = stepHandler('onAlarmStateChange', (event: AlarmStateChangeEvent) =>
-  onAlarmStateChange(awsStepDeps())(event.detail.alarmName, event.detail.state.value),
+  onAlarmStateChange(awsStepDeps(ports))(event.detail.alarmName, event.detail.state.value),
 );

@@ -1,7 +1,10 @@
 import { commandStatusChangeFromEvent } from '../adapters/aws/ssm-transport.js';
 import { stepHandler } from '../runtime/handler.js';
 import { onCommandComplete } from '../steps/on-command-complete.js';
-import { awsStepDeps } from './aws-deps.js';
+import { awsStepDeps, portsOf } from './aws-deps.js';
+
+/** The AWS ports `onCommandComplete` uses; the stack grants this function their IAM actions and no others. */
+export const ports = portsOf<typeof onCommandComplete>()(['store', 'transport', 'callbacks']);
 
 /**
  * Target of the EventBridge rule on SSM "EC2 Command Status-change Notification" events: when a
@@ -10,5 +13,5 @@ import { awsStepDeps } from './aws-deps.js';
 export const handler = stepHandler('onCommandComplete', async (event: unknown) => {
   const change = commandStatusChangeFromEvent(event);
   if (!change) return { completed: false };
-  return onCommandComplete(awsStepDeps())(change.commandId);
+  return onCommandComplete(awsStepDeps(ports))(change.commandId);
 });

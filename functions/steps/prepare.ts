@@ -23,9 +23,15 @@ const DEFAULT_CONFIG: Record<string, string> = {
 /**
  * The first state of every deployment. Idempotent on the execution name: a retry or redrive finds the
  * record and the lock it already made. Nothing on a target changes here; every check that can fail
- * runs before the first target is touched.
+ * runs before the first target is touched. Its deps are what prepareLambda, prepareServer and its own
+ * helpers use, so its handler builds (and the stack grants) only those ports.
  */
-export function prepare(deps: StepDeps) {
+export function prepare(
+  deps: Pick<
+    StepDeps,
+    'store' | 'lambda' | 'alarms' | 'revisions' | 'events' | 'clock' | 'random' | 'settings'
+  >,
+) {
   return async ({ executionName, request }: PrepareInput): Promise<PrepareOutput> => {
     const { store } = deps;
     const deploymentId = await deploymentIdFor(deps, executionName, request);

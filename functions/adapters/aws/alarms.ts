@@ -2,6 +2,9 @@ import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cl
 import type { AlarmsPort, AlarmState } from '../../ports/alarms.js';
 import { callAws } from './errors.js';
 
+/** What AwsAlarms calls; the stack grants exactly these (checked against the code by iam-actions.test.ts). */
+export const ALARMS_IAM_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
+
 /** DescribeAlarms accepts at most 100 alarm names per call. */
 export const MAX_ALARM_NAMES_PER_CALL = 100;
 

@@ -47,22 +47,39 @@ export interface AwsAdapters {
   executions: DeploymentExecutionsPort;
 }
 
+/** The name of each port an AWS adapter serves (the keys of StepDeps that talk to AWS). */
+export type AwsPortName = keyof AwsAdapters;
+
+/** Creates a client once, on first use: ports that share a service share its client. */
+function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
 /**
- * Every port bound to its AWS service. Clients are created with no options, so they take the Lambda
- * role's credentials and region, and honour AWS_ENDPOINT_URL_<SERVICE> (local emulators).
+ * The ports named in `ports`, each bound to its AWS service; nothing else is built, so a function
+ * neither creates clients nor reads settings it does not use. Clients are created with no options:
+ * they take the Lambda role's credentials and region, and honour AWS_ENDPOINT_URL_<SERVICE>.
  */
-export function awsAdapters(settings: AwsAdapterSettings): AwsAdapters {
-  const lambdaClient = new LambdaClient({});
-  return {
-    store: new DynamoDbDeploymentStore(new DynamoDBClient({}), settings.tableName),
-    lambda: new AwsLambdaAlias(lambdaClient),
-    hooks: new AwsHookInvoker(lambdaClient),
-    alarms: new AwsAlarms(new CloudWatchClient({})),
-    callbacks: new AwsTaskCallbacks(new SFNClient({})),
-    events: new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
-    transport: new SsmInstanceTransport(new SSMClient({})),
-    loadBalancer: new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
-    revisions: new S3RevisionSource(new S3Client({})),
-    executions: new SfnDeploymentExecutions(new SFNClient({}), settings.stateMachineArns),
+export function awsAdapters<P extends AwsPortName>(
+  settings: AwsAdapterSettings,
+  ports: readonly P[],
+): Pick<AwsAdapters, P> {
+  const lambdaClient = lazy(() => new LambdaClient({}));
+  const sfnClient = lazy(() => new SFNClient({}));
+  const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
+    store: () => new DynamoDbDeploymentStore(new DynamoDBClient({}), settings.tableName),
+    lambda: () => new AwsLambdaAlias(lambdaClient()),
+    hooks: () => new AwsHookInvoker(lambdaClient()),
+    alarms: () => new AwsAlarms(new CloudWatchClient({})),
+    callbacks: () => new AwsTaskCallbacks(sfnClient()),
+    events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
+    transport: () => new SsmInstanceTransport(new SSMClient({})),
+    loadBalancer: () => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
+    revisions: () => new S3RevisionSource(new S3Client({})),
+    executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
   };
+  const adapters: Partial<AwsAdapters> = {};
+  for (const port of ports) Object.assign(adapters, { [port]: factories[port]() });
+  return adapters as Pick<AwsAdapters, P>;
 }

@@ -3,6 +3,9 @@ import type { DeploymentExecutionsPort } from '../../ports/deployment-executions
 import type { ComputePlatform, DeploymentRequest } from '../../ports/records.js';
 import { callAws } from './errors.js';
 
+/** What SfnDeploymentExecutions calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const DEPLOYMENT_EXECUTIONS_IAM_ACTIONS = ['states:StartExecution'] as const;
+
 /**
  * Starts a deployment's Step Functions execution, named after the deployment id so that a retried
  * start cannot run the deployment twice (StartExecution is idempotent for the same name and input).

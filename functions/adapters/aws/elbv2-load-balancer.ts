@@ -10,6 +10,14 @@ import {
 import type { LoadBalancerPort, TargetHealthState } from '../../ports/load-balancer.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
+/** What Elbv2LoadBalancer calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const ELBV2_LOAD_BALANCER_IAM_ACTIONS = [
+  'elasticloadbalancing:RegisterTargets',
+  'elasticloadbalancing:DeregisterTargets',
+  'elasticloadbalancing:DescribeTargetHealth',
+  'elasticloadbalancing:DescribeTargetGroups',
+] as const;
+
 /** The SDK's lower-case id for ELBv2 (its signing name); the local load balancer's errors use it too. */
 const SERVICE = 'elasticloadbalancing';
 

@@ -2,6 +2,9 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import type { EventsPort, StateChangeEvent } from '../../ports/events.js';
 import { callAws, EventPublishFailedError, isThrottlingCode, ThrottlingError } from './errors.js';
 
+/** What AwsEvents calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const EVENTS_IAM_ACTIONS = ['events:PutEvents'] as const;
+
 /** Publishes CodeDeploy-shaped state-change events to an EventBridge bus. */
 export class AwsEvents implements EventsPort {
   constructor(

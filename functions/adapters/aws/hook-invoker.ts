@@ -2,6 +2,9 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { HookInvocationPayload, HookInvokerPort } from '../../ports/hook-invoker.js';
 import { callAws } from './errors.js';
 
+/** What AwsHookInvoker calls (InvokeCommand is lambda:InvokeFunction); checked by iam-actions.test.ts. */
+export const HOOK_INVOKER_IAM_ACTIONS = ['lambda:InvokeFunction'] as const;
+
 /** Invokes a hook function as CodeDeploy does: asynchronously, with the two-field payload. */
 export class AwsHookInvoker implements HookInvokerPort {
   private readonly encoder = new TextEncoder();

@@ -7,6 +7,13 @@ import {
 import type { AliasRouting, LambdaAliasPort } from '../../ports/lambda-alias.js';
 import { callAws, ResourceNotFoundError } from './errors.js';
 
+/** What AwsLambdaAlias calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const LAMBDA_ALIAS_IAM_ACTIONS = [
+  'lambda:GetAlias',
+  'lambda:UpdateAlias',
+  'lambda:GetFunctionConfiguration',
+] as const;
+
 /** Lambda alias routing through the Lambda API. */
 export class AwsLambdaAlias implements LambdaAliasPort {
   constructor(private readonly client: LambdaClient) {}

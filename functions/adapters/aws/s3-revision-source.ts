@@ -7,6 +7,9 @@ import type { RevisionLocation } from '../../ports/records.js';
 import { InvalidBundleError, MAX_BUNDLE_BYTES, readBundle, type ArchiveType } from '../bundle/read-bundle.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
+/** What S3RevisionSource calls: GetObjectVersion too, as it reads (and presigns, with this role) a VersionId. */
+export const S3_REVISION_SOURCE_IAM_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
+
 export interface S3RevisionSourceOptions {
   /** How long a presigned bundle URL stays valid. Default 3600 s; SigV4 allows at most 7 days. */
   presignSeconds?: number;

@@ -17,6 +17,14 @@ import {
 } from '../../ports/instance-transport.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
+/** What SsmInstanceTransport calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const SSM_TRANSPORT_IAM_ACTIONS = [
+  'ssm:SendCommand',
+  'ssm:CancelCommand',
+  'ssm:ListCommandInvocations',
+  'ssm:GetCommandInvocation',
+] as const;
+
 /** SendCommand's Comment is at most 100 characters. */
 export const MAX_COMMENT_LENGTH = 100;
 /** How long SSM keeps trying to deliver the command to an instance that is not reachable (its default). */

@@ -2,6 +2,9 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import type { TaskCallbacksPort } from '../../ports/task-callbacks.js';
 import { callAws } from './errors.js';
 
+/** What AwsTaskCallbacks calls; the stack grants exactly these (checked by iam-actions.test.ts). */
+export const TASK_CALLBACKS_IAM_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
+
 /** Step Functions' limits on SendTaskFailure, in characters. */
 export const MAX_TASK_ERROR_LENGTH = 256;
 export const MAX_TASK_CAUSE_LENGTH = 32_768;

@@ -1,0 +1,35 @@
+import { ALARMS_IAM_ACTIONS } from './alarms.js';
+import type { AwsPortName } from './aws-adapters.js';
+import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from './deployment-executions.js';
+import { DYNAMODB_STORE_IAM_ACTIONS } from './dynamodb-store.js';
+import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from './elbv2-load-balancer.js';
+import { EVENTS_IAM_ACTIONS } from './events.js';
+import { HOOK_INVOKER_IAM_ACTIONS } from './hook-invoker.js';
+import { LAMBDA_ALIAS_IAM_ACTIONS } from './lambda-alias.js';
+import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
+import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
+import { TASK_CALLBACKS_IAM_ACTIONS } from './task-callbacks.js';
+
+export type { AwsPortName } from './aws-adapters.js';
+
+/**
+ * The IAM actions each port's AWS adapter calls, as the adapters declare them: the stack grants a
+ * function the actions of the ports its handler lists (`ports`), and nothing else.
+ */
+export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]>> = {
+  store: DYNAMODB_STORE_IAM_ACTIONS,
+  lambda: LAMBDA_ALIAS_IAM_ACTIONS,
+  hooks: HOOK_INVOKER_IAM_ACTIONS,
+  alarms: ALARMS_IAM_ACTIONS,
+  callbacks: TASK_CALLBACKS_IAM_ACTIONS,
+  events: EVENTS_IAM_ACTIONS,
+  transport: SSM_TRANSPORT_IAM_ACTIONS,
+  loadBalancer: ELBV2_LOAD_BALANCER_IAM_ACTIONS,
+  revisions: S3_REVISION_SOURCE_IAM_ACTIONS,
+  executions: DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
+};
+
+/** The actions a function using `ports` needs, each once, sorted (a stable policy document). */
+export function iamActionsFor(ports: readonly AwsPortName[]): string[] {
+  return [...new Set(ports.flatMap((port) => IAM_ACTIONS_BY_PORT[port]))].sort();
+}

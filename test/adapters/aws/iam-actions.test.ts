@@ -1,0 +1,154 @@
+/**
+ * The IAM actions each AWS adapter declares are exactly the ones its code calls: every
+ * `new XxxCommand(` is read from the source with the client package it is imported from, and mapped
+ * to its action. Adding a call without declaring it (or leaving a stale one declared) fails here, so
+ * the stack's policies, built from the declarations, cannot drift from the code.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { ALARMS_IAM_ACTIONS } from '../../../functions/adapters/aws/alarms.js';
+import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/deployment-executions.js';
+import { DYNAMODB_STORE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
+import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-load-balancer.js';
+import { EVENTS_IAM_ACTIONS } from '../../../functions/adapters/aws/events.js';
+import { HOOK_INVOKER_IAM_ACTIONS } from '../../../functions/adapters/aws/hook-invoker.js';
+import { IAM_ACTIONS_BY_PORT, iamActionsFor } from '../../../functions/adapters/aws/iam-actions.js';
+import { LAMBDA_ALIAS_IAM_ACTIONS } from '../../../functions/adapters/aws/lambda-alias.js';
+import { S3_REVISION_SOURCE_IAM_ACTIONS } from '../../../functions/adapters/aws/s3-revision-source.js';
+import { SSM_TRANSPORT_IAM_ACTIONS } from '../../../functions/adapters/aws/ssm-transport.js';
+import { TASK_CALLBACKS_IAM_ACTIONS } from '../../../functions/adapters/aws/task-callbacks.js';
+
+const adaptersDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../functions/adapters/aws');
+
+/** The IAM service prefix of each SDK client package the adapters use. */
+const SERVICE_PREFIX: Record<string, string> = {
+  '@aws-sdk/client-lambda': 'lambda',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-ssm': 'ssm',
+  '@aws-sdk/client-s3': 's3',
+};
+
+/** Commands whose IAM action is not their operation's name. */
+const ACTION_NAME: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
+
+/** The IAM actions a source file's `new XxxCommand(...)` calls need, sorted. */
+function derivedActions(source: string, fileName = 'adapter.ts'): string[] {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+  const packageOf = new Map<string, string>();
+  const actions = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+      const name = node.expression.text;
+      const match = /^(\w+)Command$/.exec(name);
+      const pkg = packageOf.get(name);
+      if (match && pkg) {
+        const prefix = SERVICE_PREFIX[pkg];
+        if (!prefix)
+          throw new Error(`${fileName}: no IAM prefix known for ${pkg}; add it to SERVICE_PREFIX.`);
+        const action = `${prefix}:${match[1]}`;
+        actions.add(ACTION_NAME[action] ?? action);
+        // Reading a given version is its own action (a presigned URL is signed with the same role).
+        if (action === 's3:GetObject' && /\bVersionId\b/.test(node.getText(file)))
+          actions.add('s3:GetObjectVersion');
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const pkg = statement.moduleSpecifier.text;
+    if (!pkg.startsWith('@aws-sdk/client-')) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings && ts.isNamedImports(bindings))
+      for (const element of bindings.elements) packageOf.set(element.name.text, pkg);
+  }
+  visit(file);
+  return [...actions].sort();
+}
+
+const DECLARED: Record<string, readonly string[]> = {
+  'alarms.ts': ALARMS_IAM_ACTIONS,
+  'deployment-executions.ts': DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
+  'dynamodb-store.ts': DYNAMODB_STORE_IAM_ACTIONS,
+  'elbv2-load-balancer.ts': ELBV2_LOAD_BALANCER_IAM_ACTIONS,
+  'events.ts': EVENTS_IAM_ACTIONS,
+  'hook-invoker.ts': HOOK_INVOKER_IAM_ACTIONS,
+  'lambda-alias.ts': LAMBDA_ALIAS_IAM_ACTIONS,
+  's3-revision-source.ts': S3_REVISION_SOURCE_IAM_ACTIONS,
+  'ssm-transport.ts': SSM_TRANSPORT_IAM_ACTIONS,
+  'task-callbacks.ts': TASK_CALLBACKS_IAM_ACTIONS,
+};
+
+describe('IAM actions declared by the AWS adapters', () => {
+  it.each(Object.entries(DECLARED))('%s declares exactly the actions its code calls', (file, declared) => {
+    const derived = derivedActions(readFileSync(resolve(adaptersDir, file), 'utf8'), file);
+    expect(derived.length).toBeGreaterThan(0);
+    expect([...declared].sort()).toEqual(derived);
+    expect(new Set(declared).size).toBe(declared.length);
+  });
+
+  it('leaves out the local-only table bootstrap (CreateTable in dynamodb-table.ts)', () => {
+    const bootstrap = derivedActions(readFileSync(resolve(adaptersDir, 'dynamodb-table.ts'), 'utf8'));
+    expect(bootstrap).toEqual(['dynamodb:CreateTable']);
+    expect(DYNAMODB_STORE_IAM_ACTIONS).not.toContain('dynamodb:CreateTable');
+  });
+
+  it('detects a call nobody declared, and maps names the way IAM spells them', () => {
+    const source = [
+      "import { InvokeCommand, GetAliasCommand } from '@aws-sdk/client-lambda';",
+      "import { GetObjectCommand } from '@aws-sdk/client-s3';",
+      "import { CustomCommand } from './local.js';",
+      'client.send(new GetAliasCommand({}));',
+      'client.send(new InvokeCommand({}));',
+      "client.send(new GetObjectCommand({ Bucket: 'b', Key: 'k', VersionId: v }));",
+      'client.send(new CustomCommand({}));',
+    ].join('\n');
+    const derived = derivedActions(source);
+    expect(derived).toEqual([
+      'lambda:GetAlias',
+      'lambda:InvokeFunction',
+      's3:GetObject',
+      's3:GetObjectVersion',
+    ]);
+    // The hook invoker's declaration lacks GetAlias: the comparison above would fail for it.
+    expect(derived).not.toEqual([...HOOK_INVOKER_IAM_ACTIONS].sort());
+    expect(
+      derivedActions("import { GetObjectCommand } from '@aws-sdk/client-s3';\nnew GetObjectCommand({});"),
+    ).toEqual(['s3:GetObject']);
+  });
+
+  it('refuses a client package it has no IAM prefix for', () => {
+    expect(() =>
+      derivedActions("import { ListQueuesCommand } from '@aws-sdk/client-sqs';\nnew ListQueuesCommand({});"),
+    ).toThrow(/no IAM prefix known for @aws-sdk\/client-sqs/);
+  });
+
+  it('maps every port to its adapter, and a port list to its deduplicated actions', () => {
+    expect(Object.keys(IAM_ACTIONS_BY_PORT).sort()).toEqual([
+      'alarms',
+      'callbacks',
+      'events',
+      'executions',
+      'hooks',
+      'lambda',
+      'loadBalancer',
+      'revisions',
+      'store',
+      'transport',
+    ]);
+    expect(IAM_ACTIONS_BY_PORT.callbacks).toBe(TASK_CALLBACKS_IAM_ACTIONS);
+    expect(iamActionsFor(['lambda', 'hooks', 'lambda'])).toEqual([
+      'lambda:GetAlias',
+      'lambda:GetFunctionConfiguration',
+      'lambda:InvokeFunction',
+      'lambda:UpdateAlias',
+    ]);
+  });
+});
