@@ -28,6 +28,8 @@ export interface DeploymentStore {
 
   /** Maps a foreign execution name (a CodePipeline action id) to one deployment id, idempotently. */
   claimExecutionName(executionName: string, deploymentId: string): Promise<string>;
+  /** The deployment id a foreign execution name was claimed for, or undefined if it never was. */
+  claimedDeploymentId(executionName: string): Promise<string | undefined>;
 
   getDeploymentGroup(
     applicationName: string,

@@ -4,7 +4,7 @@ import { deploymentEventState, isTerminalDeploymentStatus, type DeploymentStatus
 import type { DeploymentRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
-import { closeTarget } from './server-targets.js';
+import { closeUnfinishedTargets } from './server-targets.js';
 import { publishDeploymentEvent } from './publish-event.js';
 import type { CaughtError, RollbackOutput } from './rollback.js';
 
@@ -64,7 +64,7 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
       ? storedOutcome(record)
       : outcomeOf(state);
     const now = clock.now();
-    if (record.computePlatform === 'Server') await closeTargets(deps, record.deploymentId, now);
+    if (record.computePlatform === 'Server') await closeUnfinishedTargets(store, record.deploymentId, now);
     const finished = await store.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
@@ -84,16 +84,6 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
     const rollbackRequested = outcome.status !== 'Succeeded' && state.rollback?.rollbackRequested === true;
     return { deploymentId: record.deploymentId, ...outcome, rollbackRequested };
   };
-}
-
-/** Instances the deployment never finished: Pending ones are Skipped, ones in flight Failed. */
-async function closeTargets(deps: Pick<StepDeps, 'store'>, deploymentId: string, now: Date): Promise<void> {
-  for (const target of await deps.store.listDeploymentTargets(deploymentId)) {
-    if (target.status === 'Pending')
-      await deps.store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
-    else if (target.status === 'InProgress')
-      await deps.store.putDeploymentTarget(closeTarget(target, 'Failed', now));
-  }
 }
 
 function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {

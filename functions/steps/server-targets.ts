@@ -60,6 +60,19 @@ export function closeTarget(target: InstanceTargetRecord, status: string, now: D
   };
 }
 
+/** Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed. */
+export async function closeUnfinishedTargets(
+  store: DeploymentStore,
+  deploymentId: string,
+  now: Date,
+): Promise<void> {
+  for (const target of await store.listDeploymentTargets(deploymentId)) {
+    if (target.status === 'Pending') await store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
+    else if (target.status === 'InProgress')
+      await store.putDeploymentTarget(closeTarget(target, 'Failed', now));
+  }
+}
+
 /** Ids of the batch's instances still going through their events. */
 export function liveInstances(
   targets: Map<string, InstanceTargetRecord>,

@@ -58,12 +58,26 @@ import {
 
 export { BY_GROUP_INDEX, createTable, createTableInput, tableDefinition } from './dynamodb-table.js';
 
+/**
+ * What DynamoDbDeploymentStore calls; the stack grants exactly these on the table and its index
+ * (checked against the code by iam-actions.test.ts). CreateTable and DescribeTable (dynamodb-table.ts)
+ * are left out on purpose: only the local runtime creates its table, the stack owns it in AWS.
+ */
+export const DYNAMODB_STORE_IAM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
+
 const s = (value: string): AttributeValue => ({ S: value });
 
 const deploymentKey = (id: string): AttributeMap => ({ pk: s(`DEPLOYMENT#${id}`), sk: s('DEPLOYMENT') });
 /** Escapes the separator inside one component of a two-name key. */
 const part = (name: string): string => name.replace(/%/g, '%25').replace(/#/g, '%23');
-const groupKey = (app: string, group: string, sk: 'CONFIG' | 'LOCK'): AttributeMap => ({
+export const groupKey = (app: string, group: string, sk: 'CONFIG' | 'LOCK'): AttributeMap => ({
   pk: s(`GROUP#${part(app)}#${part(group)}`),
   sk: s(sk),
 });
@@ -368,6 +382,10 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
     if (claimed === undefined)
       throw new TypeError(`Execution name ${executionName} is claimed without a deployment id`);
     return claimed;
+  }
+
+  async claimedDeploymentId(executionName: string): Promise<string | undefined> {
+    return stringAttribute(await this.getItem(executionKey(executionName)), 'deploymentId');
   }
 
   // Deployment groups

@@ -333,6 +333,13 @@ describe('DynamoDbDeploymentStore on dynalite', () => {
     expect(await store.claimExecutionName('pipeline-action-2', 'd-CLAIM0002')).toBe('d-CLAIM0002');
   });
 
+  it('finds the deployment a foreign execution name was claimed for, and nothing for one never claimed', async () => {
+    await store.claimExecutionName('pipeline-action-3', 'd-CLAIM0003');
+    await store.claimExecutionName('pipeline-action-3', 'd-CLAIM0004');
+    expect(await store.claimedDeploymentId('pipeline-action-3')).toBe('d-CLAIM0003');
+    expect(await store.claimedDeploymentId('pipeline-action-never')).toBeUndefined();
+  });
+
   it('writes the documented item layout', async () => {
     await store.createDeployment(deployment('d-LAYOUT001'));
     const { Item } = await client.send(
