@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import {
+  deploymentGroupConfigUpdate,
+  type DeploymentGroupConfig,
+} from '../functions/adapters/aws/dynamodb-group-config.js';
+import { groupKey } from '../functions/adapters/aws/dynamodb-store.js';
+import type { StepDeploy } from './step-deploy.js';
+
+/** The construct id CDK gives the one function that serves every AwsCustomResource of a stack. */
+const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/** When a deployment group rolls back on its own (CDK's codedeploy module spells it the same way). */
+export interface AutoRollbackConfig {
+  /** Roll back when a deployment fails. @default true */
+  readonly failedDeployment?: boolean;
+  /** Roll back when a deployment is stopped. @default false */
+  readonly stoppedDeployment?: boolean;
+  /** Roll back when a deployment stops on an alarm. @default true when alarms are given */
+  readonly deploymentInAlarm?: boolean;
+}
+
+export interface DeploymentGroupProps {
+  readonly stepDeploy: StepDeploy;
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  /** A `CodeDeployDefault.*` name or a custom config; checked when a deployment starts. @default the platform's default */
+  readonly deploymentConfigName?: string;
+  /** Alarms that stop a deployment (checked before and after each wait, and on every state change). */
+  readonly alarms?: readonly cloudwatch.IAlarm[];
+  /** Deploy anyway when the alarms cannot be read. @default false */
+  readonly ignorePollAlarmFailure?: boolean;
+  readonly autoRollback?: AutoRollbackConfig;
+}
+
+export interface LambdaDeploymentGroupProps extends DeploymentGroupProps {
+  /** The alias whose traffic stepdeploy shifts; the AppSpec's Name and Alias must name it. */
+  readonly alias: lambda.IAlias;
+}
+
+export interface ServerDeploymentGroupProps extends DeploymentGroupProps {
+  /** EC2 instance ids (`i-...`) and on-premises SSM managed-instance ids (`mi-...`). */
+  readonly instanceIds: readonly string[];
+  /** Target groups the instances sit behind: blocked before and allowed after each instance's install. */
+  readonly targetGroups?: readonly elbv2.ITargetGroup[];
+}
+
+/**
+ * A deployment group declared in CDK. Its configuration is written where the state machines read it
+ * (the CONFIG item of the deployment table) by a custom resource, uploads under
+ * `<application>/<deployment-group>/` in the revision bucket start deployments, and stepdeploy's
+ * functions are granted access to exactly the targets, alarms and target groups it names.
+ */
+abstract class DeploymentGroupBase extends Construct {
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+
+  protected constructor(scope: Construct, id: string, props: DeploymentGroupProps) {
+    super(scope, id);
+    this.applicationName = checkedName('applicationName', props.applicationName);
+    this.deploymentGroupName = checkedName('deploymentGroupName', props.deploymentGroupName);
+  }
+
+  protected declare(
+    props: DeploymentGroupProps,
+    config: Pick<DeploymentGroupConfig, 'computePlatform' | 'instanceIds' | 'targetGroupNames'>,
+  ): void {
+    const { stepDeploy } = props;
+    const alarms = props.alarms ?? [];
+    const record: DeploymentGroupConfig = {
+      applicationName: this.applicationName,
+      deploymentGroupName: this.deploymentGroupName,
+      deploymentGroupId: deploymentGroupId(this.applicationName, this.deploymentGroupName),
+      ...config,
+      ...(props.deploymentConfigName ? { deploymentConfigName: props.deploymentConfigName } : {}),
+      ...(alarms.length
+        ? {
+            alarmConfiguration: {
+              enabled: true,
+              ignorePollAlarmFailure: props.ignorePollAlarmFailure ?? false,
+              alarms: alarms.map((alarm) => ({ name: alarm.alarmName })),
+            },
+          }
+        : {}),
+      autoRollbackConfiguration: autoRollbackConfiguration(props.autoRollback, alarms.length > 0),
+    };
+    const table = stepDeploy.table;
+    const write: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'UpdateItem',
+      parameters: deploymentGroupConfigUpdate(table.tableName, record),
+      physicalResourceId: cr.PhysicalResourceId.of(`${this.applicationName}/${this.deploymentGroupName}`),
+    };
+    new cr.AwsCustomResource(this, 'Config', {
+      onCreate: write,
+      onUpdate: write,
+      onDelete: {
+        service: 'DynamoDB',
+        action: 'DeleteItem',
+        parameters: {
+          TableName: table.tableName,
+          Key: groupKey(this.applicationName, this.deploymentGroupName, 'CONFIG'),
+        },
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          resources: [table.tableArn],
+        }),
+      ]),
+      // The Lambda runtime's SDK is enough for UpdateItem; no download at deploy time.
+      installLatestAwsSdk: false,
+    });
+    // CDK's singleton function behind every AwsCustomResource of the stack.
+    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+    if (provider) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's AwsCustomResource provider; the managed policy only lets it write its logs (its table access is the inline UpdateItem/DeleteItem above).",
+      });
+    }
+    stepDeploy.addRevisionTrigger(this, this.applicationName, this.deploymentGroupName);
+  }
+}
+
+export class LambdaDeploymentGroup extends DeploymentGroupBase {
+  constructor(scope: Construct, id: string, props: LambdaDeploymentGroupProps) {
+    super(scope, id, props);
+    this.declare(props, { computePlatform: 'Lambda' });
+    props.stepDeploy.grantDeploymentTargets(this, {
+      lambdaFunctionArns: [props.alias.version.lambda.functionArn],
+      alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
+    });
+  }
+}
+
+export class ServerDeploymentGroup extends DeploymentGroupBase {
+  constructor(scope: Construct, id: string, props: ServerDeploymentGroupProps) {
+    super(scope, id, props);
+    if (props.instanceIds.length === 0) {
+      throw new Error(
+        `ServerDeploymentGroup ${this.deploymentGroupName}: instanceIds is empty; name at least one instance.`,
+      );
+    }
+    for (const instanceId of props.instanceIds) {
+      if (!Token.isUnresolved(instanceId) && !/^(i|mi)-[0-9a-f]{8,17}$/.test(instanceId)) {
+        throw new Error(
+          `ServerDeploymentGroup ${this.deploymentGroupName}: instanceIds has "${instanceId}", which is neither an EC2 instance id (i-...) nor an SSM managed-instance id (mi-...).`,
+        );
+      }
+    }
+    const targetGroups = props.targetGroups ?? [];
+    this.declare(props, {
+      computePlatform: 'Server',
+      instanceIds: [...props.instanceIds],
+      ...(targetGroups.length
+        ? { targetGroupNames: targetGroups.map((group) => targetGroupName(group)) }
+        : {}),
+    });
+    const stack = Stack.of(this);
+    props.stepDeploy.grantDeploymentTargets(this, {
+      instanceArns: props.instanceIds.map((instanceId) =>
+        instanceId.startsWith('mi-')
+          ? stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: instanceId })
+          : stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: instanceId }),
+      ),
+      targetGroupArns: targetGroups.map((group) => group.targetGroupArn),
+      alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
+    });
+  }
+}
+
+/** CodeDeploy's names: 1-100 characters; `/` is refused because the name is a revision-bucket prefix. */
+function checkedName(field: string, value: string): string {
+  if (Token.isUnresolved(value)) {
+    throw new Error(
+      `${field} must be a plain string, not a token: it is written into keys and S3 prefixes at synth time.`,
+    );
+  }
+  if (!/^[A-Za-z0-9_.+=,@#-]{1,100}$/.test(value)) {
+    throw new Error(
+      `${field} "${value}" is not a valid name: use 1-100 letters, digits or _ . + = , @ # - (no '/', which separates the revision key).`,
+    );
+  }
+  return value;
+}
+
+function autoRollbackConfiguration(config: AutoRollbackConfig | undefined, hasAlarms: boolean) {
+  const events = [
+    ...((config?.failedDeployment ?? true) ? (['DEPLOYMENT_FAILURE'] as const) : []),
+    ...((config?.stoppedDeployment ?? false) ? (['DEPLOYMENT_STOP_ON_REQUEST'] as const) : []),
+    ...((config?.deploymentInAlarm ?? hasAlarms) ? (['DEPLOYMENT_STOP_ON_ALARM'] as const) : []),
+  ];
+  return { enabled: events.length > 0, events };
+}
+
+/** Stable across deployments of the stack, so the group keeps its id (CodeDeploy's is a UUID). */
+function deploymentGroupId(applicationName: string, deploymentGroupName: string): string {
+  const hex = createHash('sha256').update(`${applicationName}\n${deploymentGroupName}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The store records target groups by name (what the ELBv2 adapter looks up). */
+function targetGroupName(group: elbv2.ITargetGroup): string {
+  const named = group as elbv2.ITargetGroup & { targetGroupName?: string };
+  if (named.targetGroupName) return named.targetGroupName;
+  throw new Error(
+    `The target group ${group.node.path} has no name known to CDK; pass an ApplicationTargetGroup/NetworkTargetGroup, or one imported with fromTargetGroupAttributes.`,
+  );
+}

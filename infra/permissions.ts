@@ -1,0 +1,74 @@
+import { IAM_ACTIONS_BY_PORT, type AwsPortName } from '../functions/adapters/aws/iam-actions.js';
+
+/**
+ * Which resources each IAM action an adapter calls is granted on. The actions themselves come from the
+ * adapters (IAM_ACTIONS_BY_PORT); this only says where they apply.
+ * - `table`, `revisionObjects`, `hookFunctions`, `eventBus`, `stateMachines`: resources of the stack.
+ * - `lambdaTargets`, `alarms`, `targetGroups`, `instances`: granted by each deployment group on what it
+ *   declares, so stepdeploy can touch only what a group names.
+ * - `unscoped`: the API has no resource-level permission, so the only possible resource is `*`.
+ */
+export type ResourceScope =
+  | 'table'
+  | 'revisionObjects'
+  | 'hookFunctions'
+  | 'eventBus'
+  | 'stateMachines'
+  | 'lambdaTargets'
+  | 'alarms'
+  | 'targetGroups'
+  | 'instances'
+  | 'unscoped';
+
+const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
+  'dynamodb:GetItem': 'table',
+  'dynamodb:PutItem': 'table',
+  'dynamodb:UpdateItem': 'table',
+  'dynamodb:DeleteItem': 'table',
+  'dynamodb:Query': 'table',
+  'dynamodb:Scan': 'table',
+  's3:GetObject': 'revisionObjects',
+  's3:GetObjectVersion': 'revisionObjects',
+  'lambda:InvokeFunction': 'hookFunctions',
+  'events:PutEvents': 'eventBus',
+  // Task tokens and executions belong to stepdeploy's own state machines.
+  'states:SendTaskSuccess': 'stateMachines',
+  'states:SendTaskFailure': 'stateMachines',
+  'states:SendTaskHeartbeat': 'stateMachines',
+  'states:StartExecution': 'stateMachines',
+  'lambda:GetAlias': 'lambdaTargets',
+  'lambda:UpdateAlias': 'lambdaTargets',
+  'lambda:GetFunctionConfiguration': 'lambdaTargets',
+  'cloudwatch:DescribeAlarms': 'alarms',
+  'elasticloadbalancing:RegisterTargets': 'targetGroups',
+  'elasticloadbalancing:DeregisterTargets': 'targetGroups',
+  // SendCommand is checked on the document and on each instance it targets.
+  'ssm:SendCommand': 'instances',
+  // ELBv2 Describe* calls have no resource-level permissions.
+  'elasticloadbalancing:DescribeTargetGroups': 'unscoped',
+  'elasticloadbalancing:DescribeTargetHealth': 'unscoped',
+  // A command id is not an ARN: SSM's per-command calls have no resource-level permissions.
+  'ssm:GetCommandInvocation': 'unscoped',
+  'ssm:ListCommandInvocations': 'unscoped',
+  'ssm:CancelCommand': 'unscoped',
+};
+
+export function scopeOf(action: string): ResourceScope {
+  const scope = SCOPE_OF_ACTION[action];
+  if (!scope) {
+    throw new Error(
+      `An adapter calls ${action}, but infra/permissions.ts does not say which resources it applies to; add it to SCOPE_OF_ACTION.`,
+    );
+  }
+  return scope;
+}
+
+/** The IAM actions of the given ports, grouped by the resources they are granted on. */
+export function actionsByScope(ports: readonly AwsPortName[]): Map<ResourceScope, string[]> {
+  const grouped = new Map<ResourceScope, string[]>();
+  for (const action of new Set(ports.flatMap((port) => IAM_ACTIONS_BY_PORT[port]))) {
+    const scope = scopeOf(action);
+    grouped.set(scope, [...(grouped.get(scope) ?? []), action]);
+  }
+  return grouped;
+}

@@ -1,0 +1,462 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { parse } from 'yaml';
+import { tableDefinition } from '../functions/adapters/aws/dynamodb-table.js';
+import { ENV } from '../functions/runtime/env.js';
+import { HANDLERS, type HandlerName, type HandlerSpec } from './handlers.js';
+import { acknowledgeWildcardResources } from './nag.js';
+import { actionsByScope, type ResourceScope } from './permissions.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** CodeDeploy's own service role may invoke only functions named like this; so may stepdeploy. */
+export const DEFAULT_HOOK_FUNCTION_PREFIX = 'CodeDeployHook_';
+
+/** The state machines, by the compute platform they deploy, with their ASL file. */
+const STATE_MACHINES = {
+  Lambda: { id: 'LambdaDeployment', file: 'statemachines/lambda-deployment.asl.yaml' },
+  Server: { id: 'ServerInPlace', file: 'statemachines/server-in-place.asl.yaml' },
+} as const;
+export type DeploymentPlatform = keyof typeof STATE_MACHINES;
+
+/** The SSM document that carries the generated lifecycle-event scripts to instances. */
+const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+
+export interface StepDeployProps {
+  /**
+   * Hook functions named in AppSpec files must start with this; stepdeploy may invoke nothing else.
+   * @default 'CodeDeployHook_' (CodeDeploy's convention)
+   */
+  readonly hookFunctionPrefix?: string;
+  /**
+   * Where deployment state-change events are published.
+   * @default the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Protects the deployment table from deletion (CloudFormation and console).
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * What happens to the table and the buckets when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How long function and execution logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** What a deployment group lets stepdeploy touch (the deployment-group constructs call this). */
+export interface DeploymentTargets {
+  /** Lambda functions whose aliases stepdeploy shifts (the function behind each alias). */
+  readonly lambdaFunctionArns?: readonly string[];
+  readonly alarmArns?: readonly string[];
+  readonly targetGroupArns?: readonly string[];
+  /** EC2 instance and SSM managed-instance ARNs that lifecycle-event commands may run on. */
+  readonly instanceArns?: readonly string[];
+}
+
+/**
+ * stepdeploy in an AWS account: a function per step, the state machines that run deployments, the
+ * deployment table, the revision bucket, and the EventBridge rules that feed the event-driven waits.
+ */
+export class StepDeploy extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly revisionBucket: s3.Bucket;
+  /** Server access logs of the revision bucket (and of other stepdeploy buckets, under their prefixes). */
+  readonly accessLogsBucket: s3.Bucket;
+  readonly eventBus: events.IEventBus;
+  readonly hookFunctionPrefix: string;
+  readonly functions: Readonly<Record<HandlerName, NodejsFunction>>;
+  readonly stateMachines: Readonly<Record<DeploymentPlatform, sfn.StateMachine>>;
+  /** Fixed names (the ARNs are built from them), usable from other stacks without a reference. */
+  readonly stateMachineNames: Readonly<Record<DeploymentPlatform, string>>;
+  /** Hook functions call PutLifecycleEventHookExecutionStatus here (AWS_ENDPOINT_URL_CODEDEPLOY). */
+  readonly hookEndpoint: lambda.FunctionUrl;
+
+  private readonly portsOf = new Map<HandlerName, HandlerSpec['ports']>();
+
+  constructor(scope: Construct, id: string, props: StepDeployProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.hookFunctionPrefix = props.hookFunctionPrefix ?? DEFAULT_HOOK_FUNCTION_PREFIX;
+    if (!/^[A-Za-z0-9_-]{1,60}$/.test(this.hookFunctionPrefix)) {
+      throw new Error(
+        `hookFunctionPrefix "${this.hookFunctionPrefix}" is not a function-name prefix: use 1-60 letters, digits, '-' or '_'.`,
+      );
+    }
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: tableDefinition.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey.name, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy,
+      globalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey.name, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey.name, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+    });
+
+    const accessLogs = (this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy,
+    }));
+    this.revisionBucket = new s3.Bucket(this, 'Revisions', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      eventBridgeEnabled: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'revisions/',
+      removalPolicy,
+    });
+
+    // State machine ARNs are built from their names, not referenced: functions start executions and
+    // the state machines invoke the functions, and a reference both ways would be a cycle.
+    const stateMachineNames = (this.stateMachineNames = {
+      Lambda: `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-Lambda`,
+      Server: `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-Server`,
+    });
+    const stateMachineArns = {
+      Lambda: stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineNames.Lambda,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      Server: stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineNames.Server,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    };
+
+    const environment: Record<string, string> = {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.eventBusName]: this.eventBus.eventBusName,
+      [ENV.hookFunctionPrefix]: this.hookFunctionPrefix,
+      [ENV.lambdaStateMachineArn]: stateMachineArns.Lambda,
+      [ENV.serverStateMachineArn]: stateMachineArns.Server,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const stackResources: Record<Exclude<ResourceScope, GroupScope>, string[]> = {
+      table: [
+        this.table.tableArn,
+        `${this.table.tableArn}/index/${tableDefinition.globalSecondaryIndexes[0].indexName}`,
+      ],
+      revisionObjects: [this.revisionBucket.arnForObjects('*')],
+      hookFunctions: [
+        stack.formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: `${this.hookFunctionPrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      eventBus: [this.eventBus.eventBusArn],
+      stateMachines: [stateMachineArns.Lambda, stateMachineArns.Server],
+      // No resource-level permissions exist for these calls (see infra/permissions.ts).
+      unscoped: ['*'],
+    };
+
+    const functions = {} as Record<HandlerName, NodejsFunction>;
+    for (const spec of HANDLERS) {
+      this.portsOf.set(spec.name, spec.ports);
+      const logGroup = new logs.LogGroup(this, `${spec.name}Logs`, {
+        retention: logRetention,
+        removalPolicy,
+      });
+      const role = new iam.Role(this, `${spec.name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `stepdeploy ${spec.name}: the actions of the ports ${spec.ports.join(', ')}`,
+      });
+      logGroup.grantWrite(role);
+      for (const [scope, actions] of actionsByScope(spec.ports)) {
+        if (isGroupScope(scope)) {
+          // SendCommand is also checked on the document; the instances come from the groups.
+          if (scope === 'instances') role.addToPolicy(statement(actions, [this.runShellScriptDocumentArn()]));
+          continue;
+        }
+        role.addToPolicy(statement(actions, stackResources[scope]));
+        if (scope in WILDCARD_REASONS) {
+          acknowledgeWildcardResources(
+            role,
+            stackResources[scope],
+            `${actions.join(', ')}: ${WILDCARD_REASONS[scope as keyof typeof WILDCARD_REASONS]}`,
+          );
+        }
+      }
+      functions[spec.name] = new NodejsFunction(this, spec.name, {
+        entry: `${ROOT}functions/handlers/${spec.file}.ts`,
+        handler: 'handler',
+        projectRoot: ROOT,
+        depsLockFilePath: `${ROOT}package-lock.json`,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: spec.name === 'Prepare' ? 1024 : 256,
+        timeout: Duration.seconds(60),
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        environment,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          // Bundle the SDK too: the functions run the client versions the tests ran.
+          externalModules: [],
+          minify: true,
+          sourceMap: true,
+          // CommonJS dependencies call require(); an ESM bundle must provide it.
+          banner:
+            "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+          forceDockerBundling: false,
+        },
+      });
+    }
+    this.functions = functions;
+    for (const fn of Object.values(functions)) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node.js 22 is the runtime stepdeploy is bundled for and tested on; moving to a newer one is a deliberate upgrade.',
+      });
+    }
+
+    this.hookEndpoint = functions.CodeDeployApi.addFunctionUrl({
+      // Hook functions sign with their own role, for CodeDeploy's endpoint; what authorises a call here
+      // is the unguessable hook execution id it carries, and it is the only operation served.
+      authType: lambda.FunctionUrlAuthType.NONE,
+    });
+
+    this.stateMachines = {
+      Lambda: this.stateMachine('Lambda', stateMachineNames.Lambda, logRetention, removalPolicy),
+      Server: this.stateMachine('Server', stateMachineNames.Server, logRetention, removalPolicy),
+    };
+
+    this.rules();
+
+    // CDK's own handler that turns on EventBridge notifications for the revision bucket.
+    const notifications = stack.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notifications) {
+      Validations.of(notifications).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's bucket-notifications handler (it turns on EventBridge for the revision bucket); the managed policy only lets it write its logs.",
+      });
+    }
+  }
+
+  /** Lets a deployment group's targets be deployed: grants each function the actions its ports need on them. */
+  grantDeploymentTargets(scope: Construct, targets: DeploymentTargets): void {
+    const resourcesOf: Record<GroupScope, readonly string[]> = {
+      lambdaTargets: (targets.lambdaFunctionArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
+      alarms: targets.alarmArns ?? [],
+      targetGroups: targets.targetGroupArns ?? [],
+      instances: targets.instanceArns ?? [],
+    };
+    for (const spec of HANDLERS) {
+      const statements = [...actionsByScope(spec.ports)]
+        .filter((entry): entry is [GroupScope, string[]] => isGroupScope(entry[0]))
+        .filter(([groupScope]) => resourcesOf[groupScope].length > 0)
+        .map(([groupScope, actions]) => statement(actions, [...resourcesOf[groupScope]]));
+      if (statements.length === 0) continue;
+      // The policy lives beside the group (maybe another stack), so this stack never depends on it.
+      const policy = new iam.Policy(scope, `${spec.name}Targets`, {
+        roles: [this.functions[spec.name].role!],
+        statements,
+      });
+      acknowledgeWildcardResources(
+        policy,
+        resourcesOf.lambdaTargets.filter((arn) => arn.endsWith(':*')),
+        'GetFunctionConfiguration checks the version being deployed (function:<name>:<version>); versions are published after the stack is.',
+      );
+    }
+  }
+
+  /**
+   * Points a hook function at stepdeploy: its unchanged `PutLifecycleEventHookExecutionStatus` call
+   * reaches the hook endpoint through AWS_ENDPOINT_URL_CODEDEPLOY.
+   */
+  useAsHookEndpoint(hook: lambda.Function): void {
+    const name = (hook.node.defaultChild as lambda.CfnFunction).functionName;
+    if (!name || Token.isUnresolved(name) || !name.startsWith(this.hookFunctionPrefix)) {
+      throw new Error(
+        `stepdeploy invokes only hook functions named "${this.hookFunctionPrefix}...", and ${hook.node.path} has ${name ? `the name ${name}` : 'a generated name'}: set functionName: '${this.hookFunctionPrefix}<name>' (or change hookFunctionPrefix).`,
+      );
+    }
+    hook.addEnvironment('AWS_ENDPOINT_URL_CODEDEPLOY', this.hookEndpoint.url);
+  }
+
+  private runShellScriptDocumentArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      account: '',
+      resource: 'document',
+      resourceName: RUN_SHELL_SCRIPT_DOCUMENT,
+    });
+  }
+
+  private stateMachine(
+    platform: DeploymentPlatform,
+    stateMachineName: string,
+    retention: logs.RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): sfn.StateMachine {
+    const { id, file } = STATE_MACHINES[platform];
+    const definition = JSON.stringify(parse(readFileSync(`${ROOT}${file}`, 'utf8')));
+    const named = [...new Set([...definition.matchAll(/\$\{(\w+)FunctionArn\}/g)].map((match) => match[1]!))];
+    const invoked = named.map((name) => {
+      const fn = (this.functions as Record<string, NodejsFunction | undefined>)[name];
+      if (!fn)
+        throw new Error(
+          `${file} names \${${name}FunctionArn}, but there is no handler ${name} in infra/handlers.ts.`,
+        );
+      return { name, fn };
+    });
+    const machine = new sfn.StateMachine(this, id, {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: Object.fromEntries(
+        invoked.map(({ name, fn }) => [`${name}FunctionArn`, fn.functionArn]),
+      ),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, `${id}Logs`, {
+          logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+          retention,
+          removalPolicy,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    // Exactly the functions its Tasks name, unqualified (the ASL never invokes a version or alias).
+    machine.addToRolePolicy(
+      statement(
+        ['lambda:InvokeFunction'],
+        invoked.map(({ fn }) => fn.functionArn),
+      ),
+    );
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for X-Ray tracing (xray:PutTraceSegments...) and log delivery (logs:CreateLogDelivery...): these APIs have no resource-level permissions.',
+    });
+    return machine;
+  }
+
+  private rules(): void {
+    const target = (name: HandlerName) =>
+      new targets.LambdaFunction(this.functions[name], { retryAttempts: 8, maxEventAge: Duration.hours(2) });
+    new events.Rule(this, 'AlarmStateChange', {
+      description: 'stepdeploy: an alarm went into ALARM; fail the waits of deployments watching it',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      targets: [target('OnAlarmStateChange')],
+    });
+    new events.Rule(this, 'CommandStatusChange', {
+      description:
+        'stepdeploy: a lifecycle-event command ended; record its results and resume the deployment',
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['EC2 Command Status-change Notification'],
+        detail: {
+          'document-name': [RUN_SHELL_SCRIPT_DOCUMENT],
+          status: ['Success', 'Failed', 'TimedOut', 'Cancelled'],
+        },
+      },
+      targets: [target('OnCommandComplete')],
+    });
+    new events.Rule(this, 'ExecutionEnded', {
+      description:
+        'stepdeploy: an execution stopped before its deployment finished; fail it and unlock its group',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [
+            this.stateMachines.Lambda.stateMachineArn,
+            this.stateMachines.Server.stateMachineArn,
+          ],
+        },
+      },
+      targets: [target('OnExecutionEnded')],
+    });
+  }
+
+  /** The rule that starts a deployment when a revision lands under `<application>/<deployment-group>/`. */
+  addRevisionTrigger(scope: Construct, applicationName: string, deploymentGroupName: string): events.Rule {
+    return new events.Rule(scope, 'RevisionUploaded', {
+      description: `stepdeploy: a revision under ${applicationName}/${deploymentGroupName}/ starts a deployment`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.revisionBucket.bucketName] },
+          object: { key: events.Match.prefix(`${applicationName}/${deploymentGroupName}/`) },
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.functions.OnRevisionUploaded, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+}
+
+/** Why a stack resource is granted with a wildcard (cdk-nag IAM5 acknowledgements). */
+const WILDCARD_REASONS = {
+  unscoped: 'these APIs have no resource-level permissions, so * is the only resource IAM accepts.',
+  revisionObjects: 'any revision key in the revision bucket may be deployed; read-only.',
+  hookFunctions:
+    "hook functions are named by AppSpec files at deploy time; only names with the hook prefix may be invoked, as with CodeDeploy's CodeDeployHook_ convention.",
+} as const satisfies Partial<Record<ResourceScope, string>>;
+
+type GroupScope = Extract<ResourceScope, 'lambdaTargets' | 'alarms' | 'targetGroups' | 'instances'>;
+
+function isGroupScope(scope: ResourceScope): scope is GroupScope {
+  return scope === 'lambdaTargets' || scope === 'alarms' || scope === 'targetGroups' || scope === 'instances';
+}
+
+function statement(actions: readonly string[], resources: readonly string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: [...actions].sort(), resources: [...resources] });
+}

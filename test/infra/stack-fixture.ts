@@ -1,0 +1,95 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { LambdaDeploymentGroup, ServerDeploymentGroup } from '../../infra/deployment-groups.js';
+import { StepDeploy, type StepDeployProps } from '../../infra/step-deploy.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** A test app: bundling skipped (`npm run synth` bundles), cdk-nag's AwsSolutions checks on. */
+export function testApp(): App {
+  const app = new App({
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+    },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+export interface Fixture {
+  app: App;
+  stack: Stack;
+  stepDeploy: StepDeploy;
+  template: Template;
+}
+
+/**
+ * One stack with stepdeploy and a deployment group of each kind, so that every grant the groups make
+ * is in the same template as the functions it is granted to.
+ */
+export function stackWithGroups(props: StepDeployProps = {}): Fixture {
+  const app = testApp();
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stepDeploy = new StepDeploy(stack, 'StepDeploy', props);
+
+  const fn = new lambda.Function(stack, 'App', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => 1;'),
+  });
+  const alias = new lambda.Alias(stack, 'Live', {
+    aliasName: 'live',
+    version: new lambda.Version(stack, 'V1', { lambda: fn }),
+  });
+  const errors = new cloudwatch.Alarm(stack, 'Errors', {
+    metric: alias.metricErrors({ period: Duration.minutes(1) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+  new LambdaDeploymentGroup(stack, 'LambdaGroup', {
+    stepDeploy,
+    applicationName: 'shop-api',
+    deploymentGroupName: 'live',
+    alias,
+    alarms: [errors],
+    deploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+  });
+
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a'],
+  });
+  const web = new elbv2.ApplicationTargetGroup(stack, 'Web', {
+    vpc,
+    port: 8080,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targetType: elbv2.TargetType.INSTANCE,
+  });
+  new ServerDeploymentGroup(stack, 'ServerGroup', {
+    stepDeploy,
+    applicationName: 'shop-web',
+    deploymentGroupName: 'production',
+    instanceIds: ['i-0123456789abcdef0', 'mi-0123456789abcdef0'],
+    targetGroups: [web],
+    alarms: [errors],
+    deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+    autoRollback: { failedDeployment: true, stoppedDeployment: true },
+  });
+
+  // The stack's own test resources carry the same acknowledgements as the example stacks.
+  for (const construct of [fn]) {
+    Validations.of(construct).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'Test function.',
+    });
+    Validations.of(construct).acknowledge({ id: 'AwsSolutions-L1', reason: 'Test function.' });
+  }
+  app.synth();
+  return { app, stack, stepDeploy, template: Template.fromStack(stack) };
+}
