@@ -55,7 +55,7 @@ export interface ServerDeploymentGroupProps extends DeploymentGroupProps {
  * A deployment group declared in CDK. Its configuration is written where the state machines read it
  * (the CONFIG item of the deployment table) by a custom resource, uploads under
  * `<application>/<deployment-group>/` in the revision bucket start deployments, and stepdeploy's
- * functions are granted access to exactly the targets, alarms and target groups it names.
+ * functions are granted access to exactly the alias, instances and target groups it names.
  */
 abstract class DeploymentGroupBase extends Construct {
   readonly applicationName: string;
@@ -136,7 +136,6 @@ export class LambdaDeploymentGroup extends DeploymentGroupBase {
     this.declare(props, { computePlatform: 'Lambda' });
     props.stepDeploy.grantDeploymentTargets(this, {
       lambdaFunctionArns: [props.alias.version.lambda.functionArn],
-      alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
     });
   }
 }
@@ -172,21 +171,23 @@ export class ServerDeploymentGroup extends DeploymentGroupBase {
           : stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: instanceId }),
       ),
       targetGroupArns: targetGroups.map((group) => group.targetGroupArn),
-      alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
     });
   }
 }
 
-/** CodeDeploy's names: 1-100 characters; `/` is refused because the name is a revision-bucket prefix. */
+/**
+ * Names become S3 key prefixes that an EventBridge rule matches, so only characters that read the same
+ * URL-encoded or not are allowed (CodeDeploy allows more; `+`, `=`, `,`, `@`, `#` would be ambiguous).
+ */
 function checkedName(field: string, value: string): string {
   if (Token.isUnresolved(value)) {
     throw new Error(
       `${field} must be a plain string, not a token: it is written into keys and S3 prefixes at synth time.`,
     );
   }
-  if (!/^[A-Za-z0-9_.+=,@#-]{1,100}$/.test(value)) {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) {
     throw new Error(
-      `${field} "${value}" is not a valid name: use 1-100 letters, digits or _ . + = , @ # - (no '/', which separates the revision key).`,
+      `${field} "${value}" is not a valid name here: use 1-100 letters, digits, '_', '.' or '-' (it is the S3 prefix <application>/<deployment-group>/ that starts deployments).`,
     );
   }
   return value;

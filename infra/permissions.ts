@@ -4,7 +4,7 @@ import { IAM_ACTIONS_BY_PORT, type AwsPortName } from '../functions/adapters/aws
  * Which resources each IAM action an adapter calls is granted on. The actions themselves come from the
  * adapters (IAM_ACTIONS_BY_PORT); this only says where they apply.
  * - `table`, `revisionObjects`, `hookFunctions`, `eventBus`, `stateMachines`: resources of the stack.
- * - `lambdaTargets`, `alarms`, `targetGroups`, `instances`: granted by each deployment group on what it
+ * - `lambdaTargets`, `targetGroups`, `instances`: granted by each deployment group on what it
  *   declares, so stepdeploy can touch only what a group names.
  * - `unscoped`: the API has no resource-level permission, so the only possible resource is `*`.
  */
@@ -15,7 +15,6 @@ export type ResourceScope =
   | 'eventBus'
   | 'stateMachines'
   | 'lambdaTargets'
-  | 'alarms'
   | 'targetGroups'
   | 'instances'
   | 'unscoped';
@@ -39,11 +38,13 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'lambda:GetAlias': 'lambdaTargets',
   'lambda:UpdateAlias': 'lambdaTargets',
   'lambda:GetFunctionConfiguration': 'lambdaTargets',
-  'cloudwatch:DescribeAlarms': 'alarms',
   'elasticloadbalancing:RegisterTargets': 'targetGroups',
   'elasticloadbalancing:DeregisterTargets': 'targetGroups',
   // SendCommand is checked on the document and on each instance it targets.
   'ssm:SendCommand': 'instances',
+  // The adapter asks for metric and composite alarms, and DescribeAlarms returns composite alarms only
+  // when it is allowed on *.
+  'cloudwatch:DescribeAlarms': 'unscoped',
   // ELBv2 Describe* calls have no resource-level permissions.
   'elasticloadbalancing:DescribeTargetGroups': 'unscoped',
   'elasticloadbalancing:DescribeTargetHealth': 'unscoped',

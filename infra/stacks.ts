@@ -10,7 +10,9 @@ import { StepDeployStack } from './step-deploy-stack.js';
 export function addStacks(app: App) {
   const main = new StepDeployStack(app, 'StepDeploy', {
     // `npx cdk deploy -c deletionProtection=false` for a throwaway stack.
-    deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',
+    deletionProtection: ![false, 'false'].includes(
+      app.node.tryGetContext('deletionProtection') as boolean | string,
+    ),
   });
   const lambdaExample = new LambdaExampleStack(app, 'StepDeployExampleLambda', {
     stepDeploy: main.stepDeploy,

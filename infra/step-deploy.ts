@@ -65,7 +65,6 @@ export interface StepDeployProps {
 export interface DeploymentTargets {
   /** Lambda functions whose aliases stepdeploy shifts (the function behind each alias). */
   readonly lambdaFunctionArns?: readonly string[];
-  readonly alarmArns?: readonly string[];
   readonly targetGroupArns?: readonly string[];
   /** EC2 instance and SSM managed-instance ARNs that lifecycle-event commands may run on. */
   readonly instanceArns?: readonly string[];
@@ -162,7 +161,8 @@ export class StepDeploy extends Construct {
 
     const environment: Record<string, string> = {
       [ENV.tableName]: this.table.tableName,
-      [ENV.eventBusName]: this.eventBus.eventBusName,
+      // The ARN, which PutEvents also takes: a bus of another account is then written to, not its namesake.
+      [ENV.eventBusName]: this.eventBus.eventBusArn,
       [ENV.hookFunctionPrefix]: this.hookFunctionPrefix,
       [ENV.lambdaStateMachineArn]: stateMachineArns.Lambda,
       [ENV.serverStateMachineArn]: stateMachineArns.Server,
@@ -282,7 +282,6 @@ export class StepDeploy extends Construct {
   grantDeploymentTargets(scope: Construct, targets: DeploymentTargets): void {
     const resourcesOf: Record<GroupScope, readonly string[]> = {
       lambdaTargets: (targets.lambdaFunctionArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
-      alarms: targets.alarmArns ?? [],
       targetGroups: targets.targetGroupArns ?? [],
       instances: targets.instanceArns ?? [],
     };
@@ -354,8 +353,8 @@ export class StepDeploy extends Construct {
       ),
       tracingEnabled: true,
       logs: {
+        // No fixed name: a kept (RETAIN) group of a deleted stack must not block deploying it again.
         destination: new logs.LogGroup(this, `${id}Logs`, {
-          logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
           retention,
           removalPolicy,
         }),
@@ -445,16 +444,17 @@ export class StepDeploy extends Construct {
 
 /** Why a stack resource is granted with a wildcard (cdk-nag IAM5 acknowledgements). */
 const WILDCARD_REASONS = {
-  unscoped: 'these APIs have no resource-level permissions, so * is the only resource IAM accepts.',
+  unscoped:
+    'these APIs have no resource-level permissions (DescribeAlarms has, but returns composite alarms only on *), so * is the resource.',
   revisionObjects: 'any revision key in the revision bucket may be deployed; read-only.',
   hookFunctions:
     "hook functions are named by AppSpec files at deploy time; only names with the hook prefix may be invoked, as with CodeDeploy's CodeDeployHook_ convention.",
 } as const satisfies Partial<Record<ResourceScope, string>>;
 
-type GroupScope = Extract<ResourceScope, 'lambdaTargets' | 'alarms' | 'targetGroups' | 'instances'>;
+type GroupScope = Extract<ResourceScope, 'lambdaTargets' | 'targetGroups' | 'instances'>;
 
 function isGroupScope(scope: ResourceScope): scope is GroupScope {
-  return scope === 'lambdaTargets' || scope === 'alarms' || scope === 'targetGroups' || scope === 'instances';
+  return scope === 'lambdaTargets' || scope === 'targetGroups' || scope === 'instances';
 }
 
 function statement(actions: readonly string[], resources: readonly string[]): iam.PolicyStatement {

@@ -5,7 +5,7 @@ import { onExecutionEnded, type OnExecutionEndedOutput } from '../steps/on-execu
 import { awsStepDeps, portsOf } from './aws-deps.js';
 
 /** The AWS ports `onExecutionEnded` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof onExecutionEnded>()(['store', 'events']);
+export const ports = portsOf<typeof onExecutionEnded>()(['store', 'events', 'transport']);
 
 const logger = jsonLogger();
 

@@ -47,10 +47,11 @@ export function endedExecutionError(executionArn: string, status: EndedExecution
 /**
  * Target of the EventBridge rule on executions that end TIMED_OUT, ABORTED or FAILED: the state
  * machine's Finish never ran, so the deployment would stay in progress and its group locked. An
- * unfinished deployment ends as Failed (abandonDeployment) and its FAILURE event is published; one
+ * unfinished deployment's running commands are cancelled, it ends as Failed (abandonDeployment) and
+ * its FAILURE event is published; one
  * already ended is left as it is.
  */
-export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
+export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'clock' | 'transport'>) {
   return async (input: OnExecutionEndedInput): Promise<OnExecutionEndedOutput> => {
     const { store } = deps;
     const { executionArn, executionName, status, request } = input;
@@ -81,6 +82,13 @@ export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'cloc
         deploymentId,
         reason: `The deployment ${deploymentId} had already ended (${record.status}); nothing to do.`,
       };
+    }
+    // The scripts of the event in flight would run on after the group is unlocked, maybe alongside the
+    // next deployment: stop them first, as a stop or an alarm does.
+    for (const commandId of record.currentEvent?.commandIds ?? []) {
+      if (!(await store.getCommandWait(commandId))) continue;
+      await deps.transport.cancelCommand(commandId);
+      await store.deleteCommandWait(commandId);
     }
     const errorInformation = endedExecutionError(executionArn, status);
     const ended = await abandonDeployment(deps)(record, errorInformation);

@@ -36,7 +36,8 @@ export class LambdaExampleStack extends Stack {
     const alias = new lambda.Alias(this, 'Live', { aliasName: 'live', version: firstVersion });
 
     // An unchanged CodeDeploy hook: it calls PutLifecycleEventHookExecutionStatus with the SDK's
-    // CodeDeploy client, which AWS_ENDPOINT_URL_CODEDEPLOY points at stepdeploy.
+    // CodeDeploy client, which AWS_ENDPOINT_URL_CODEDEPLOY points at stepdeploy. Its check invokes
+    // $LATEST for brevity; a real hook would invoke the version being deployed.
     const hook = new lambda.Function(this, 'BeforeAllowTrafficHook', {
       functionName: `${props.stepDeploy.hookFunctionPrefix}${EXAMPLE_APPLICATION}-before-allow-traffic`,
       runtime: lambda.Runtime.NODEJS_22_X,

@@ -64,7 +64,7 @@ describe('deployment-group constructs', () => {
     expect(lambdaValues).not.toHaveProperty(':instanceIds');
   });
 
-  it('refuse names and instance ids CodeDeploy would refuse, naming the field', () => {
+  it('refuse names that are not plain S3 prefixes and ids that are not instances, naming the field', () => {
     const app = testApp();
     const stack = new Stack(app, 'Bad');
     const stepDeploy = new StepDeploy(stack, 'StepDeploy');
@@ -77,6 +77,16 @@ describe('deployment-group constructs', () => {
           instanceIds: ['i-0123456789abcdef0'],
         }),
     ).toThrow(/applicationName "shop\/web"/);
+    // `+` reads differently URL-encoded (as S3 event keys may come) and raw: refused as well.
+    expect(
+      () =>
+        new ServerDeploymentGroup(stack, 'Plus', {
+          stepDeploy,
+          applicationName: 'shop',
+          deploymentGroupName: 'blue+green',
+          instanceIds: ['i-0123456789abcdef0'],
+        }),
+    ).toThrow(/deploymentGroupName "blue\+green"/);
     expect(
       () =>
         new ServerDeploymentGroup(stack, 'Host', {

@@ -97,6 +97,7 @@ describe('the StepDeploy construct', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     expect([...new Set(unscoped)].sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ssm:CancelCommand',
@@ -105,7 +106,7 @@ describe('the StepDeploy construct', () => {
     ]);
   });
 
-  it('scopes the group-declared targets: the alias function, the alarms, the target group and the instances', () => {
+  it('scopes the group-declared targets: the alias function, the target group and the instances', () => {
     const shift = statementsOfRole(roleIdOf('ShiftTraffic'));
     const updateAlias = shift.find((statement) => [statement.Action].flat().includes('lambda:UpdateAlias'))!;
     expect(JSON.stringify(updateAlias.Resource)).toContain(
@@ -278,6 +279,17 @@ describe('the StepDeploy construct', () => {
     }
   });
 
+  it('deploys every state machine of statemachines/', () => {
+    const files = readdirSync('statemachines').filter((file) => file.endsWith('.asl.yaml'));
+    const deployed = resourcesOfType('AWS::StepFunctions::StateMachine').map(
+      ([, machine]) => JSON.parse(machine.Properties.DefinitionString as string) as unknown,
+    );
+    expect(deployed).toHaveLength(files.length);
+    for (const file of files) {
+      expect(deployed, file).toContainEqual(parse(readFileSync(`statemachines/${file}`, 'utf8')));
+    }
+  });
+
   it('uses the ASL files as they are, with only the function ARNs substituted', () => {
     const lambdaMachine = resources[logicalId(fixture.stepDeploy.stateMachines.Lambda)]!;
     const fromFile = parse(readFileSync('statemachines/lambda-deployment.asl.yaml', 'utf8')) as unknown;
@@ -341,7 +353,7 @@ describe('the StepDeploy construct', () => {
     expect(finish.Properties.Environment).toMatchObject({
       Variables: {
         STEPDEPLOY_EVENT_BUS_NAME: {
-          Ref: stack.resolve(stack.getLogicalId(bus.node.defaultChild as CfnElement)),
+          'Fn::GetAtt': [stack.resolve(stack.getLogicalId(bus.node.defaultChild as CfnElement)), 'Arn'],
         },
       },
     });

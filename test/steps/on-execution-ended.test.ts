@@ -20,10 +20,12 @@ const ARN = (name: string) => `arn:aws:states:eu-west-1:111122223333:execution:s
 
 let db: LocalDatabase;
 let events: StateChangeEvent[];
+let cancelled: string[];
 
 beforeEach(async () => {
   db = await startLocalDatabase();
   events = [];
+  cancelled = [];
 });
 
 afterEach(async () => {
@@ -34,6 +36,11 @@ const deps = () => ({
   store: db.store,
   clock: { now: () => NOW },
   events: { publish: async (event: StateChangeEvent) => void events.push(event) },
+  transport: {
+    sendCommand: () => Promise.reject(new Error('an ended execution sends no command')),
+    getCommandResults: () => Promise.reject(new Error('an ended execution reads no results')),
+    cancelCommand: async (commandId: string) => void cancelled.push(commandId),
+  },
 });
 
 /** A Server deployment mid-batch, as the steps leave it: lock, targets, a parked wait, an alarm watch. */
@@ -138,6 +145,29 @@ describe('onExecutionEnded', () => {
       });
     },
   );
+
+  it('cancels the command of the lifecycle event in flight, so no script runs on after the unlock', async () => {
+    await seedInProgress('d-ENDED0009', {
+      currentEvent: { batchId: 'b1', lifecycleEventName: 'Install', commandIds: ['cmd-running', 'cmd-done'] },
+    });
+    await db.store.putCommandWait({
+      commandId: 'cmd-running',
+      deploymentId: 'd-ENDED0009',
+      lifecycleEventName: 'Install',
+      instanceIds: ['i-1'],
+      taskToken: 'token-1',
+      sentAt: '2025-03-01T11:01:00.000Z',
+    });
+    await onExecutionEnded(deps())({
+      executionArn: ARN('d-ENDED0009'),
+      executionName: 'd-ENDED0009',
+      status: 'TIMED_OUT',
+    });
+    // cmd-done already reported (its wait is gone): only the running one is cancelled.
+    expect(cancelled).toEqual(['cmd-running']);
+    expect(await db.store.getCommandWait('cmd-running')).toBeUndefined();
+    await expectAbandoned('d-ENDED0009');
+  });
 
   it('a second delivery of the event changes nothing and publishes nothing', async () => {
     await seedInProgress('d-ENDED0002');
