@@ -165,9 +165,14 @@ sd_run_script() {
   if [ -z "$sd_setsid" ]; then set +m 2>/dev/null; fi
   sd_child_group=$sd_pid
   sd_main=$$
+  # The watchdog is stopped with USR2, which this shell does not trap. A signal this shell traps (TERM)
+  # can reach the new subshell while it still has this shell's handler, before its own trap is set:
+  # dash then drops it, and under load that left the watchdog running to the deadline, which it took
+  # for an output left open (code 6) although the script and both readers had long finished. USR2
+  # arrives either to the default action (the subshell ends) or to the trap below.
   (
     sd_ws=
-    trap 'if [ -n "$sd_ws" ]; then kill "$sd_ws" 2>/dev/null; fi; exit 0' TERM
+    trap 'if [ -n "$sd_ws" ]; then kill "$sd_ws" 2>/dev/null; fi; exit 0' TERM USR2
     sleep "$3" &
     sd_ws=$!
     wait "$sd_ws"
@@ -195,7 +200,8 @@ sd_run_script() {
   wait "$sd_r1"
   sd_s1=$?
   wait "$sd_r2"
-  kill -TERM "$sd_wd" 2>/dev/null
+  sd_s2=$?
+  kill -USR2 "$sd_wd" 2>/dev/null
   wait "$sd_wd" 2>/dev/null
   sd_child_group=
   rm -f -- "$sd_fo" "$sd_fe"
@@ -203,7 +209,8 @@ sd_run_script() {
     sd_script_failed 3 "$2" "Script at specified location: $2 failed to complete in $3 seconds"
     return 1
   fi
-  if [ -e "$sd_flag.open" ]; then
+  # Code 6 only when the watchdog found a reader still waiting for the end of its stream and stopped it.
+  if [ -e "$sd_flag.open" ] && { [ "$sd_s1" -ne 0 ] || [ "$sd_s2" -ne 0 ]; }; then
     if [ "$sd_s1" -ne 0 ]; then sd_stream=STDOUT; else sd_stream=STDERR; fi
     sd_script_failed 6 "$2" "Script at specified location: $2 failed to close $sd_stream"
     return 1

@@ -221,6 +221,39 @@ describe('hook scripts', () => {
     }
   });
 
+  it('stops the watchdog with a signal the event script does not trap, so a fresh watchdog cannot miss it', async () => {
+    // dash drops a trapped signal that reaches a new subshell before the subshell resets its handlers:
+    // a watchdog stopped with TERM right after it was started (a quick hook under load) slept to the
+    // deadline and then reported "failed to close STDERR". Which signal arrives first is up to the
+    // scheduler, so the rule is checked on the script text; the hooks below check the behaviour.
+    const d = await prepared(tempDir(), 'd-WATCHDOG1', { AfterInstall: [hook('quick.sh', 2)] }, {});
+    const text = d.script('AfterInstall');
+    const stop = /kill -(\w+) "\$sd_wd"/.exec(text);
+    expect(stop, 'the watchdog is stopped by a kill').not.toBeNull();
+    const trapped = [...text.matchAll(/^trap '[^']*' ([A-Z0-9 ]+)$/gm)].flatMap((m) =>
+      (m[1] ?? '').split(' '),
+    );
+    expect(trapped).toContain('TERM');
+    expect(trapped).not.toContain(stop?.[1]);
+  });
+
+  it('many quick hooks in a row end without waiting for their deadlines', async () => {
+    const many = Array.from({ length: 20 }, () => hook('quick.sh', 5));
+    const d = await prepared(
+      tempDir(),
+      'd-QUICK0001',
+      { AfterInstall: many },
+      {
+        'quick.sh': script('echo out\necho err >&2'),
+      },
+    );
+    const started = Date.now();
+    const result = await d.run('AfterInstall');
+    expect(result.diagnostics.errorCode).toBe('Success');
+    expect(result.stderr).toBe('');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('handles a quote and $(...) in a script location literally', async () => {
     const location = "scripts/it's $(touch sd-pwned).sh";
     const d = await prepared(
