@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopHostProcesses } from '../../local/hosts/processes.js';
+import { EVENTS_WITHOUT_LB } from '../local/flows/server-harness.js';
 import { runCli } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'stepdeploy-cli-deploy-'));
@@ -29,16 +30,6 @@ function failingRevision(): string {
   return dir;
 }
 
-const IN_PLACE_EVENTS = [
-  'ApplicationStop',
-  'DownloadBundle',
-  'BeforeInstall',
-  'Install',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-];
-
 describe('stepdeploy deploy', () => {
   let firstId = '';
 
@@ -61,7 +52,7 @@ describe('stepdeploy deploy', () => {
     expect(view.instances.map((i: { id: string }) => i.id)).toEqual(['host-1', 'host-2']);
     for (const instance of view.instances) {
       expect(instance.status).toBe('Succeeded');
-      expect(instance.events.map((e: { name: string }) => e.name)).toEqual(IN_PLACE_EVENTS);
+      expect(instance.events.map((e: { name: string }) => e.name)).toEqual(EVENTS_WITHOUT_LB);
       for (const event of instance.events) {
         expect(event.status).toBe('Succeeded');
         expect(typeof event.durationMs).toBe('number');
