@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeploymentStore } from '../functions/ports/deployment-store.js';
+import type { LifecycleEventStatus, TargetStatus } from '../functions/domain/status.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
 import { callCodeDeployApi } from '../local/api-server.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
@@ -61,11 +62,11 @@ interface ApiTarget {
   instanceTarget: {
     deploymentId: string;
     targetId: string;
-    status: string;
+    status: TargetStatus;
     lastUpdatedAt?: number;
     lifecycleEvents: Array<{
       lifecycleEventName: string;
-      status: string;
+      status: LifecycleEventStatus;
       startTime?: number;
       endTime?: number;
       diagnostics?: InstanceTargetRecord['lifecycleEvents'][number]['diagnostics'];

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { FLOWS } from '../functions/flows/registry.js';
 import { StepDeploy, type StepDeployProps } from './step-deploy.js';
 
 /** stepdeploy on its own: the construct, with the names a user needs as stack outputs. */
@@ -22,15 +23,14 @@ export class StepDeployStack extends Stack {
         this.stepDeploy.hookEndpoint.url,
         'Set AWS_ENDPOINT_URL_CODEDEPLOY of hook functions to this',
       ],
-      LambdaStateMachineArn: [
-        this.stepDeploy.stateMachines.Lambda.stateMachineArn,
-        'Runs Lambda deployments',
-      ],
-      ServerStateMachineArn: [
-        this.stepDeploy.stateMachines.Server.stateMachineArn,
-        'Runs Server (EC2/on-premises) deployments',
-      ],
     };
+    // One per flow of the registry: LambdaDeploymentStateMachineArn, ServerInPlaceStateMachineArn, ...
+    for (const flow of FLOWS) {
+      outputs[`${flow.name}StateMachineArn`] = [
+        this.stepDeploy.stateMachines[flow.name].stateMachineArn,
+        `Runs ${flow.key.computePlatform} ${flow.key.deploymentType} deployments`,
+      ];
+    }
     for (const [name, [value, description]] of Object.entries(outputs))
       new CfnOutput(this, name, { value, description });
   }

@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { tableDefinition } from '../functions/adapters/aws/dynamodb-table.js';
+import { FLOWS, flowIds, type FlowName } from '../functions/flows/registry.js';
 import { ENV } from '../functions/runtime/env.js';
 import { HANDLERS, type HandlerName, type HandlerSpec } from './handlers.js';
 import { acknowledgeWildcardResources } from './nag.js';
@@ -22,13 +23,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** CodeDeploy's own service role may invoke only functions named like this; so may stepdeploy. */
 export const DEFAULT_HOOK_FUNCTION_PREFIX = 'CodeDeployHook_';
-
-/** The state machines, by the compute platform they deploy, with their ASL file. */
-const STATE_MACHINES = {
-  Lambda: { id: 'LambdaDeployment', file: 'statemachines/lambda-deployment.asl.yaml' },
-  Server: { id: 'ServerInPlace', file: 'statemachines/server-in-place.asl.yaml' },
-} as const;
-export type DeploymentPlatform = keyof typeof STATE_MACHINES;
 
 /** The SSM document that carries the generated lifecycle-event scripts to instances. */
 const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
@@ -82,9 +76,10 @@ export class StepDeploy extends Construct {
   readonly eventBus: events.IEventBus;
   readonly hookFunctionPrefix: string;
   readonly functions: Readonly<Record<HandlerName, NodejsFunction>>;
-  readonly stateMachines: Readonly<Record<DeploymentPlatform, sfn.StateMachine>>;
+  /** One state machine per flow of the registry, by flow name. */
+  readonly stateMachines: Readonly<Record<FlowName, sfn.StateMachine>>;
   /** Fixed names (the ARNs are built from them), usable from other stacks without a reference. */
-  readonly stateMachineNames: Readonly<Record<DeploymentPlatform, string>>;
+  readonly stateMachineNames: Readonly<Record<FlowName, string>>;
   /** Hook functions call PutLifecycleEventHookExecutionStatus here (AWS_ENDPOINT_URL_CODEDEPLOY). */
   readonly hookEndpoint: lambda.FunctionUrl;
 
@@ -140,32 +135,26 @@ export class StepDeploy extends Construct {
 
     // State machine ARNs are built from their names, not referenced: functions start executions and
     // the state machines invoke the functions, and a reference both ways would be a cycle.
-    const stateMachineNames = (this.stateMachineNames = {
-      Lambda: `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-Lambda`,
-      Server: `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-Server`,
-    });
-    const stateMachineArns = {
-      Lambda: stack.formatArn({
+    const prefix = Names.uniqueResourceName(this, { maxLength: 60, separator: '-' });
+    const stateMachineNames = (this.stateMachineNames = byFlow((flow) => `${prefix}-${flow.name}`));
+    const stateMachineArns = byFlow((flow) =>
+      stack.formatArn({
         service: 'states',
         resource: 'stateMachine',
-        resourceName: stateMachineNames.Lambda,
+        resourceName: stateMachineNames[flow.name],
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
-      Server: stack.formatArn({
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: stateMachineNames.Server,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    };
+    );
 
     const environment: Record<string, string> = {
       [ENV.tableName]: this.table.tableName,
       // The ARN, which PutEvents also takes: a bus of another account is then written to, not its namesake.
       [ENV.eventBusName]: this.eventBus.eventBusArn,
       [ENV.hookFunctionPrefix]: this.hookFunctionPrefix,
-      [ENV.lambdaStateMachineArn]: stateMachineArns.Lambda,
-      [ENV.serverStateMachineArn]: stateMachineArns.Server,
+      // Which state machine runs each flow: the executions port starts a group's deployment on it.
+      [ENV.stateMachineArns]: stack.toJsonString(
+        Object.fromEntries(flowIds().map(({ id, name }) => [id, stateMachineArns[name]])),
+      ),
       NODE_OPTIONS: '--enable-source-maps',
     };
     const stackResources: Record<Exclude<ResourceScope, GroupScope>, string[]> = {
@@ -183,7 +172,7 @@ export class StepDeploy extends Construct {
         }),
       ],
       eventBus: [this.eventBus.eventBusArn],
-      stateMachines: [stateMachineArns.Lambda, stateMachineArns.Server],
+      stateMachines: Object.values(stateMachineArns),
       // No resource-level permissions exist for these calls (see infra/permissions.ts).
       unscoped: ['*'],
     };
@@ -222,7 +211,7 @@ export class StepDeploy extends Construct {
         depsLockFilePath: `${ROOT}package-lock.json`,
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: spec.name === 'Prepare' ? 1024 : 256,
+        memorySize: spec.memoryMiB,
         timeout: Duration.seconds(60),
         role,
         logGroup,
@@ -258,10 +247,9 @@ export class StepDeploy extends Construct {
       authType: lambda.FunctionUrlAuthType.NONE,
     });
 
-    this.stateMachines = {
-      Lambda: this.stateMachine('Lambda', stateMachineNames.Lambda, logRetention, removalPolicy),
-      Server: this.stateMachine('Server', stateMachineNames.Server, logRetention, removalPolicy),
-    };
+    this.stateMachines = byFlow((flow) =>
+      this.stateMachine(flow, stateMachineNames[flow.name], logRetention, removalPolicy),
+    );
 
     this.rules();
 
@@ -328,19 +316,19 @@ export class StepDeploy extends Construct {
   }
 
   private stateMachine(
-    platform: DeploymentPlatform,
+    flow: (typeof FLOWS)[number],
     stateMachineName: string,
     retention: logs.RetentionDays,
     removalPolicy: RemovalPolicy,
   ): sfn.StateMachine {
-    const { id, file } = STATE_MACHINES[platform];
+    const { name: id, stateMachine: file } = flow;
     const definition = JSON.stringify(parse(readFileSync(`${ROOT}${file}`, 'utf8')));
     const named = [...new Set([...definition.matchAll(/\$\{(\w+)FunctionArn\}/g)].map((match) => match[1]!))];
     const invoked = named.map((name) => {
       const fn = (this.functions as Record<string, NodejsFunction | undefined>)[name];
       if (!fn)
         throw new Error(
-          `${file} names \${${name}FunctionArn}, but there is no handler ${name} in infra/handlers.ts.`,
+          `${file} names \${${name}FunctionArn}, but no flow of functions/flows/registry.ts declares a step ${name}.`,
         );
       return { name, fn };
     });
@@ -410,10 +398,9 @@ export class StepDeploy extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: {
           status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
-          stateMachineArn: [
-            this.stateMachines.Lambda.stateMachineArn,
-            this.stateMachines.Server.stateMachineArn,
-          ],
+          stateMachineArn: Object.values<sfn.StateMachine>(this.stateMachines).map(
+            (machine) => machine.stateMachineArn,
+          ),
         },
       },
       targets: [target('OnExecutionEnded')],
@@ -440,6 +427,11 @@ export class StepDeploy extends Construct {
       ],
     });
   }
+}
+
+/** One value per flow of the registry, by flow name. */
+function byFlow<T>(make: (flow: (typeof FLOWS)[number]) => T): Record<FlowName, T> {
+  return Object.fromEntries(FLOWS.map((flow) => [flow.name, make(flow)])) as Record<FlowName, T>;
 }
 
 /** Why a stack resource is granted with a wildcard (cdk-nag IAM5 acknowledgements). */

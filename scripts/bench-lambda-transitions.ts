@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { simulateLambdaDeployment } from '../cli/commands/simulate.js';
+import { simulateLambdaDeployment } from '../local/simulate/lambda-simulation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -8,7 +8,7 @@ import {
   type Platform,
 } from '../../functions/domain/appspec/index.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
-import { subcommand } from '../program.js';
+import { subcommand } from '../subcommand.js';
 
 export function registerAppSpecCommands(program: Command): void {
   const appspec = subcommand(program, 'appspec', 'Work with AppSpec files');

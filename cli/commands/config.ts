@@ -13,7 +13,7 @@ import {
 } from '../../functions/domain/server-plan.js';
 import { trafficPlan } from '../../functions/domain/traffic-plan.js';
 import { UsageError } from '../exit-codes.js';
-import { subcommand } from '../program.js';
+import { subcommand } from '../subcommand.js';
 
 export function registerConfigCommands(program: Command): void {
   const config = subcommand(program, 'config', 'Deployment configurations');

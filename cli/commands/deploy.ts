@@ -9,10 +9,11 @@ import {
 } from '../../functions/domain/deployment-configs.js';
 import { bundleTypeOf } from '../../functions/adapters/bundle/read-bundle.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
+import { SERVER_IN_PLACE_FLOW } from '../../functions/steps/prepare-server-in-place.js';
 import { openServerEnvironment, type ServerEnvironment } from '../../local/server-environment.js';
 import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
-import { subcommand } from '../program.js';
+import { subcommand } from '../subcommand.js';
 
 interface DeployOptions {
   application?: string;
@@ -101,7 +102,7 @@ export async function runDeployment(
     autoRollback: input.autoRollback,
   });
   const deploymentId = formatDeploymentId(new Uint8Array(randomBytes(9)));
-  await env.runtime.startDeployment('Server', {
+  await env.runtime.startDeployment(SERVER_IN_PLACE_FLOW, {
     deploymentId,
     applicationName: input.applicationName,
     deploymentGroupName: input.deploymentGroupName,

@@ -4,7 +4,7 @@ import { hostsDirectory } from '../../local/hosts/hosts.js';
 import { stopHostProcesses } from '../../local/hosts/processes.js';
 import { deploymentView, renderFailures, renderProgress } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
-import { subcommand } from '../program.js';
+import { subcommand } from '../subcommand.js';
 import { openRecords } from '../records-access.js';
 
 const STATE_DIR_HELP = 'where records and hosts live';

@@ -7,7 +7,8 @@ import type { DeploymentRecord, InstanceTargetRecord } from '../ports/records.js
  * `{"__type": "<ExceptionName>", "message": "..."}`.
  */
 export interface CodeDeployUseCases {
-  store: DeploymentStore;
+  /** The records the operations read. */
+  store: Pick<DeploymentStore, 'getDeployment' | 'listDeployments' | 'listDeploymentTargets'>;
   stopDeployment(
     deploymentId: string,
     options: { autoRollbackEnabled?: boolean },

@@ -3,6 +3,7 @@
  * what the state machines' `ErrorEquals` match and what the API returns as `__type`.
  */
 import { StepDeployError } from './errors.js';
+import type { ErrorCode } from './status.js';
 
 // -- API exceptions (CodeDeploy's names) -------------------------------------------------------
 export class DeploymentLimitExceededException extends StepDeployError {
@@ -99,6 +100,21 @@ export class TaskTokenNoLongerValidError extends StepDeployError {
 export class DeploymentStatusConflictError extends StepDeployError {
   override name = 'DeploymentStatusConflictError' as const;
 }
+/**
+ * The group's lock changed hands on every attempt to take it (released and taken again in between):
+ * a transient race, which the state machines retry.
+ */
+export class GroupLockContendedError extends StepDeployError {
+  override name = 'GroupLockContendedError' as const;
+}
+/** A valid compute platform and deployment type this stepdeploy has no flow (state machine) for. */
+export class UnsupportedDeploymentFlowError extends StepDeployError {
+  override name = 'UnsupportedDeploymentFlowError' as const;
+}
+/** A flow's state machine was started for a deployment group of another flow. */
+export class DeploymentFlowMismatchError extends StepDeployError {
+  override name = 'DeploymentFlowMismatchError' as const;
+}
 /** Too many instances failed for the minimum-healthy-hosts rule. */
 export class HealthConstraintsError extends StepDeployError {
   override name = 'HealthConstraintsError' as const;
@@ -119,13 +135,12 @@ export class NoInstancesError extends StepDeployError {
 export type FailureStatus = 'Failed' | 'Stopped';
 
 export interface DeploymentFailure {
-  /** CodeDeploy's ErrorCode. */
-  code: string;
+  code: ErrorCode;
   status: FailureStatus;
   message: string;
 }
 
-const FAILURES: Record<string, { code: string; status: FailureStatus }> = {
+const FAILURES: Record<string, { code: ErrorCode; status: FailureStatus }> = {
   AlarmActiveError: { code: 'ALARM_ACTIVE', status: 'Stopped' },
   AlarmPollFailedError: { code: 'ALARM_ACTIVE', status: 'Stopped' },
   DeploymentStoppedError: { code: 'MANUAL_STOP', status: 'Stopped' },
@@ -141,6 +156,7 @@ const FAILURES: Record<string, { code: string; status: FailureStatus }> = {
   InvalidBundleError: { code: 'INVALID_REVISION', status: 'Failed' },
   DeploymentGroupDoesNotExistException: { code: 'DEPLOYMENT_GROUP_MISSING', status: 'Failed' },
   DeploymentLimitExceededException: { code: 'RESOURCE_LIMIT_EXCEEDED', status: 'Failed' },
+  GroupLockContendedError: { code: 'RESOURCE_LIMIT_EXCEEDED', status: 'Failed' },
   DeploymentConfigDoesNotExistException: { code: 'INVALID_REVISION', status: 'Failed' },
   'States.Timeout': { code: 'TIMEOUT', status: 'Failed' },
 };

@@ -49,6 +49,11 @@ export class InvalidComputePlatformException extends StepDeployError {
   override name = 'InvalidComputePlatformException' as const;
 }
 
+/** A deployment type or option that is not CodeDeploy's, or that the compute platform cannot use. */
+export class InvalidDeploymentStyleException extends StepDeployError {
+  override name = 'InvalidDeploymentStyleException' as const;
+}
+
 /** A status change the deployment, target or lifecycle-event model does not allow. */
 export class IllegalStatusTransitionError extends StepDeployError {
   override name = 'IllegalStatusTransitionError' as const;

@@ -1,11 +1,6 @@
-import { stepHandler } from '../runtime/handler.js';
-import { allowTraffic } from '../steps/traffic-control.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { AllowTraffic } from '../steps/allow-traffic.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `allowTraffic` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof allowTraffic>()(['store', 'loadBalancer', 'alarms']);
-
-/** The `allowTraffic` step as a Lambda function (state machines name it `${AllowTrafficFunctionArn}`). */
-export const handler = stepHandler('allowTraffic', (input: Parameters<ReturnType<typeof allowTraffic>>[0]) =>
-  allowTraffic(awsStepDeps(ports))(input),
-);
+/** AllowTraffic as a Lambda function (`${AllowTrafficFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(AllowTraffic);

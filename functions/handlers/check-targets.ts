@@ -1,11 +1,6 @@
-import { stepHandler } from '../runtime/handler.js';
-import { checkTargets } from '../steps/traffic-control.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { CheckTargets } from '../steps/check-targets.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `checkTargets` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof checkTargets>()(['store', 'loadBalancer', 'alarms']);
-
-/** The `checkTargets` step as a Lambda function (state machines name it `${CheckTargetsFunctionArn}`). */
-export const handler = stepHandler('checkTargets', (input: Parameters<ReturnType<typeof checkTargets>>[0]) =>
-  checkTargets(awsStepDeps(ports))(input),
-);
+/** CheckTargets as a Lambda function (`${CheckTargetsFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(CheckTargets);

@@ -1,13 +1,6 @@
-import { stepHandler } from '../runtime/handler.js';
-import { collectEventResults } from '../steps/collect-event-results.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { CollectEventResults } from '../steps/collect-event-results.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `collectEventResults` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof collectEventResults>()(['store', 'transport', 'callbacks']);
-
-/** The `collectEventResults` step as a Lambda function (state machines name it `${CollectEventResultsFunctionArn}`). */
-export const handler = stepHandler(
-  'collectEventResults',
-  (input: Parameters<ReturnType<typeof collectEventResults>>[0]) =>
-    collectEventResults(awsStepDeps(ports))(input),
-);
+/** CollectEventResults as a Lambda function (`${CollectEventResultsFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(CollectEventResults);

@@ -1,11 +1,6 @@
-import { finish } from '../steps/finish.js';
-import { stepHandler } from '../runtime/handler.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { Finish } from '../steps/finish.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `finish` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof finish>()(['store', 'events']);
-
-/** The `finish` step as a Lambda function (state machines name it `${FinishFunctionArn}`). */
-export const handler = stepHandler('finish', (input: Parameters<ReturnType<typeof finish>>[0]) =>
-  finish(awsStepDeps(ports))(input),
-);
+/** Finish as a Lambda function (`${FinishFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(Finish);

@@ -1,11 +1,6 @@
-import { stepHandler } from '../runtime/handler.js';
-import { nextBatch } from '../steps/next-batch.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { NextBatch } from '../steps/next-batch.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `nextBatch` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof nextBatch>()(['store', 'alarms']);
-
-/** The `nextBatch` step as a Lambda function (state machines name it `${NextBatchFunctionArn}`). */
-export const handler = stepHandler('nextBatch', (input: Parameters<ReturnType<typeof nextBatch>>[0]) =>
-  nextBatch(awsStepDeps(ports))(input),
-);
+/** NextBatch as a Lambda function (`${NextBatchFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(NextBatch);

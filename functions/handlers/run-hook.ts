@@ -1,11 +1,6 @@
-import { runHook } from '../steps/run-hook.js';
-import { stepHandler } from '../runtime/handler.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { RunHook } from '../steps/run-hook.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `runHook` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof runHook>()(['store', 'hooks', 'callbacks', 'alarms']);
-
-/** The `runHook` step as a Lambda function (state machines name it `${RunHookFunctionArn}`). */
-export const handler = stepHandler('runHook', (input: Parameters<ReturnType<typeof runHook>>[0]) =>
-  runHook(awsStepDeps(ports))(input),
-);
+/** RunHook as a Lambda function (`${RunHookFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(RunHook);

@@ -1,13 +1,6 @@
-import { stepHandler } from '../runtime/handler.js';
-import { startRollbackDeployment } from '../steps/start-rollback-deployment.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
+// Generated from the flow registry by scripts/generate-handlers.ts; test/handlers/entries.test.ts checks it.
+import { StartRollbackDeployment } from '../steps/start-rollback-deployment.js';
+import { lambdaHandler } from './wiring/lambda-handler.js';
 
-/** The AWS ports `startRollbackDeployment` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof startRollbackDeployment>()(['store', 'executions']);
-
-/** The `startRollbackDeployment` step as a Lambda function (state machines name it `${StartRollbackDeploymentFunctionArn}`). */
-export const handler = stepHandler(
-  'startRollbackDeployment',
-  (input: Parameters<ReturnType<typeof startRollbackDeployment>>[0]) =>
-    startRollbackDeployment(awsStepDeps(ports))(input),
-);
+/** StartRollbackDeployment as a Lambda function (`${StartRollbackDeploymentFunctionArn}` in the state machines that run it). */
+export const handler = lambdaHandler(StartRollbackDeployment);

@@ -1,5 +1,7 @@
+import type { DeploymentStatus } from '../domain/status.js';
 import type {
   CommandWait,
+  DeploymentChanges,
   DeploymentGroupRecord,
   DeploymentRecord,
   HookExecutionRecord,
@@ -8,44 +10,64 @@ import type {
 } from './records.js';
 
 /**
- * Where deployments live (DynamoDB in AWS, dynalite locally). Every write is a single-item
- * conditional write: the store never needs transactions, so dynalite serves it as DynamoDB does.
+ * Where deployments live (DynamoDB in AWS, dynalite locally), as one interface per role: a step names
+ * the roles it uses (`Pick<StepDeps, 'deployments' | 'pendingWaits'>`), and its function is granted
+ * the actions of those roles only. Every write is a single-item conditional write: the store never
+ * needs transactions, so dynalite serves it as DynamoDB does.
  */
-export interface DeploymentStore {
+
+/** The deployment records (CodeDeploy's DeploymentInfo). */
+export interface DeploymentRecords {
   getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
   /** Creates the record unless one with this id exists; returns the stored record either way. */
   createDeployment(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }>;
-  /** Applies a partial update; `expectedStatuses` makes it conditional on the current status. */
+  /**
+   * Writes the given fields only; `expectedStatuses` makes it conditional on the current status
+   * (DeploymentStatusConflictError otherwise).
+   */
   updateDeployment(
     deploymentId: string,
-    changes: Partial<DeploymentRecord>,
-    expectedStatuses?: readonly string[],
+    changes: DeploymentChanges,
+    expectedStatuses?: readonly DeploymentStatus[],
   ): Promise<DeploymentRecord>;
   listDeployments(filter?: {
     applicationName?: string;
     deploymentGroupName?: string;
   }): Promise<DeploymentRecord[]>;
+}
 
-  /** Maps a foreign execution name (a CodePipeline action id) to one deployment id, idempotently. */
+/** Foreign execution names (a CodePipeline action id) and the deployment id each one was given. */
+export interface ExecutionNames {
+  /** Maps the name to one deployment id, idempotently: the first claim wins and is returned. */
   claimExecutionName(executionName: string, deploymentId: string): Promise<string>;
-  /** The deployment id a foreign execution name was claimed for, or undefined if it never was. */
+  /** The deployment id a name was claimed for, or undefined if it never was. */
   claimedDeploymentId(executionName: string): Promise<string | undefined>;
+}
 
+/** The deployment groups' configuration and what deployments record on them. */
+export interface DeploymentGroups {
   getDeploymentGroup(
     applicationName: string,
     deploymentGroupName: string,
   ): Promise<DeploymentGroupRecord | undefined>;
   putDeploymentGroup(group: DeploymentGroupRecord): Promise<void>;
+}
 
+/** One active deployment per group, as CodeDeploy allows. */
+export interface GroupLocks {
   /**
    * Takes the group's lock for `deploymentId` (idempotent for the holder). Throws
-   * DeploymentLimitExceededException naming the holder when another deployment has it.
+   * DeploymentLimitExceededException naming the holder when another deployment has it, and
+   * GroupLockContendedError when it changed hands on every attempt (retry later).
    */
   acquireGroupLock(applicationName: string, deploymentGroupName: string, deploymentId: string): Promise<void>;
   /** Releases the lock only if `deploymentId` holds it; a no-op otherwise. */
   releaseGroupLock(applicationName: string, deploymentGroupName: string, deploymentId: string): Promise<void>;
   getGroupLockHolder(applicationName: string, deploymentGroupName: string): Promise<string | undefined>;
+}
 
+/** Lambda and ECS hook invocations, found again by the hook execution id their answer carries. */
+export interface HookExecutions {
   putHookExecution(record: HookExecutionRecord): Promise<void>;
   getHookExecution(hookExecutionId: string): Promise<HookExecutionRecord | undefined>;
   /** Marks the hook execution completed; throws LifecycleEventAlreadyCompletedException if it was. */
@@ -53,23 +75,31 @@ export interface DeploymentStore {
     hookExecutionId: string,
     status: 'Succeeded' | 'Failed',
   ): Promise<HookExecutionRecord>;
+}
 
-  /** The token a deployment is parked on (hook or bake), so a stop or an alarm can fail it. */
+/** The token a deployment is parked on (hook, bake, instance command), so a stop or an alarm can fail it. */
+export interface PendingWaits {
   putPendingWait(wait: PendingWait): Promise<void>;
   getPendingWait(deploymentId: string): Promise<PendingWait | undefined>;
   /** Clears the wait only if it still holds `taskToken` (a later wait may have replaced it). */
   clearPendingWait(deploymentId: string, taskToken: string): Promise<void>;
+}
 
-  /** Alarm name -> deployments watching it, for the EventBridge alarm-state rule. */
+/** Alarm name -> deployments watching it, for the EventBridge alarm-state rule. */
+export interface AlarmWatches {
   watchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
   unwatchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
   deploymentsWatchingAlarm(alarmName: string): Promise<string[]>;
+}
 
-  /** Server deployments: one record per instance with its lifecycle events. */
+/** Server deployments: one record per instance with its lifecycle events. */
+export interface DeploymentTargets {
   putDeploymentTarget(target: InstanceTargetRecord): Promise<void>;
   listDeploymentTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
+}
 
-  /** A lifecycle event command in flight, found again by its command id when it completes. */
+/** Lifecycle event commands in flight, found again by their command id when they complete. */
+export interface CommandWaits {
   putCommandWait(wait: CommandWait): Promise<void>;
   getCommandWait(commandId: string): Promise<CommandWait | undefined>;
   deleteCommandWait(commandId: string): Promise<void>;
@@ -80,4 +110,57 @@ export interface DeploymentStore {
   takeCommandWait(commandId: string): Promise<CommandWait | undefined>;
   /** Gives a wait that still exists a new task token (a retried state); false when it is gone. */
   retokenCommandWait(commandId: string, taskToken: string): Promise<boolean>;
+}
+
+/** The store's roles, by the name steps use for each (a key of StepDeps). */
+export interface StoreRoles {
+  deployments: DeploymentRecords;
+  executionNames: ExecutionNames;
+  groups: DeploymentGroups;
+  groupLocks: GroupLocks;
+  hookExecutions: HookExecutions;
+  pendingWaits: PendingWaits;
+  alarmWatches: AlarmWatches;
+  deploymentTargets: DeploymentTargets;
+  commandWaits: CommandWaits;
+}
+
+export type StoreRole = keyof StoreRoles;
+
+/** Every role at once: what one table serves, and what the API and the CLI read across roles. */
+export type DeploymentStore = DeploymentRecords &
+  ExecutionNames &
+  DeploymentGroups &
+  GroupLocks &
+  HookExecutions &
+  PendingWaits &
+  AlarmWatches &
+  DeploymentTargets &
+  CommandWaits;
+
+export const STORE_ROLES = [
+  'deployments',
+  'executionNames',
+  'groups',
+  'groupLocks',
+  'hookExecutions',
+  'pendingWaits',
+  'alarmWatches',
+  'deploymentTargets',
+  'commandWaits',
+] as const satisfies readonly StoreRole[];
+
+/** One store serving every role (the embedded runtime, tests): each role is the store itself. */
+export function storeRoles(store: DeploymentStore): StoreRoles {
+  return {
+    deployments: store,
+    executionNames: store,
+    groups: store,
+    groupLocks: store,
+    hookExecutions: store,
+    pendingWaits: store,
+    alarmWatches: store,
+    deploymentTargets: store,
+    commandWaits: store,
+  };
 }

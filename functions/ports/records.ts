@@ -1,10 +1,29 @@
-import type { AppSpec } from '../domain/appspec/model.js';
+import type {
+  AppSpec,
+  EcsAppSpec,
+  FileExistsBehavior,
+  LambdaAppSpec,
+  ServerAppSpec,
+} from '../domain/appspec/model.js';
+import type { ComputePlatform } from '../domain/deployment-configs.js';
+import type { DeploymentStyle } from '../domain/flows.js';
+import type { ServerLifecycleEvent } from '../domain/lifecycle.js';
+import type { ServerSchedule } from '../domain/server-plan.js';
+import type {
+  DeploymentCreator,
+  DeploymentStatus,
+  ErrorCode,
+  LifecycleErrorCode,
+  LifecycleEventStatus,
+  TargetStatus,
+} from '../domain/status.js';
 
 /**
  * Stored shapes. Field names follow CodeDeploy's API (DeploymentInfo, DeploymentGroupInfo, ...) so the
- * CodeDeploy-compatible API can return them nearly as they are.
+ * CodeDeploy-compatible API can return them nearly as they are; statuses, codes and plans are the
+ * domain's types, so what a step reads back is what it wrote.
  */
-export type ComputePlatform = 'Server' | 'Lambda' | 'ECS';
+export type { ComputePlatform, DeploymentStyle };
 
 export interface RevisionLocation {
   revisionType: 'AppSpecContent' | 'String' | 'S3' | 'Local';
@@ -22,7 +41,7 @@ export interface RevisionLocation {
 }
 
 export interface ErrorInformation {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -38,11 +57,15 @@ export interface AlarmConfiguration {
   alarms: Array<{ name: string }>;
 }
 
+export type AutoRollbackEvent =
+  'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
+
 export interface AutoRollbackConfiguration {
   enabled: boolean;
-  events: Array<'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST'>;
+  events: AutoRollbackEvent[];
 }
 
+/** CodeDeploy's LambdaFunctionInfo: the alias a Lambda deployment moves, and where it is now. */
 export interface LambdaTargetInfo {
   functionName: string;
   functionAlias: string;
@@ -52,22 +75,33 @@ export interface LambdaTargetInfo {
   targetVersionWeight: number;
 }
 
-export interface LifecycleEventRecord {
-  lifecycleEventName: string;
-  status: string;
-  startTime?: string;
-  endTime?: string;
-  diagnostics?: { errorCode: string; scriptName?: string; message: string; logTail?: string };
+/** CodeDeploy's Diagnostics of a lifecycle event that ran a script or a hook. */
+export interface LifecycleEventDiagnostics {
+  errorCode: LifecycleErrorCode;
+  scriptName?: string;
+  message: string;
+  logTail?: string;
 }
 
-export interface DeploymentRecord {
+export interface LifecycleEventRecord {
+  lifecycleEventName: string;
+  status: LifecycleEventStatus;
+  startTime?: string;
+  endTime?: string;
+  diagnostics?: LifecycleEventDiagnostics;
+}
+
+/** What every deployment records, whatever its platform (CodeDeploy's DeploymentInfo). */
+interface DeploymentRecordBase {
   deploymentId: string;
   applicationName: string;
   deploymentGroupName: string;
   computePlatform: ComputePlatform;
   deploymentConfigName: string;
-  status: string;
-  creator: string;
+  /** IN_PLACE or BLUE_GREEN, from the group when Prepare made the record: with the platform, its flow. */
+  deploymentStyle?: DeploymentStyle;
+  status: DeploymentStatus;
+  creator: DeploymentCreator;
   revision: RevisionLocation;
   /** The validated AppSpec, kept so later steps need not re-read the revision. */
   appSpec?: AppSpec;
@@ -78,30 +112,74 @@ export interface DeploymentRecord {
   rollbackInfo?: RollbackInfo;
   autoRollbackConfiguration?: AutoRollbackConfiguration;
   alarmConfiguration?: AlarmConfiguration;
-  fileExistsBehavior?: string;
+  fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures?: boolean;
   /** Set by StopDeployment; steps that are not parked on a token read it before acting. */
   stopRequest?: { autoRollbackEnabled: boolean; requestedAt: string };
-  lambdaTarget?: LambdaTargetInfo;
+  /** Lambda and ECS: the deployment's own lifecycle events (Server keeps them per instance). */
   lifecycleEvents?: LifecycleEventRecord[];
-  /** Server deployments: the minimum-healthy-hosts schedule (the domain's ServerSchedule, as JSON). */
-  serverSchedule?: unknown;
-  /** Server deployments: lifecycle events each instance goes through, in order. */
-  serverLifecycleEvents?: string[];
-  /** Server deployments: the batch being deployed now. */
-  currentBatch?: { batchId: string; batchNumber: number; instanceIds: string[]; recorded: boolean };
-  /** Server deployments: the lifecycle event in flight and its commands (retries, cancel, polling). */
-  currentEvent?: { batchId: string; lifecycleEventName: string; commandIds: string[] };
   /** Step Functions execution that runs this deployment. */
   executionName?: string;
   description?: string;
 }
 
+export interface LambdaDeploymentRecord extends DeploymentRecordBase {
+  computePlatform: 'Lambda';
+  appSpec?: LambdaAppSpec;
+  lambdaTarget?: LambdaTargetInfo;
+}
+
+/** The batch of a Server deployment being deployed now. */
+export interface ServerBatch {
+  batchId: string;
+  batchNumber: number;
+  instanceIds: string[];
+  recorded: boolean;
+}
+
+/** The lifecycle event in flight on a Server batch and its commands (retries, cancel, polling). */
+export interface ServerEventInFlight {
+  batchId: string;
+  lifecycleEventName: string;
+  commandIds: string[];
+}
+
+export interface ServerDeploymentRecord extends DeploymentRecordBase {
+  computePlatform: 'Server';
+  appSpec?: ServerAppSpec;
+  /** The minimum-healthy-hosts schedule. */
+  serverSchedule?: ServerSchedule;
+  /** Lifecycle events each instance goes through, in order. */
+  serverLifecycleEvents?: ServerLifecycleEvent[];
+  currentBatch?: ServerBatch;
+  currentEvent?: ServerEventInFlight;
+}
+
+export interface EcsDeploymentRecord extends DeploymentRecordBase {
+  computePlatform: 'ECS';
+  appSpec?: EcsAppSpec;
+}
+
+/** A deployment, by its compute platform: each platform's own state is typed with its variant. */
+export type DeploymentRecord = LambdaDeploymentRecord | ServerDeploymentRecord | EcsDeploymentRecord;
+
+/** The deployment of one platform: `DeploymentOf<'Server'>`. */
+export type DeploymentOf<P extends ComputePlatform> = Extract<DeploymentRecord, { computePlatform: P }>;
+
+/** A partial update of a deployment: any variant's fields (the store writes only the ones given). */
+export type DeploymentChanges = Partial<DeploymentRecord>;
+
+/**
+ * A deployment group (CodeDeploy's DeploymentGroupInfo). Meant to grow field by field with the API's
+ * names (tag filters, loadBalancerInfo, blueGreenDeploymentConfiguration, ecsServices, ...).
+ */
 export interface DeploymentGroupRecord {
   applicationName: string;
   deploymentGroupName: string;
   deploymentGroupId: string;
   computePlatform: ComputePlatform;
+  /** IN_PLACE (Server's default) or BLUE_GREEN (Lambda and ECS always): with the platform, the flow. */
+  deploymentStyle?: DeploymentStyle;
   deploymentConfigName?: string;
   alarmConfiguration?: AlarmConfiguration;
   autoRollbackConfiguration?: AutoRollbackConfiguration;
@@ -113,6 +191,8 @@ export interface DeploymentGroupRecord {
   instanceHealth?: Record<string, 'Healthy' | 'Unhealthy'>;
 }
 
+export type HookExecutionStatus = 'Pending' | 'Succeeded' | 'Failed';
+
 export interface HookExecutionRecord {
   /** Unguessable: whoever knows it may complete the hook, as with CodeDeploy. */
   lifecycleEventHookExecutionId: string;
@@ -120,7 +200,7 @@ export interface HookExecutionRecord {
   lifecycleEventName: string;
   functionName: string;
   taskToken: string;
-  status: 'Pending' | 'Succeeded' | 'Failed';
+  status: HookExecutionStatus;
   createTime: string;
 }
 
@@ -143,9 +223,9 @@ export interface DeploymentRequest {
   description?: string;
   autoRollbackConfiguration?: AutoRollbackConfiguration;
   overrideAlarmConfiguration?: AlarmConfiguration;
-  fileExistsBehavior?: string;
+  fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures?: boolean;
-  creator?: string;
+  creator?: DeploymentCreator;
   rollbackInfo?: RollbackInfo;
 }
 
@@ -153,7 +233,7 @@ export interface DeploymentRequest {
 export interface InstanceTargetRecord {
   deploymentId: string;
   targetId: string;
-  status: string;
+  status: TargetStatus;
   lastUpdatedAt: string;
   lifecycleEvents: LifecycleEventRecord[];
 }

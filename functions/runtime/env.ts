@@ -3,8 +3,8 @@ export const ENV = {
   tableName: 'STEPDEPLOY_TABLE_NAME',
   eventBusName: 'STEPDEPLOY_EVENT_BUS_NAME',
   hookFunctionPrefix: 'STEPDEPLOY_HOOK_FUNCTION_PREFIX',
-  lambdaStateMachineArn: 'STEPDEPLOY_LAMBDA_STATE_MACHINE_ARN',
-  serverStateMachineArn: 'STEPDEPLOY_SERVER_STATE_MACHINE_ARN',
+  /** JSON: each flow's state machine ARN by flow id, `{"Lambda:BLUE_GREEN": "arn:..."}`. */
+  stateMachineArns: 'STEPDEPLOY_STATE_MACHINE_ARNS',
 } as const;
 
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -1,11 +1,15 @@
-import { DEPLOYMENT_STATUS_VALUES, isTerminalDeploymentStatus } from '../domain/status.js';
+import {
+  DEPLOYMENT_STATUS_VALUES,
+  isTerminalDeploymentStatus,
+  type DeploymentStatus,
+} from '../domain/status.js';
 import type { DeploymentRecord, ErrorInformation } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
 import { closeUnfinishedTargets } from './server-targets.js';
 
 /** Statuses of a deployment that has not ended (Created, Queued, InProgress, Baking, Ready). */
-export const UNFINISHED_STATUSES: readonly string[] = DEPLOYMENT_STATUS_VALUES.filter(
+export const UNFINISHED_STATUSES: readonly DeploymentStatus[] = DEPLOYMENT_STATUS_VALUES.filter(
   (status) => !isTerminalDeploymentStatus(status),
 );
 
@@ -22,25 +26,30 @@ export function isUnfinished(record: DeploymentRecord): boolean {
  * Only for a deployment nothing else is running. The status changes only from an unfinished one, so
  * of two callers exactly one ends it; the other (and a caller finding it already ended) gets undefined.
  */
-export function abandonDeployment(deps: Pick<StepDeps, 'store' | 'clock'>) {
+export function abandonDeployment(
+  deps: Pick<
+    StepDeps,
+    'deployments' | 'groupLocks' | 'deploymentTargets' | 'pendingWaits' | 'alarmWatches' | 'clock'
+  >,
+) {
   return async (
     record: DeploymentRecord,
     errorInformation: ErrorInformation,
   ): Promise<DeploymentRecord | undefined> => {
-    const { store } = deps;
+    const { pendingWaits } = deps;
     if (!isUnfinished(record)) return undefined;
     const now = deps.clock.now();
     // Cleared before the status changes: a retry after a partial run still finds it unfinished.
-    await closeUnfinishedTargets(store, record.deploymentId, now);
-    const wait = await store.getPendingWait(record.deploymentId);
-    if (wait) await store.clearPendingWait(record.deploymentId, wait.taskToken);
-    await store.unwatchAlarms(
+    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now);
+    const wait = await pendingWaits.getPendingWait(record.deploymentId);
+    if (wait) await pendingWaits.clearPendingWait(record.deploymentId, wait.taskToken);
+    await deps.alarmWatches.unwatchAlarms(
       record.deploymentId,
       record.alarmConfiguration?.alarms.map((a) => a.name) ?? [],
     );
     let ended: DeploymentRecord;
     try {
-      ended = await store.updateDeployment(
+      ended = await deps.deployments.updateDeployment(
         record.deploymentId,
         {
           status: 'Failed',
@@ -54,7 +63,11 @@ export function abandonDeployment(deps: Pick<StepDeps, 'store' | 'clock'>) {
       if (error instanceof Error && error.name === 'DeploymentStatusConflictError') return undefined;
       throw error;
     }
-    await store.releaseGroupLock(record.applicationName, record.deploymentGroupName, record.deploymentId);
+    await deps.groupLocks.releaseGroupLock(
+      record.applicationName,
+      record.deploymentGroupName,
+      record.deploymentId,
+    );
     return ended;
   };
 }

@@ -1,6 +1,7 @@
 import { AlarmActiveError, AlarmPollFailedError } from '../domain/deployment-errors.js';
 import type { AlarmsPort } from '../ports/alarms.js';
 import type { AlarmConfiguration } from '../ports/records.js';
+import { errorMessage } from './caught-errors.js';
 
 /**
  * Reads the deployment's alarms and throws when one is in ALARM, or when one cannot be read and
@@ -17,7 +18,7 @@ export async function assertAlarmsQuiet(
     states = await alarms.describeAlarms(names);
   } catch (error) {
     if (configuration.ignorePollAlarmFailure) return;
-    throw new AlarmPollFailedError(`The alarm states could not be read: ${(error as Error).message}`);
+    throw new AlarmPollFailedError(`The alarm states could not be read: ${errorMessage(error)}`);
   }
   const active = names.filter((name) => states.get(name) === 'ALARM');
   if (active.length > 0) throw new AlarmActiveError(alarmActiveMessage(active));

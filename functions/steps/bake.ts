@@ -1,5 +1,5 @@
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
 
 export interface BakeInput {
@@ -13,12 +13,12 @@ export interface BakeInput {
  * alarm that changes in between is seen either by this read or by onAlarmStateChange, never by
  * neither. The token's timeout is the bake's normal end; nothing here completes it.
  */
-export function bake(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
+export function bake(deps: Pick<StepDeps, 'deployments' | 'pendingWaits' | 'alarms' | 'clock'>) {
   return async ({ deploymentId, taskToken }: BakeInput): Promise<void> => {
-    const { store, clock } = deps;
-    const record = await loadDeployment(store, deploymentId);
+    const { deployments, pendingWaits, clock } = deps;
+    const record = await loadDeployment(deployments, deploymentId);
     assertNotStopped(record);
-    await store.putPendingWait({
+    await pendingWaits.putPendingWait({
       deploymentId,
       taskToken,
       kind: 'Bake',
@@ -28,10 +28,13 @@ export function bake(deps: Pick<StepDeps, 'store' | 'alarms' | 'clock'>) {
     try {
       await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
       // A stop that arrived between the first read and the registration would have found no token.
-      assertNotStopped(await loadDeployment(store, deploymentId));
+      assertNotStopped(await loadDeployment(deployments, deploymentId));
     } catch (error) {
-      await store.clearPendingWait(deploymentId, taskToken);
+      await pendingWaits.clearPendingWait(deploymentId, taskToken);
       throw error;
     }
   };
 }
+
+/** The Bake Task of the flows that shift traffic by weight: `${BakeFunctionArn}`. */
+export const Bake = defineStep('Bake', bake)(['deployments', 'pendingWaits', 'alarms']);

@@ -1,5 +1,5 @@
-import type { StepDeps } from './deps.js';
-import { loadDeployment } from './load-deployment.js';
+import { defineStep, type StepDeps } from './deps.js';
+import { loadDeploymentOf } from './load-deployment.js';
 import { onCommandComplete } from './on-command-complete.js';
 
 export interface CollectEventResultsInput {
@@ -12,11 +12,28 @@ export interface CollectEventResultsInput {
  * The polling fallback: the event's token timed out without a completion event, so read each
  * outstanding command's results now; instances that still have not answered fail the event.
  */
-export function collectEventResults(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
+export function collectEventResults(
+  deps: Pick<
+    StepDeps,
+    | 'deployments'
+    | 'deploymentTargets'
+    | 'pendingWaits'
+    | 'commandWaits'
+    | 'transport'
+    | 'callbacks'
+    | 'clock'
+  >,
+) {
   return async ({ deploymentId }: CollectEventResultsInput): Promise<void> => {
-    const record = await loadDeployment(deps.store, deploymentId);
+    const record = await loadDeploymentOf(deps.deployments, deploymentId, 'Server');
     for (const commandId of record.currentEvent?.commandIds ?? []) {
       await onCommandComplete(deps)(commandId, { final: true });
     }
   };
 }
+
+/** The Server in-place flow's CollectEventResults Task: `${CollectEventResultsFunctionArn}`. */
+export const CollectEventResults = defineStep(
+  'CollectEventResults',
+  collectEventResults,
+)(['deployments', 'deploymentTargets', 'pendingWaits', 'commandWaits', 'transport', 'callbacks']);

@@ -1,14 +1,7 @@
-import type { AlarmsPort } from '../ports/alarms.js';
 import type { ClockPort, RandomPort } from '../ports/clock.js';
-import type { DeploymentExecutionsPort } from '../ports/deployment-executions.js';
-import type { DeploymentStore } from '../ports/deployment-store.js';
-import type { EventsPort } from '../ports/events.js';
-import type { HookInvokerPort } from '../ports/hook-invoker.js';
-import type { InstanceTransportPort } from '../ports/instance-transport.js';
-import type { LambdaAliasPort } from '../ports/lambda-alias.js';
-import type { LoadBalancerPort } from '../ports/load-balancer.js';
-import type { RevisionSourcePort } from '../ports/revision-source.js';
-import type { TaskCallbacksPort } from '../ports/task-callbacks.js';
+import type { PortName, Ports } from '../ports/ports.js';
+
+export type { PortName };
 
 /** Tunables that differ between AWS and the embedded runtime. */
 export interface StepSettings {
@@ -27,19 +20,56 @@ export interface StepSettings {
 
 export const DEFAULT_SETTINGS: StepSettings = { trafficPollSeconds: 15, trafficTimeoutSeconds: 3600 };
 
-/** Everything a step may need; each step takes only the ports it uses (`Pick<StepDeps, ...>`). */
-export interface StepDeps {
-  store: DeploymentStore;
-  lambda: LambdaAliasPort;
-  alarms: AlarmsPort;
-  hooks: HookInvokerPort;
-  callbacks: TaskCallbacksPort;
-  events: EventsPort;
+/** What every step may have besides ports: none of it talks to anything outside the function. */
+export interface LocalDeps {
   clock: ClockPort;
   random: RandomPort;
-  transport: InstanceTransportPort;
-  loadBalancer: LoadBalancerPort;
-  revisions: RevisionSourcePort;
-  executions: DeploymentExecutionsPort;
   settings: StepSettings;
+}
+
+/** Everything a step may need; each step takes only what it uses (`Pick<StepDeps, ...>`). */
+export interface StepDeps extends Ports, LocalDeps {}
+
+/**
+ * One Task of a state machine (or one event target) as every runtime sees it: its name, which is
+ * `${<Name>FunctionArn}` in the ASL, the Lambda function's construct id and, in kebab case, its files
+ * (`steps/<name>.ts`, `handlers/<name>.ts`); the ports it uses, which is what its function is granted;
+ * and the step itself, which a runtime binds to those ports.
+ */
+export interface StepSpec<Name extends string, D, I, O> {
+  readonly name: Name;
+  /** Exactly the ports the step's deps name (checked by `defineStep`). */
+  readonly ports: readonly PortName[];
+  readonly bind: (deps: D) => (input: I) => Promise<O>;
+  /** Lambda memory; the default (256 MiB) suits a step that only calls AWS APIs. */
+  readonly memoryMiB?: number;
+}
+
+/**
+ * Any step, as a runtime binds it: with the ports it declared (AWS) or every port (embedded), to
+ * whatever input its state passes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a runtime binds steps of every shape
+export type AnyStepSpec = StepSpec<string, any, any, unknown>;
+
+type PortCheck<D, T extends readonly PortName[]> = [Exclude<Extract<keyof D, PortName>, T[number]>] extends [
+  never,
+]
+  ? unknown
+  : { missingPorts: Exclude<Extract<keyof D, PortName>, T[number]> };
+
+/**
+ * Declares a step with the ports it uses, checked at compile time against the step's own deps type:
+ * `defineStep('Finish', finish)(['deployments', 'groupLocks', ...])`. A port the step does not use is
+ * not assignable to the list; a port it uses and the list lacks leaves `missingPorts` unsatisfied
+ * (the error names it). So the IAM actions granted from the list are exactly what the step calls.
+ */
+export function defineStep<const Name extends string, D, I, O>(
+  name: Name,
+  step: (deps: D) => (input: I) => Promise<O>,
+  options: { memoryMiB?: number } = {},
+) {
+  return <const T extends readonly Extract<keyof D, PortName>[]>(
+    ports: T & PortCheck<D, T>,
+  ): StepSpec<Name, D, I, O> => ({ name, ports, bind: step, ...options });
 }

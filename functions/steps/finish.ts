@@ -1,8 +1,13 @@
 import { failureFor } from '../domain/deployment-errors.js';
 import { isDeploymentId } from '../domain/deployment-id.js';
-import { deploymentEventState, isTerminalDeploymentStatus, type DeploymentStatus } from '../domain/status.js';
+import {
+  deploymentEventState,
+  isTerminalDeploymentStatus,
+  type DeploymentStatus,
+  type ErrorCode,
+} from '../domain/status.js';
 import type { DeploymentRecord } from '../ports/records.js';
-import type { StepDeps } from './deps.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
 import { closeUnfinishedTargets } from './server-targets.js';
 import { publishDeploymentEvent } from './publish-event.js';
@@ -32,24 +37,43 @@ export interface FinishOutput {
   rollbackRequested: boolean;
 }
 
+/** The status a deployment ends with, and its CodeDeploy error code and message when it did not succeed. */
+interface Outcome {
+  status: DeploymentStatus;
+  errorCode?: ErrorCode;
+  message?: string;
+}
+
+type FinishDeps = Pick<
+  StepDeps,
+  | 'deployments'
+  | 'groups'
+  | 'groupLocks'
+  | 'deploymentTargets'
+  | 'pendingWaits'
+  | 'alarmWatches'
+  | 'events'
+  | 'clock'
+>;
+
 /**
- * The last state of every deployment: final status, lifecycle events closed, the wait and the alarm
- * watches cleared, the group's lock released (only if this deployment holds it), the event published.
- * Idempotent: a retry after a partial run finishes the same way.
+ * The last state of every deployment: final status, lifecycle events (and instances) closed, the wait
+ * and the alarm watches cleared, the group's lock released (only if this deployment holds it), the
+ * event published. Idempotent: a retry after a partial run finishes the same way.
  */
-export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
+export function finish(deps: FinishDeps) {
   return async ({ executionName, state }: FinishInput): Promise<FinishOutput> => {
-    const { store, clock } = deps;
+    const { deployments, groupLocks, pendingWaits, clock } = deps;
     const deploymentId =
       state.deployment?.deploymentId ??
       state.deploymentId ??
       (isDeploymentId(executionName) ? executionName : undefined);
-    const record = deploymentId ? await store.getDeployment(deploymentId) : undefined;
+    const record = deploymentId ? await deployments.getDeployment(deploymentId) : undefined;
     if (!record) {
       // Prepare failed before it recorded anything (a busy group, an unknown group). It may have taken
       // the lock just before failing: release it, which changes nothing unless this deployment holds it.
       if (deploymentId && state.applicationName && state.deploymentGroupName) {
-        await store.releaseGroupLock(state.applicationName, state.deploymentGroupName, deploymentId);
+        await groupLocks.releaseGroupLock(state.applicationName, state.deploymentGroupName, deploymentId);
       }
       const failure = failureFor(state.error);
       return {
@@ -60,12 +84,10 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
         rollbackRequested: false,
       };
     }
-    const outcome = isTerminalDeploymentStatus(record.status as DeploymentStatus)
-      ? storedOutcome(record)
-      : outcomeOf(state);
+    const outcome = isTerminalDeploymentStatus(record.status) ? storedOutcome(record) : outcomeOf(state);
     const now = clock.now();
-    if (record.computePlatform === 'Server') await closeUnfinishedTargets(store, record.deploymentId, now);
-    const finished = await store.updateDeployment(record.deploymentId, {
+    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now);
+    const finished = await deployments.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
       lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status),
@@ -73,12 +95,16 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
         ? { errorInformation: { code: outcome.errorCode, message: outcome.message ?? '' } }
         : {}),
     });
-    const wait = await store.getPendingWait(record.deploymentId);
-    if (wait) await store.clearPendingWait(record.deploymentId, wait.taskToken);
+    const wait = await pendingWaits.getPendingWait(record.deploymentId);
+    if (wait) await pendingWaits.clearPendingWait(record.deploymentId, wait.taskToken);
     const alarmNames = record.alarmConfiguration?.alarms.map((alarm) => alarm.name) ?? [];
-    await store.unwatchAlarms(record.deploymentId, alarmNames);
+    await deps.alarmWatches.unwatchAlarms(record.deploymentId, alarmNames);
     if (outcome.status === 'Succeeded') await markLastSuccessful(deps, record);
-    await store.releaseGroupLock(record.applicationName, record.deploymentGroupName, record.deploymentId);
+    await groupLocks.releaseGroupLock(
+      record.applicationName,
+      record.deploymentGroupName,
+      record.deploymentId,
+    );
     const eventState = deploymentEventState(outcome.status);
     if (eventState) await publishDeploymentEvent(deps, finished, eventState);
     const rollbackRequested = outcome.status !== 'Succeeded' && state.rollback?.rollbackRequested === true;
@@ -86,7 +112,7 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
   };
 }
 
-function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {
+function outcomeOf(state: FinishInput['state']): Outcome {
   if (state.rollbackError) {
     const failure = failureFor(state.error);
     return {
@@ -104,17 +130,23 @@ function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentI
   return { status: 'Succeeded' };
 }
 
-function storedOutcome(record: DeploymentRecord): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {
+function storedOutcome(record: DeploymentRecord): Outcome {
   return {
-    status: record.status as DeploymentStatus,
+    status: record.status,
     ...(record.errorInformation
       ? { errorCode: record.errorInformation.code, message: record.errorInformation.message }
       : {}),
   };
 }
 
-async function markLastSuccessful(deps: Pick<StepDeps, 'store'>, record: DeploymentRecord): Promise<void> {
-  const group = await deps.store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+async function markLastSuccessful(deps: Pick<StepDeps, 'groups'>, record: DeploymentRecord): Promise<void> {
+  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
   if (group)
-    await deps.store.putDeploymentGroup({ ...group, lastSuccessfulDeploymentId: record.deploymentId });
+    await deps.groups.putDeploymentGroup({ ...group, lastSuccessfulDeploymentId: record.deploymentId });
 }
+
+/** The Finish Task of every flow: `${FinishFunctionArn}`. */
+export const Finish = defineStep(
+  'Finish',
+  finish,
+)(['deployments', 'groups', 'groupLocks', 'deploymentTargets', 'pendingWaits', 'alarmWatches', 'events']);

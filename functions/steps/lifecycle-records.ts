@@ -1,12 +1,15 @@
-import type { DeploymentRecord, LifecycleEventRecord } from '../ports/records.js';
+import type { DeploymentStatus, LifecycleEventStatus } from '../domain/status.js';
+import type { DeploymentRecord, LifecycleEventDiagnostics, LifecycleEventRecord } from '../ports/records.js';
+
+const ENDED: ReadonlySet<LifecycleEventStatus> = new Set(['Succeeded', 'Failed', 'Skipped']);
 
 /** The record's lifecycle events with `name` set to `status` (start and end times kept honest). */
 export function withLifecycleEvent(
   record: DeploymentRecord,
   name: string,
-  status: string,
+  status: LifecycleEventStatus,
   now: Date,
-  diagnostics?: LifecycleEventRecord['diagnostics'],
+  diagnostics?: LifecycleEventDiagnostics,
 ): LifecycleEventRecord[] {
   const events = record.lifecycleEvents ?? [];
   const at = now.toISOString();
@@ -15,7 +18,7 @@ export function withLifecycleEvent(
     ...(existing ?? { lifecycleEventName: name }),
     status,
     ...(status === 'InProgress' ? { startTime: at } : {}),
-    ...(['Succeeded', 'Failed', 'Skipped'].includes(status) ? { endTime: at } : {}),
+    ...(ENDED.has(status) ? { endTime: at } : {}),
     ...(diagnostics ? { diagnostics } : {}),
   };
   return existing
@@ -31,16 +34,14 @@ export function withLifecycleEvent(
 export function closeLifecycleEvents(
   events: LifecycleEventRecord[],
   now: Date,
-  deploymentStatus?: string,
+  deploymentStatus?: DeploymentStatus,
 ): LifecycleEventRecord[] {
   const at = now.toISOString();
-  return events.map((event) =>
-    event.lifecycleEventName === 'End' && event.status === 'Pending' && deploymentStatus === 'Succeeded'
-      ? { ...event, status: 'Succeeded', startTime: at, endTime: at }
-      : event.status === 'Pending'
-        ? { ...event, status: 'Skipped' }
-        : event.status === 'InProgress'
-          ? { ...event, status: 'Failed', endTime: at }
-          : event,
-  );
+  return events.map((event): LifecycleEventRecord => {
+    if (event.lifecycleEventName === 'End' && event.status === 'Pending' && deploymentStatus === 'Succeeded')
+      return { ...event, status: 'Succeeded', startTime: at, endTime: at };
+    if (event.status === 'Pending') return { ...event, status: 'Skipped' };
+    if (event.status === 'InProgress') return { ...event, status: 'Failed', endTime: at };
+    return event;
+  });
 }

@@ -1,14 +1,41 @@
-import { DeploymentDoesNotExistException, DeploymentStoppedError } from '../domain/deployment-errors.js';
-import type { DeploymentStore } from '../ports/deployment-store.js';
-import type { DeploymentRecord } from '../ports/records.js';
+import type { ComputePlatform } from '../domain/deployment-configs.js';
+import {
+  DeploymentDoesNotExistException,
+  DeploymentFlowMismatchError,
+  DeploymentStoppedError,
+} from '../domain/deployment-errors.js';
+import type { DeploymentRecords } from '../ports/deployment-store.js';
+import type { DeploymentOf, DeploymentRecord } from '../ports/records.js';
 
 export async function loadDeployment(
-  store: DeploymentStore,
+  deployments: DeploymentRecords,
   deploymentId: string,
 ): Promise<DeploymentRecord> {
-  const record = await store.getDeployment(deploymentId);
+  const record = await deployments.getDeployment(deploymentId);
   if (!record) throw new DeploymentDoesNotExistException(`The deployment ${deploymentId} does not exist.`);
   return record;
+}
+
+/** The deployment, which a step of one platform's flow expects to be of that platform. */
+export async function loadDeploymentOf<P extends ComputePlatform>(
+  deployments: DeploymentRecords,
+  deploymentId: string,
+  platform: P,
+): Promise<DeploymentOf<P>> {
+  const record = await loadDeployment(deployments, deploymentId);
+  if (!isDeploymentOf(record, platform)) {
+    throw new DeploymentFlowMismatchError(
+      `The deployment ${deploymentId} is a ${record.computePlatform} deployment; this step deploys ${platform}.`,
+    );
+  }
+  return record;
+}
+
+export function isDeploymentOf<P extends ComputePlatform>(
+  record: DeploymentRecord,
+  platform: P,
+): record is DeploymentOf<P> {
+  return record.computePlatform === platform;
 }
 
 /** Steps that are not parked on a token honour a stop request here, before they change anything. */

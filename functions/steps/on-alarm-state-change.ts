@@ -7,12 +7,12 @@ import { isDeadTokenError } from './task-tokens.js';
  * Target of the EventBridge "CloudWatch Alarm State Change" rule: every deployment watching the alarm
  * that is parked on a token (a bake or a hook) fails at once, instead of at its next poll.
  */
-export function onAlarmStateChange(deps: Pick<StepDeps, 'store' | 'callbacks'>) {
+export function onAlarmStateChange(deps: Pick<StepDeps, 'alarmWatches' | 'pendingWaits' | 'callbacks'>) {
   return async (alarmName: string, newState: string): Promise<{ failedWaits: string[] }> => {
     if (newState !== 'ALARM') return { failedWaits: [] };
     const failedWaits: string[] = [];
-    for (const deploymentId of await deps.store.deploymentsWatchingAlarm(alarmName)) {
-      const wait = await deps.store.getPendingWait(deploymentId);
+    for (const deploymentId of await deps.alarmWatches.deploymentsWatchingAlarm(alarmName)) {
+      const wait = await deps.pendingWaits.getPendingWait(deploymentId);
       if (!wait) continue; // between states: the next step reads the alarm itself
       try {
         await deps.callbacks.sendTaskFailure(
@@ -25,7 +25,7 @@ export function onAlarmStateChange(deps: Pick<StepDeps, 'store' | 'callbacks'>) 
         // A token that already timed out or completed has nothing left to stop.
         if (!isDeadTokenError(error)) throw error;
       }
-      await deps.store.clearPendingWait(deploymentId, wait.taskToken);
+      await deps.pendingWaits.clearPendingWait(deploymentId, wait.taskToken);
     }
     return { failedWaits };
   };

@@ -2,8 +2,9 @@ import { parseDiagnostics } from '../domain/instance-scripts/index.js';
 import type { InstanceCommandResult } from '../ports/instance-transport.js';
 import type { CommandWait, InstanceTargetRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
+import { isDeploymentOf } from './load-deployment.js';
 import { isDeadTokenError } from './task-tokens.js';
-import { targetsById, withTargetEvent } from './server-targets.js';
+import { targetEventStatus, targetsById, withTargetEvent } from './server-targets.js';
 
 const RUNNING = new Set(['Pending', 'InProgress']);
 /** How parseDiagnostics starts its message when the script printed no diagnostics line. */
@@ -15,15 +16,26 @@ const STDERR_TAIL_CHARS = 500;
  * finishes): records each instance's result for the event and, once the whole batch has reported,
  * resumes the parked lifecycle-event state.
  */
-export function onCommandComplete(deps: Pick<StepDeps, 'store' | 'transport' | 'callbacks' | 'clock'>) {
+export function onCommandComplete(
+  deps: Pick<
+    StepDeps,
+    | 'deployments'
+    | 'deploymentTargets'
+    | 'pendingWaits'
+    | 'commandWaits'
+    | 'transport'
+    | 'callbacks'
+    | 'clock'
+  >,
+) {
   return async (commandId: string, options: { final?: boolean } = {}): Promise<{ completed: boolean }> => {
-    const { store } = deps;
-    const pending = await store.getCommandWait(commandId);
+    const { commandWaits } = deps;
+    const pending = await commandWaits.getCommandWait(commandId);
     if (!pending) return { completed: false }; // already handled, or not ours
     const results = await deps.transport.getCommandResults(commandId, pending.instanceIds);
     if (!options.final && results.some((result) => RUNNING.has(result.status))) return { completed: false };
     // Two callers may get here for one command; only the one that takes the wait records and resumes.
-    const wait = await store.takeCommandWait(commandId);
+    const wait = await commandWaits.takeCommandWait(commandId);
     if (!wait) return { completed: false };
     await recordResults(deps, wait, results);
     await resumeIfBatchReported(deps, wait);
@@ -32,11 +44,11 @@ export function onCommandComplete(deps: Pick<StepDeps, 'store' | 'transport' | '
 }
 
 async function recordResults(
-  deps: Pick<StepDeps, 'store' | 'clock'>,
+  deps: Pick<StepDeps, 'deploymentTargets' | 'clock'>,
   wait: CommandWait,
   results: InstanceCommandResult[],
 ) {
-  const targets = await targetsById(deps.store, wait.deploymentId);
+  const targets = await targetsById(deps.deploymentTargets, wait.deploymentId);
   const now = deps.clock.now();
   for (const instanceId of wait.instanceIds) {
     const target = targets.get(instanceId);
@@ -45,7 +57,9 @@ async function recordResults(
     const event = target?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName);
     if (!target || event?.status !== 'InProgress') continue;
     const result = results.find((r) => r.instanceId === instanceId);
-    await deps.store.putDeploymentTarget(resultOnTarget(target, wait.lifecycleEventName, result, now));
+    await deps.deploymentTargets.putDeploymentTarget(
+      resultOnTarget(target, wait.lifecycleEventName, result, now),
+    );
   }
 }
 
@@ -86,14 +100,15 @@ export function resultOnTarget(
   });
 }
 
-async function resumeIfBatchReported(deps: Pick<StepDeps, 'store' | 'callbacks'>, wait: CommandWait) {
-  const record = await deps.store.getDeployment(wait.deploymentId);
-  const batch = record?.currentBatch?.instanceIds ?? [];
-  const targets = await targetsById(deps.store, wait.deploymentId);
+async function resumeIfBatchReported(
+  deps: Pick<StepDeps, 'deployments' | 'deploymentTargets' | 'pendingWaits' | 'callbacks'>,
+  wait: CommandWait,
+) {
+  const record = await deps.deployments.getDeployment(wait.deploymentId);
+  const batch = record && isDeploymentOf(record, 'Server') ? (record.currentBatch?.instanceIds ?? []) : [];
+  const targets = await targetsById(deps.deploymentTargets, wait.deploymentId);
   const stillRunning = batch.some(
-    (id) =>
-      targets.get(id)?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName)
-        ?.status === 'InProgress',
+    (id) => targetEventStatus(targets.get(id), wait.lifecycleEventName) === 'InProgress',
   );
   if (stillRunning) return;
   try {
@@ -102,5 +117,5 @@ async function resumeIfBatchReported(deps: Pick<StepDeps, 'store' | 'callbacks'>
     // Two commands of one batch may finish together; the second success finds the token used.
     if (!isDeadTokenError(error)) throw error;
   }
-  await deps.store.clearPendingWait(wait.deploymentId, wait.taskToken);
+  await deps.pendingWaits.clearPendingWait(wait.deploymentId, wait.taskToken);
 }

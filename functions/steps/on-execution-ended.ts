@@ -1,6 +1,8 @@
 import { isDeploymentId } from '../domain/deployment-id.js';
+import type { ErrorCode } from '../domain/status.js';
 import type { ErrorInformation } from '../ports/records.js';
 import { abandonDeployment, isUnfinished } from './abandon-deployment.js';
+import { cancelCommandsInFlight } from './commands-in-flight.js';
 import type { StepDeps } from './deps.js';
 import { publishDeploymentEvent } from './publish-event.js';
 
@@ -21,7 +23,7 @@ export type OnExecutionEndedOutput =
   | { ended: false; deploymentId?: string; reason: string };
 
 /** What each ending means for the user, and what to do about it. */
-const ENDINGS: Record<EndedExecutionStatus, { code: string; detail: string }> = {
+const ENDINGS: Record<EndedExecutionStatus, { code: ErrorCode; detail: string }> = {
   ABORTED: {
     code: 'INTERNAL_ERROR',
     detail: 'it was stopped in Step Functions; stop a deployment with StopDeployment instead',
@@ -51,22 +53,38 @@ export function endedExecutionError(executionArn: string, status: EndedExecution
  * its FAILURE event is published; one
  * already ended is left as it is.
  */
-export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'clock' | 'transport'>) {
+export function onExecutionEnded(
+  deps: Pick<
+    StepDeps,
+    | 'deployments'
+    | 'executionNames'
+    | 'groupLocks'
+    | 'deploymentTargets'
+    | 'pendingWaits'
+    | 'alarmWatches'
+    | 'commandWaits'
+    | 'events'
+    | 'clock'
+    | 'transport'
+  >,
+) {
   return async (input: OnExecutionEndedInput): Promise<OnExecutionEndedOutput> => {
-    const { store } = deps;
+    const { deployments, groupLocks } = deps;
     const { executionArn, executionName, status, request } = input;
     const deploymentId =
       request?.deploymentId ??
-      (isDeploymentId(executionName) ? executionName : await store.claimedDeploymentId(executionName));
+      (isDeploymentId(executionName)
+        ? executionName
+        : await deps.executionNames.claimedDeploymentId(executionName));
     if (!deploymentId) {
       return { ended: false, reason: `No deployment was created for the execution ${executionArn}.` };
     }
-    const record = await store.getDeployment(deploymentId);
+    const record = await deployments.getDeployment(deploymentId);
     if (!record) {
       // Prepare may have taken the lock and ended before it recorded anything: release it (a no-op
       // unless this deployment holds it).
       if (request?.applicationName && request.deploymentGroupName) {
-        await store.releaseGroupLock(request.applicationName, request.deploymentGroupName, deploymentId);
+        await groupLocks.releaseGroupLock(request.applicationName, request.deploymentGroupName, deploymentId);
       }
       return {
         ended: false,
@@ -76,7 +94,7 @@ export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'cloc
     }
     if (!isUnfinished(record)) {
       // Finish may have recorded the outcome and then failed before it released the lock.
-      await store.releaseGroupLock(record.applicationName, record.deploymentGroupName, deploymentId);
+      await groupLocks.releaseGroupLock(record.applicationName, record.deploymentGroupName, deploymentId);
       return {
         ended: false,
         deploymentId,
@@ -85,11 +103,7 @@ export function onExecutionEnded(deps: Pick<StepDeps, 'store' | 'events' | 'cloc
     }
     // The scripts of the event in flight would run on after the group is unlocked, maybe alongside the
     // next deployment: stop them first, as a stop or an alarm does.
-    for (const commandId of record.currentEvent?.commandIds ?? []) {
-      if (!(await store.getCommandWait(commandId))) continue;
-      await deps.transport.cancelCommand(commandId);
-      await store.deleteCommandWait(commandId);
-    }
+    await cancelCommandsInFlight(deps, record);
     const errorInformation = endedExecutionError(executionArn, status);
     const ended = await abandonDeployment(deps)(record, errorInformation);
     if (!ended) {

@@ -1,3 +1,4 @@
+import { flowKeyOf } from '../domain/flows.js';
 import type { ComputePlatform, RevisionLocation } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 
@@ -45,9 +46,8 @@ function fitsPlatform(platform: ComputePlatform, bundleType: BundleType): boolea
  * An upload that names no group, or no revision, starts nothing and says why (a target that threw
  * would be retried, then dropped); a second delivery of one upload starts nothing again.
  */
-export function onRevisionUploaded(deps: Pick<StepDeps, 'store' | 'executions'>) {
+export function onRevisionUploaded(deps: Pick<StepDeps, 'deployments' | 'groups' | 'executions'>) {
   return async (input: OnRevisionUploadedInput): Promise<OnRevisionUploadedOutput> => {
-    const { store } = deps;
     const { bucket, key, deploymentId } = input;
     const uri = `s3://${bucket}/${key}`;
     const [applicationName, deploymentGroupName, ...rest] = key.split('/');
@@ -65,7 +65,7 @@ export function onRevisionUploaded(deps: Pick<StepDeps, 'store' | 'executions'>)
         reason: `The object ${uri} has no revision extension: use .zip, .tar, .tgz or .tar.gz for a bundle, .yaml, .yml or .json for an AppSpec file.`,
       };
     }
-    const group = await store.getDeploymentGroup(applicationName, deploymentGroupName);
+    const group = await deps.groups.getDeploymentGroup(applicationName, deploymentGroupName);
     if (!group) {
       return {
         started: false,
@@ -82,7 +82,7 @@ export function onRevisionUploaded(deps: Pick<StepDeps, 'store' | 'executions'>)
         }.`,
       };
     }
-    const existing = await store.getDeployment(deploymentId);
+    const existing = await deps.deployments.getDeployment(deploymentId);
     if (existing) {
       return {
         started: false,
@@ -91,7 +91,7 @@ export function onRevisionUploaded(deps: Pick<StepDeps, 'store' | 'executions'>)
       };
     }
     try {
-      await deps.executions.startDeployment(group.computePlatform, {
+      await deps.executions.startDeployment(flowKeyOf(group), {
         deploymentId,
         applicationName,
         deploymentGroupName,

@@ -8,10 +8,13 @@ import {
 } from '../domain/deployment-errors.js';
 import { lambdaLifecycleEvents } from '../domain/lifecycle.js';
 import { trafficPlan, type TrafficStep } from '../domain/traffic-plan.js';
-import type { DeploymentRecord, RevisionLocation } from '../ports/records.js';
+import { errorMessage, errorName } from './caught-errors.js';
+import type { FlowKey } from '../domain/flows.js';
+import type { LifecycleEventRecord, RevisionLocation } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
+import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
 
 export interface PrepareLambdaOutput {
   deploymentId: string;
@@ -19,12 +22,21 @@ export interface PrepareLambdaOutput {
   trafficSteps: TrafficStep[];
 }
 
-/** Lambda: the AppSpec, the alias (at CurrentVersion, no routing yet), the target version, the alarms. */
+export const LAMBDA_FLOW = {
+  computePlatform: 'Lambda',
+  deploymentType: 'BLUE_GREEN',
+} as const satisfies FlowKey;
+
+/**
+ * Prepare of the Lambda flow: the common start (record, lock), then the AppSpec, the alias (at
+ * CurrentVersion, no routing yet), the target version and the alarms, before any traffic moves.
+ */
 export function prepareLambda(
-  deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock' | 'settings' | 'revisions'>,
+  deps: BeginDeps & Pick<StepDeps, 'lambda' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions'>,
 ) {
-  return async (record: DeploymentRecord): Promise<PrepareLambdaOutput> => {
-    const { store } = deps;
+  return async (input: PrepareInput): Promise<PrepareLambdaOutput> => {
+    const { deployments } = deps;
+    const { record } = await beginDeployment(deps, LAMBDA_FLOW, input);
     const appSpec = lambdaAppSpecOf(await appSpecContentOf(deps, record.revision));
     const prefix = deps.settings.hookFunctionPrefix;
     const refused = prefix ? appSpec.hooks.filter((hook) => !hook.functionName.startsWith(prefix)) : [];
@@ -42,7 +54,7 @@ export function prepareLambda(
     await checkAlias(deps, appSpec);
     // The target and its lifecycle events are recorded before the alarm check, so that a deployment
     // an alarm stops at once still reports its events (Skipped), as CodeDeploy does.
-    const recorded = await store.updateDeployment(record.deploymentId, {
+    const recorded = await deployments.updateDeployment(record.deploymentId, {
       appSpec,
       lambdaTarget: {
         functionName: appSpec.functionName,
@@ -53,16 +65,19 @@ export function prepareLambda(
       },
       lifecycleEvents: record.lifecycleEvents?.length
         ? record.lifecycleEvents
-        : lambdaLifecycleEvents().map((name) => ({ lifecycleEventName: name, status: 'Pending' })),
+        : lambdaLifecycleEvents().map((name): LifecycleEventRecord => ({
+            lifecycleEventName: name,
+            status: 'Pending',
+          })),
     });
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const alarmNames = record.alarmConfiguration?.enabled
       ? record.alarmConfiguration.alarms.map((a) => a.name)
       : [];
-    await store.watchAlarms(record.deploymentId, alarmNames);
+    await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
     // Every check passed: CodeDeploy's Start event is done.
     const now = deps.clock.now();
-    await store.updateDeployment(record.deploymentId, {
+    await deployments.updateDeployment(record.deploymentId, {
       lifecycleEvents: withLifecycleEvent(recorded, 'Start', 'Succeeded', now).map((e) =>
         e.lifecycleEventName === 'Start' ? { ...e, startTime: e.startTime ?? now.toISOString() } : e,
       ),
@@ -87,8 +102,8 @@ export async function appSpecContentOf(
     try {
       return await deps.revisions.readAppSpecFile(revision);
     } catch (error) {
-      if ((error as Error).name === 'ThrottlingError') throw error;
-      throw new InvalidRevisionError(`The AppSpec file could not be read: ${(error as Error).message}`);
+      if (errorName(error) === 'ThrottlingError') throw error;
+      throw new InvalidRevisionError(`The AppSpec file could not be read: ${errorMessage(error)}`);
     }
   }
   throw new InvalidRevisionError(
@@ -111,7 +126,7 @@ async function checkAlias(deps: Pick<StepDeps, 'lambda'>, appSpec: LambdaAppSpec
   try {
     routing = await deps.lambda.getAlias(functionName, alias);
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundError') {
+    if (errorName(error) === 'ResourceNotFoundError') {
       throw new InvalidLambdaFunctionError(`The alias ${alias} of function ${functionName} does not exist.`);
     }
     throw error;
@@ -136,3 +151,16 @@ async function checkAlias(deps: Pick<StepDeps, 'lambda'>, appSpec: LambdaAppSpec
     );
   }
 }
+
+/** The Lambda flow's Prepare Task: `${PrepareLambdaFunctionArn}`. */
+export const PrepareLambda = defineStep('PrepareLambda', prepareLambda, { memoryMiB: 1024 })([
+  'deployments',
+  'executionNames',
+  'groups',
+  'groupLocks',
+  'events',
+  'lambda',
+  'alarms',
+  'alarmWatches',
+  'revisions',
+]);

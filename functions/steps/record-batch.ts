@@ -1,6 +1,6 @@
-import { afterResult, type ServerSchedule } from '../domain/server-plan.js';
-import type { StepDeps } from './deps.js';
-import { loadDeployment } from './load-deployment.js';
+import { afterResult } from '../domain/server-plan.js';
+import { defineStep, type StepDeps } from './deps.js';
+import { loadDeploymentOf } from './load-deployment.js';
 import { targetsById } from './server-targets.js';
 
 export interface RecordBatchInput {
@@ -12,15 +12,16 @@ export interface RecordBatchInput {
  * After a batch's last event: each instance's result goes into the schedule (which applies the stop
  * rule) and into the group's instance health, which orders the next deployment.
  */
-export function recordBatch(deps: Pick<StepDeps, 'store' | 'clock'>) {
+export function recordBatch(deps: Pick<StepDeps, 'deployments' | 'groups' | 'deploymentTargets' | 'clock'>) {
   return async ({ deploymentId, batchId }: RecordBatchInput): Promise<void> => {
-    const { store, clock } = deps;
-    const record = await loadDeployment(store, deploymentId);
+    const { deployments, clock } = deps;
+    const record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     const batch = record.currentBatch;
     if (batch?.batchId !== batchId || batch.recorded) return; // a retry after the batch was recorded
-    let schedule = record.serverSchedule as ServerSchedule;
-    const targets = await targetsById(store, deploymentId);
-    const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+    let schedule = record.serverSchedule;
+    if (!schedule) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
+    const targets = await targetsById(deps.deploymentTargets, deploymentId);
+    const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const instanceHealth = { ...group?.instanceHealth };
     const now = clock.now().toISOString();
     for (const id of batch.instanceIds) {
@@ -30,13 +31,20 @@ export function recordBatch(deps: Pick<StepDeps, 'store' | 'clock'>) {
         target && !target.lifecycleEvents.some((e) => e.status === 'Failed') ? 'Succeeded' : 'Failed';
       if (schedule.instances.find((i) => i.id === id)?.status === 'InProgress')
         schedule = afterResult(schedule, id, result);
-      if (target) await store.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
+      if (target)
+        await deps.deploymentTargets.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
       instanceHealth[id] = result === 'Succeeded' ? 'Healthy' : 'Unhealthy';
     }
-    if (group) await store.putDeploymentGroup({ ...group, instanceHealth });
-    await store.updateDeployment(deploymentId, {
+    if (group) await deps.groups.putDeploymentGroup({ ...group, instanceHealth });
+    await deployments.updateDeployment(deploymentId, {
       serverSchedule: schedule,
       currentBatch: { ...batch, recorded: true },
     });
   };
 }
+
+/** The Server in-place flow's RecordBatch Task: `${RecordBatchFunctionArn}`. */
+export const RecordBatch = defineStep(
+  'RecordBatch',
+  recordBatch,
+)(['deployments', 'groups', 'deploymentTargets']);

@@ -1,8 +1,11 @@
 import { failureFor, type DeploymentFailure } from '../domain/deployment-errors.js';
-import type { DeploymentRecord } from '../ports/records.js';
-import type { StepDeps } from './deps.js';
+import { flowKeyOf, rollsBackByRedeploying } from '../domain/flows.js';
+import type { AutoRollbackEvent, DeploymentRecord } from '../ports/records.js';
+import { cancelCommandsInFlight } from './commands-in-flight.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { loadDeployment } from './load-deployment.js';
+import { replacementWeightChanges, restoredRouteMessage, trafficRouteOf } from './traffic-route.js';
 
 export interface CaughtError {
   Error?: string;
@@ -15,46 +18,44 @@ export interface RollbackInput {
 }
 
 export interface RollbackOutput extends DeploymentFailure {
+  /** Whether the traffic was moved back to the original (it was elsewhere). */
   rolledBack: boolean;
-  /** Server: whether a new deployment of the last successful revision should follow. */
+  /** In place: whether a new deployment of the last successful revision should follow. */
   rollbackRequested: boolean;
 }
 
 /**
- * The Catch branch of every stage after Prepare. Lambda: the alias goes back to CurrentVersion with
- * no routing config, unless a StopDeployment without rollback asked to leave traffic where it is.
- * Failures and alarms always restore the alias: a failed deployment must not leave traffic on a
- * version that did not pass (CodeDeploy "immediately flips the alias back").
+ * The Catch branch of every stage after Prepare, in every flow. It records the error, ends the
+ * instance commands still running, and puts the traffic back on the original (a Lambda alias back to
+ * CurrentVersion with no routing; ECS listeners back on the original target group), unless a
+ * StopDeployment without rollback asked to leave it where it is: failures and alarms always restore
+ * it, since a failed deployment must not leave traffic on a version that did not pass (CodeDeploy
+ * "immediately flips the alias back"). An in-place flow rolls back as CodeDeploy does, with a new
+ * deployment of the last successful revision: here it is decided, Finish releases the lock and
+ * StartRollbackDeployment starts it.
  */
-export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'transport' | 'clock'>) {
+export function rollback(
+  deps: Pick<StepDeps, 'deployments' | 'groups' | 'commandWaits' | 'traffic' | 'transport' | 'clock'>,
+) {
   return async ({ deploymentId, error }: RollbackInput): Promise<RollbackOutput> => {
-    const { store, lambda, clock } = deps;
-    const record = await loadDeployment(store, deploymentId);
+    const { deployments, clock } = deps;
+    const record = await loadDeployment(deployments, deploymentId);
     const failure = describeFailure(record, error);
-    if (record.computePlatform === 'Server') return rollbackServer(deps, record, failure);
+    await cancelCommandsInFlight(deps, record);
+
+    const route = trafficRouteOf(record);
     const keepTraffic = failure.code === 'MANUAL_STOP' && !record.stopRequest?.autoRollbackEnabled;
-    const target = record.lambdaTarget;
-    let rolledBack = false;
-    let rollbackMessage: string | undefined;
-    if (target && !keepTraffic) {
-      const live = await lambda.getAlias(target.functionName, target.functionAlias);
-      const restored =
-        live.functionVersion === target.currentVersion &&
-        Object.keys(live.additionalVersionWeights).length === 0;
-      if (!restored) {
-        await lambda.updateAlias(target.functionName, target.functionAlias, {
-          functionVersion: target.currentVersion,
-          additionalVersionWeights: {},
-        });
-        rolledBack = true;
-      }
-      rollbackMessage = `The alias ${target.functionAlias} of ${target.functionName} points at version ${target.currentVersion} again, with no routing configuration.`;
-    }
+    const restoring = route !== undefined && !keepTraffic;
+    const rolledBack = restoring ? (await deps.traffic.restore(route)).changed : false;
+    const rollbackMessage = restoring ? restoredRouteMessage(route) : undefined;
+
+    const rollbackRequested =
+      rollsBackByRedeploying(flowKeyOf(record)) && (await redeployWanted(deps, record, failure));
     const failedEvent = record.lifecycleEvents?.find((event) => event.status === 'InProgress');
-    await store.updateDeployment(deploymentId, {
+    await deployments.updateDeployment(deploymentId, {
       errorInformation: { code: failure.code, message: failure.message },
       ...(rollbackMessage ? { rollbackInfo: { ...record.rollbackInfo, rollbackMessage } } : {}),
-      ...(target && !keepTraffic ? { lambdaTarget: { ...target, targetVersionWeight: 0 } } : {}),
+      ...(restoring ? replacementWeightChanges(record, 0) : {}),
       ...(failedEvent
         ? {
             lifecycleEvents: withLifecycleEvent(
@@ -70,38 +71,25 @@ export function rollback(deps: Pick<StepDeps, 'store' | 'lambda' | 'transport' |
           }
         : {}),
     });
-    return { ...failure, rolledBack, rollbackRequested: false };
+    return { ...failure, rolledBack, rollbackRequested };
   };
 }
 
 /**
- * Server: CodeDeploy rolls back by deploying the last successful revision as a new deployment, once
- * this one has ended. Here the error is recorded and the decision made; Finish then releases the
- * lock and StartRollbackDeployment starts the new deployment.
+ * Whether a new deployment of the last successful revision follows: the configuration asks for it,
+ * this is not itself a rollback, and the group has a successful deployment other than this one.
  */
-async function rollbackServer(
-  deps: Pick<StepDeps, 'store' | 'transport' | 'clock'>,
+async function redeployWanted(
+  deps: Pick<StepDeps, 'groups'>,
   record: DeploymentRecord,
   failure: DeploymentFailure,
-): Promise<RollbackOutput> {
-  const { store } = deps;
-  // A stop or an alarm ends the scripts still running: nothing may run on after the deployment ended,
-  // least of all alongside the rollback deployment that may follow.
-  for (const commandId of record.currentEvent?.commandIds ?? []) {
-    if (!(await store.getCommandWait(commandId))) continue;
-    await deps.transport.cancelCommand(commandId);
-    await store.deleteCommandWait(commandId);
-  }
-  const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
-  const rollbackRequested =
-    rollbackWanted(record, failure) &&
-    record.creator !== 'codeDeployRollback' &&
+): Promise<boolean> {
+  if (!rollbackWanted(record, failure) || record.creator === 'codeDeployRollback') return false;
+  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  return (
     group?.lastSuccessfulDeploymentId !== undefined &&
-    group.lastSuccessfulDeploymentId !== record.deploymentId;
-  await store.updateDeployment(record.deploymentId, {
-    errorInformation: { code: failure.code, message: failure.message },
-  });
-  return { ...failure, rolledBack: false, rollbackRequested };
+    group.lastSuccessfulDeploymentId !== record.deploymentId
+  );
 }
 
 /** CodeDeploy's AutoRollbackConfiguration events; StopDeployment(autoRollbackEnabled) asks by itself. */
@@ -113,28 +101,24 @@ function rollbackWanted(record: DeploymentRecord, failure: DeploymentFailure): b
   return hasEvent(record, 'DEPLOYMENT_FAILURE');
 }
 
-function hasEvent(
-  record: DeploymentRecord,
-  event: 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST',
-) {
+function hasEvent(record: DeploymentRecord, event: AutoRollbackEvent) {
   const config = record.autoRollbackConfiguration;
   return config?.enabled === true && config.events.includes(event);
 }
+
+const HOOK_EVENTS: ReadonlySet<string> = new Set([
+  'BeforeAllowTraffic',
+  'AfterAllowTraffic',
+  'BeforeInstall',
+  'AfterInstall',
+  'AfterAllowTestTraffic',
+]);
 
 /** The error as CodeDeploy would report it; a hook's token timing out is a hook failure. */
 export function describeFailure(record: DeploymentRecord, error: CaughtError | undefined): DeploymentFailure {
   const failure = failureFor(error);
   const inProgress = record.lifecycleEvents?.find((event) => event.status === 'InProgress');
-  const isHookEvent =
-    inProgress &&
-    [
-      'BeforeAllowTraffic',
-      'AfterAllowTraffic',
-      'BeforeInstall',
-      'AfterInstall',
-      'AfterAllowTestTraffic',
-    ].includes(inProgress.lifecycleEventName);
-  if (error?.Error === 'States.Timeout' && isHookEvent) {
+  if (error?.Error === 'States.Timeout' && inProgress && HOOK_EVENTS.has(inProgress.lifecycleEventName)) {
     return {
       code: 'HOOK_EXECUTION_FAILURE',
       status: 'Failed',
@@ -143,3 +127,9 @@ export function describeFailure(record: DeploymentRecord, error: CaughtError | u
   }
   return failure;
 }
+
+/** The Rollback Task of every flow: `${RollbackFunctionArn}`. */
+export const Rollback = defineStep(
+  'Rollback',
+  rollback,
+)(['deployments', 'groups', 'commandWaits', 'traffic', 'transport']);

@@ -1,6 +1,6 @@
 import { formatHookExecutionId } from '../domain/hook-execution-id.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
 
@@ -16,11 +16,14 @@ export interface RunHookInput {
  * PutLifecycleEventHookExecutionStatus answers. An event with no hook succeeds at once.
  */
 export function runHook(
-  deps: Pick<StepDeps, 'store' | 'hooks' | 'callbacks' | 'clock' | 'random' | 'alarms'>,
+  deps: Pick<
+    StepDeps,
+    'deployments' | 'hookExecutions' | 'pendingWaits' | 'hooks' | 'callbacks' | 'clock' | 'random' | 'alarms'
+  >,
 ) {
   return async ({ deploymentId, lifecycleEventName, taskToken }: RunHookInput): Promise<void> => {
-    const { store, clock } = deps;
-    const record = await loadDeployment(store, deploymentId);
+    const { deployments, pendingWaits, clock } = deps;
+    const record = await loadDeployment(deployments, deploymentId);
     assertNotStopped(record);
     const appSpec = record.appSpec;
     const hook =
@@ -30,7 +33,7 @@ export function runHook(
     if (!hook) {
       // No wait to register: read the alarms, as the end of a bake would (the last shift just moved traffic).
       await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-      await store.updateDeployment(deploymentId, {
+      await deployments.updateDeployment(deploymentId, {
         lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'Succeeded', clock.now()),
       });
       await deps.callbacks.sendTaskSuccess(taskToken, { lifecycleEventName, hook: null });
@@ -38,7 +41,7 @@ export function runHook(
     }
     const hookExecutionId = formatHookExecutionId(deps.random.bytes(32));
     const since = clock.now().toISOString();
-    await store.putHookExecution({
+    await deps.hookExecutions.putHookExecution({
       lifecycleEventHookExecutionId: hookExecutionId,
       deploymentId,
       lifecycleEventName,
@@ -47,7 +50,7 @@ export function runHook(
       status: 'Pending',
       createTime: since,
     });
-    await store.putPendingWait({
+    await pendingWaits.putPendingWait({
       deploymentId,
       taskToken,
       kind: 'Hook',
@@ -59,10 +62,10 @@ export function runHook(
     try {
       await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     } catch (error) {
-      await store.clearPendingWait(deploymentId, taskToken);
+      await pendingWaits.clearPendingWait(deploymentId, taskToken);
       throw error;
     }
-    await store.updateDeployment(deploymentId, {
+    await deployments.updateDeployment(deploymentId, {
       lifecycleEvents: withLifecycleEvent(record, lifecycleEventName, 'InProgress', clock.now()),
     });
     await deps.hooks.invokeHook(hook.functionName, {
@@ -71,3 +74,9 @@ export function runHook(
     });
   };
 }
+
+/** The hook Tasks of the Lambda flow (BeforeAllowTraffic, AfterAllowTraffic): `${RunHookFunctionArn}`. */
+export const RunHook = defineStep(
+  'RunHook',
+  runHook,
+)(['deployments', 'hookExecutions', 'pendingWaits', 'hooks', 'callbacks', 'alarms']);

@@ -1,16 +1,33 @@
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import {
   buildLifecycleEventScript,
+  INSTANCE_EVENTS,
   type LifecycleEventScriptInput,
 } from '../domain/instance-scripts/index.js';
 import { MAX_INSTANCES_PER_COMMAND } from '../ports/instance-transport.js';
-import type { DeploymentRecord, InstanceTargetRecord } from '../ports/records.js';
+import type { RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
-import { assertNotStopped, loadDeployment } from './load-deployment.js';
+import { defineStep, type StepDeps } from './deps.js';
+import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
 import { onCommandComplete } from './on-command-complete.js';
-import { liveInstances, targetsById, withTargetEvent } from './server-targets.js';
+import { liveInstances, targetEventStatus, targetsById, withTargetEvent } from './server-targets.js';
 import { isDeadTokenError } from './task-tokens.js';
+
+/** What sending an event's commands uses, and what completing them (onCommandComplete) uses too. */
+type RunLifecycleEventDeps = Pick<
+  StepDeps,
+  | 'deployments'
+  | 'groups'
+  | 'deploymentTargets'
+  | 'pendingWaits'
+  | 'commandWaits'
+  | 'transport'
+  | 'revisions'
+  | 'callbacks'
+  | 'alarms'
+  | 'clock'
+  | 'settings'
+>;
 
 export interface RunLifecycleEventInput {
   deploymentId: string;
@@ -27,19 +44,17 @@ export interface RunLifecycleEventInput {
  * instance has reported. Idempotent: a retry hands its new token to the commands already sent and
  * sends only to instances that have none, so no script runs twice.
  */
-export function runLifecycleEvent(
-  deps: Pick<StepDeps, 'store' | 'transport' | 'revisions' | 'callbacks' | 'alarms' | 'clock' | 'settings'>,
-) {
+export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
   return async (input: RunLifecycleEventInput): Promise<void> => {
     const { deploymentId, batchId, lifecycleEventName: event, taskToken } = input;
-    const { store, clock } = deps;
-    let record = await loadDeployment(store, deploymentId);
+    const { deployments, pendingWaits, deploymentTargets, clock } = deps;
+    let record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     assertNotStopped(record);
     const batch = record.currentBatch?.batchId === batchId ? record.currentBatch.instanceIds : [];
     const now = clock.now();
     // The wait is registered before the last look at stops and alarms, as Bake does, so that one that
     // arrives in between is seen either here or by the callback that fails this token.
-    await store.putPendingWait({
+    await pendingWaits.putPendingWait({
       deploymentId,
       taskToken,
       kind: 'InstanceCommand',
@@ -47,11 +62,11 @@ export function runLifecycleEvent(
       since: now.toISOString(),
     });
     try {
-      record = await loadDeployment(store, deploymentId);
+      record = await loadDeploymentOf(deployments, deploymentId, 'Server');
       assertNotStopped(record);
       await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     } catch (error) {
-      await store.clearPendingWait(deploymentId, taskToken);
+      await pendingWaits.clearPendingWait(deploymentId, taskToken);
       throw error;
     }
 
@@ -59,19 +74,19 @@ export function runLifecycleEvent(
       record.currentEvent?.batchId === batchId && record.currentEvent.lifecycleEventName === event;
     const commandIds = sameEvent ? [...(record.currentEvent?.commandIds ?? [])] : [];
     const covered = await adoptCommands(deps, commandIds, taskToken);
-    const targets = await targetsById(store, deploymentId);
+    const targets = await targetsById(deploymentTargets, deploymentId);
     const toSend = liveInstances(targets, batch).filter(
       (id) =>
         !covered.has(id) &&
-        eventStatus(targets.get(id), event) !== 'Succeeded' &&
-        eventStatus(targets.get(id), event) !== 'Failed',
+        targetEventStatus(targets.get(id), event) !== 'Succeeded' &&
+        targetEventStatus(targets.get(id), event) !== 'Failed',
     );
     if (toSend.length > 0) {
       const script = buildLifecycleEventScript(await scriptInput(deps, record, event));
       for (const id of toSend) {
         const target = targets.get(id);
-        if (target && eventStatus(target, event) !== 'InProgress') {
-          await store.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
+        if (target && targetEventStatus(target, event) !== 'InProgress') {
+          await deploymentTargets.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
         }
       }
       for (let start = 0; start < toSend.length; start += MAX_INSTANCES_PER_COMMAND) {
@@ -82,7 +97,7 @@ export function runLifecycleEvent(
           executionTimeoutSeconds: input.timeoutSeconds,
           comment: `${deploymentId} ${event}`,
         });
-        await store.putCommandWait({
+        await deps.commandWaits.putCommandWait({
           commandId,
           deploymentId,
           lifecycleEventName: event,
@@ -91,7 +106,7 @@ export function runLifecycleEvent(
           sentAt: now.toISOString(),
         });
         commandIds.push(commandId);
-        await store.updateDeployment(deploymentId, {
+        await deployments.updateDeployment(deploymentId, {
           currentEvent: { batchId, lifecycleEventName: event, commandIds },
         });
       }
@@ -104,40 +119,36 @@ export function runLifecycleEvent(
 
 /** Hands this attempt's token to commands an earlier attempt sent; returns the instances they cover. */
 async function adoptCommands(
-  deps: Pick<StepDeps, 'store'>,
+  deps: Pick<StepDeps, 'commandWaits'>,
   commandIds: readonly string[],
   taskToken: string,
 ) {
   const covered = new Set<string>();
   for (const commandId of commandIds) {
-    const wait = await deps.store.getCommandWait(commandId);
+    const wait = await deps.commandWaits.getCommandWait(commandId);
     // Gone, or taken by its completion in between: its instances' results are (being) recorded.
-    if (!wait || !(await deps.store.retokenCommandWait(commandId, taskToken))) continue;
+    if (!wait || !(await deps.commandWaits.retokenCommandWait(commandId, taskToken))) continue;
     for (const id of wait.instanceIds) covered.add(id);
   }
   return covered;
 }
 
-function eventStatus(target: InstanceTargetRecord | undefined, event: string): string | undefined {
-  return target?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status;
-}
-
 /** Nothing left to wait for (no instance, or all reported already): resume at once. */
 async function resumeIfNothingRuns(
-  deps: Pick<StepDeps, 'store' | 'callbacks'>,
+  deps: Pick<StepDeps, 'deploymentTargets' | 'pendingWaits' | 'callbacks'>,
   deploymentId: string,
   batch: readonly string[],
   event: string,
   taskToken: string,
 ) {
-  const targets = await targetsById(deps.store, deploymentId);
-  if (batch.some((id) => eventStatus(targets.get(id), event) === 'InProgress')) return;
+  const targets = await targetsById(deps.deploymentTargets, deploymentId);
+  if (batch.some((id) => targetEventStatus(targets.get(id), event) === 'InProgress')) return;
   try {
     await deps.callbacks.sendTaskSuccess(taskToken, { lifecycleEventName: event });
   } catch (error) {
     if (!isDeadTokenError(error)) throw error;
   }
-  await deps.store.clearPendingWait(deploymentId, taskToken);
+  await deps.pendingWaits.clearPendingWait(deploymentId, taskToken);
 }
 
 /**
@@ -156,23 +167,24 @@ export function eventTimeoutSeconds(
 }
 
 async function scriptInput(
-  deps: Pick<StepDeps, 'store' | 'revisions' | 'settings'>,
-  record: DeploymentRecord,
-  event: string,
+  deps: Pick<StepDeps, 'groups' | 'revisions' | 'settings'>,
+  record: ServerDeploymentRecord,
+  eventName: string,
 ): Promise<LifecycleEventScriptInput> {
-  const group = await deps.store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  const event = INSTANCE_EVENTS.find((name) => name === eventName);
+  if (!event) throw new TypeError(`${eventName} is not a lifecycle event that runs on instances.`);
+  const appSpec = record.appSpec;
+  if (!appSpec)
+    throw new TypeError(`The deployment ${record.deploymentId} has no AppSpec: Prepare records it.`);
+  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
   // Only DownloadBundle fetches the bundle; presigned URLs expire, so they are made per event.
   const bundle =
     event === 'DownloadBundle'
       ? await deps.revisions.bundleLocation(record.revision)
-      : {
-          location: '',
-          bundleType:
-            record.revision.localLocation?.bundleType ?? record.revision.s3Location?.bundleType ?? 'tar',
-        };
+      : { location: '', bundleType: archiveTypeOf(record.revision) };
   const s3 = record.revision.s3Location;
   return {
-    event: event as LifecycleEventScriptInput['event'],
+    event,
     deployment: {
       deploymentId: record.deploymentId,
       applicationName: record.applicationName,
@@ -181,10 +193,10 @@ async function scriptInput(
       deploymentType: 'IN_PLACE',
       creator: record.creator,
     },
-    appSpec: record.appSpec as ServerAppSpec,
+    appSpec,
     bundle: {
       location: bundle.location,
-      bundleType: bundle.bundleType as LifecycleEventScriptInput['bundle']['bundleType'],
+      bundleType: bundle.bundleType,
       ...(s3
         ? {
             s3: {
@@ -196,10 +208,31 @@ async function scriptInput(
           }
         : {}),
     },
-    ...(record.fileExistsBehavior
-      ? { fileExistsBehavior: record.fileExistsBehavior as 'DISALLOW' | 'OVERWRITE' | 'RETAIN' }
-      : {}),
+    ...(record.fileExistsBehavior ? { fileExistsBehavior: record.fileExistsBehavior } : {}),
     ...(record.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
     ...(deps.settings.deploymentRoot ? { deploymentRoot: deps.settings.deploymentRoot } : {}),
   };
 }
+
+/** A Server revision's archive type (an AppSpec-file type never passes Prepare's check). */
+function archiveTypeOf(revision: RevisionLocation): LifecycleEventScriptInput['bundle']['bundleType'] {
+  if (revision.localLocation) return revision.localLocation.bundleType;
+  const s3Type = revision.s3Location?.bundleType;
+  return s3Type === 'tgz' || s3Type === 'zip' ? s3Type : 'tar';
+}
+
+/** The Server in-place flow's RunLifecycleEvent Task: `${RunLifecycleEventFunctionArn}`. */
+export const RunLifecycleEvent = defineStep(
+  'RunLifecycleEvent',
+  runLifecycleEvent,
+)([
+  'deployments',
+  'groups',
+  'deploymentTargets',
+  'pendingWaits',
+  'commandWaits',
+  'transport',
+  'revisions',
+  'callbacks',
+  'alarms',
+]);

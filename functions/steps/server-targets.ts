@@ -1,14 +1,24 @@
-import type { DeploymentStore } from '../ports/deployment-store.js';
-import type { InstanceTargetRecord, LifecycleEventRecord } from '../ports/records.js';
+import type { TargetStatus } from '../domain/status.js';
+import type { DeploymentTargets } from '../ports/deployment-store.js';
+import type {
+  InstanceTargetRecord,
+  LifecycleEventDiagnostics,
+  LifecycleEventRecord,
+} from '../ports/records.js';
 
 /** The deployment's instance targets by id. */
 export async function targetsById(
-  store: DeploymentStore,
+  targets: DeploymentTargets,
   deploymentId: string,
 ): Promise<Map<string, InstanceTargetRecord>> {
   return new Map(
-    (await store.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]),
+    (await targets.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]),
   );
+}
+
+/** The status of one lifecycle event of a target, if it has that event. */
+export function targetEventStatus(target: InstanceTargetRecord | undefined, event: string) {
+  return target?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status;
 }
 
 /**
@@ -20,21 +30,20 @@ export function withTargetEvent(
   eventName: string,
   status: 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped',
   now: Date,
-  diagnostics?: LifecycleEventRecord['diagnostics'],
+  diagnostics?: LifecycleEventDiagnostics,
 ): InstanceTargetRecord {
   const at = now.toISOString();
-  const lifecycleEvents = target.lifecycleEvents.map((event) =>
-    event.lifecycleEventName !== eventName
-      ? status === 'Failed' && event.status === 'Pending'
-        ? { ...event, status: 'Skipped' }
-        : event
-      : {
-          ...event,
-          status,
-          ...(status === 'InProgress' ? { startTime: at } : { endTime: at }),
-          ...(diagnostics ? { diagnostics } : {}),
-        },
-  );
+  const lifecycleEvents = target.lifecycleEvents.map((event): LifecycleEventRecord => {
+    if (event.lifecycleEventName !== eventName) {
+      return status === 'Failed' && event.status === 'Pending' ? { ...event, status: 'Skipped' } : event;
+    }
+    return {
+      ...event,
+      status,
+      ...(status === 'InProgress' ? { startTime: at } : { endTime: at }),
+      ...(diagnostics ? { diagnostics } : {}),
+    };
+  });
   return {
     ...target,
     lifecycleEvents,
@@ -44,32 +53,37 @@ export function withTargetEvent(
 }
 
 /** A target that will run no more events: the rest are Skipped, and it ends as `status`. */
-export function closeTarget(target: InstanceTargetRecord, status: string, now: Date): InstanceTargetRecord {
+export function closeTarget(
+  target: InstanceTargetRecord,
+  status: TargetStatus,
+  now: Date,
+): InstanceTargetRecord {
   const at = now.toISOString();
   return {
     ...target,
     status,
     lastUpdatedAt: at,
-    lifecycleEvents: target.lifecycleEvents.map((event) =>
-      event.status === 'Pending'
-        ? { ...event, status: 'Skipped' }
-        : event.status === 'InProgress'
-          ? { ...event, status: 'Failed', endTime: at }
-          : event,
-    ),
+    lifecycleEvents: target.lifecycleEvents.map((event): LifecycleEventRecord => {
+      if (event.status === 'Pending') return { ...event, status: 'Skipped' };
+      if (event.status === 'InProgress') return { ...event, status: 'Failed', endTime: at };
+      return event;
+    }),
   };
 }
 
-/** Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed. */
+/**
+ * Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed.
+ * A deployment without instance targets (Lambda, ECS) has none to close.
+ */
 export async function closeUnfinishedTargets(
-  store: DeploymentStore,
+  targets: DeploymentTargets,
   deploymentId: string,
   now: Date,
 ): Promise<void> {
-  for (const target of await store.listDeploymentTargets(deploymentId)) {
-    if (target.status === 'Pending') await store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
+  for (const target of await targets.listDeploymentTargets(deploymentId)) {
+    if (target.status === 'Pending') await targets.putDeploymentTarget(closeTarget(target, 'Skipped', now));
     else if (target.status === 'InProgress')
-      await store.putDeploymentTarget(closeTarget(target, 'Failed', now));
+      await targets.putDeploymentTarget(closeTarget(target, 'Failed', now));
   }
 }
 

@@ -1,11 +1,11 @@
-import { InvalidLambdaConfigurationError } from '../domain/deployment-errors.js';
-import { lambdaAliasRouting, targetVersionWeight, type TrafficStep } from '../domain/traffic-plan.js';
-import type { AliasRouting } from '../ports/lambda-alias.js';
-import type { LambdaTargetInfo } from '../ports/records.js';
+import { DeploymentFlowMismatchError } from '../domain/deployment-errors.js';
+import { targetVersionWeight, type TrafficStep } from '../domain/traffic-plan.js';
+import type { LifecycleEventRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { assertNotStopped, loadDeployment } from './load-deployment.js';
+import { replacementWeightChanges, trafficRouteOf } from './traffic-route.js';
 
 export interface ShiftTrafficInput {
   deploymentId: string;
@@ -21,38 +21,37 @@ export interface ShiftTrafficOutput {
   nextStep: number;
   /** How long to bake after this shift; 0 after the final one. */
   bakeSeconds: number;
-  /** The final step is applied: the alias points at the target version. */
+  /** The final step is applied: all traffic is on the replacement. */
   done: boolean;
 }
 
 /**
- * One shift of the plan. It first checks what a bake's end must check (stop requests, alarms: the
- * previous bake may have ended by its timeout), then re-reads the alias, so a retry or a redrive
- * never applies a stale weight on top of someone else's change.
+ * One shift of the plan, on whatever route the deployment moves (a Lambda alias, ECS listeners). It
+ * first checks what a bake's end must check (stop requests, alarms: the previous bake may have ended
+ * by its timeout); the router then re-reads the live routing, so a retry or a redrive never applies
+ * a stale weight on top of someone else's change.
  */
-export function shiftTraffic(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' | 'clock'>) {
+export function shiftTraffic(deps: Pick<StepDeps, 'deployments' | 'traffic' | 'alarms' | 'clock'>) {
   return async ({ deploymentId, steps, stepIndex }: ShiftTrafficInput): Promise<ShiftTrafficOutput> => {
-    const { store, lambda, clock } = deps;
+    const { deployments, traffic, clock } = deps;
     const step = steps[stepIndex];
     if (!step) {
-      throw new InvalidLambdaConfigurationError(
+      throw new TypeError(
         `The traffic plan of deployment ${deploymentId} has ${steps.length} step(s); there is no step ${stepIndex}.`,
       );
     }
-    const record = await loadDeployment(store, deploymentId);
+    const record = await loadDeployment(deployments, deploymentId);
     assertNotStopped(record);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const target = record.lambdaTarget;
-    if (!target)
-      throw new InvalidLambdaConfigurationError(`The deployment ${deploymentId} has no Lambda target.`);
-
-    const live = await lambda.getAlias(target.functionName, target.functionAlias);
-    assertOnlyOurRouting(target, live);
-    const desired = routingFor(target, step);
-    if (!sameRouting(live, desired))
-      await lambda.updateAlias(target.functionName, target.functionAlias, desired);
-
+    const route = trafficRouteOf(record);
+    if (!route) {
+      throw new DeploymentFlowMismatchError(
+        `The deployment ${deploymentId} (${record.computePlatform}) has no traffic route to shift.`,
+      );
+    }
     const weight = targetVersionWeight(step);
+    await traffic.setWeight(route, weight);
+
     const now = clock.now();
     // AllowTraffic starts with the first shift: later shifts (InProgress again) must keep that time.
     const startTime =
@@ -63,9 +62,9 @@ export function shiftTraffic(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' 
       'AllowTraffic',
       weight >= 1 ? 'Succeeded' : 'InProgress',
       now,
-    ).map((e) => (e.lifecycleEventName === 'AllowTraffic' ? { ...e, startTime } : e));
-    await store.updateDeployment(deploymentId, {
-      lambdaTarget: { ...target, targetVersionWeight: weight },
+    ).map((e): LifecycleEventRecord => (e.lifecycleEventName === 'AllowTraffic' ? { ...e, startTime } : e));
+    await deployments.updateDeployment(deploymentId, {
+      ...replacementWeightChanges(record, weight),
       lifecycleEvents,
     });
     const done = stepIndex === steps.length - 1;
@@ -78,34 +77,5 @@ export function shiftTraffic(deps: Pick<StepDeps, 'store' | 'lambda' | 'alarms' 
   };
 }
 
-export function routingFor(target: LambdaTargetInfo, step: TrafficStep): AliasRouting {
-  const routing = lambdaAliasRouting(step);
-  return routing.kind === 'target'
-    ? { functionVersion: target.targetVersion, additionalVersionWeights: {} }
-    : {
-        functionVersion: target.currentVersion,
-        additionalVersionWeights: { [target.targetVersion]: routing.targetVersionWeight },
-      };
-}
-
-function sameRouting(a: AliasRouting, b: AliasRouting): boolean {
-  const aw = Object.entries(a.additionalVersionWeights);
-  const bw = Object.entries(b.additionalVersionWeights);
-  return (
-    a.functionVersion === b.functionVersion &&
-    aw.length === bw.length &&
-    aw.every(([version, weight]) => b.additionalVersionWeights[version] === weight)
-  );
-}
-
-/** The alias may only be on our two versions; anything else means someone else changed it mid-deployment. */
-function assertOnlyOurRouting(target: LambdaTargetInfo, live: AliasRouting): void {
-  const ours = new Set([target.currentVersion, target.targetVersion]);
-  const versions = [live.functionVersion, ...Object.keys(live.additionalVersionWeights)];
-  const foreign = versions.filter((version) => !ours.has(version));
-  if (foreign.length > 0) {
-    throw new InvalidLambdaConfigurationError(
-      `The alias ${target.functionAlias} of ${target.functionName} was changed during the deployment: it now routes to version ${foreign.join(', ')}.`,
-    );
-  }
-}
+/** The ShiftTraffic Task of the flows that shift traffic by weight: `${ShiftTrafficFunctionArn}`. */
+export const ShiftTraffic = defineStep('ShiftTraffic', shiftTraffic)(['deployments', 'traffic', 'alarms']);

@@ -1,5 +1,6 @@
 import { formatDeploymentId } from '../domain/deployment-id.js';
-import type { StepDeps } from './deps.js';
+import { flowKeyOf } from '../domain/flows.js';
+import { defineStep, type StepDeps } from './deps.js';
 import { loadDeployment } from './load-deployment.js';
 
 export interface StartRollbackDeploymentInput {
@@ -11,26 +12,28 @@ export interface StartRollbackDeploymentInput {
  * codeDeployRollback) of the group's last successful revision, linked both ways through rollbackInfo.
  * Idempotent: a retry reuses the id already recorded, and starting an execution is idempotent by name.
  */
-export function startRollbackDeployment(deps: Pick<StepDeps, 'store' | 'executions' | 'random'>) {
+export function startRollbackDeployment(
+  deps: Pick<StepDeps, 'deployments' | 'groups' | 'executions' | 'random'>,
+) {
   return async ({
     deploymentId,
   }: StartRollbackDeploymentInput): Promise<{ rollbackDeploymentId: string }> => {
-    const { store } = deps;
-    const record = await loadDeployment(store, deploymentId);
-    const group = await store.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+    const { deployments } = deps;
+    const record = await loadDeployment(deployments, deploymentId);
+    const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const lastGoodId = group?.lastSuccessfulDeploymentId;
     if (!lastGoodId)
       throw new Error(
         `The deployment group ${record.deploymentGroupName} has no successful deployment to roll back to.`,
       );
-    const lastGood = await loadDeployment(store, lastGoodId);
+    const lastGood = await loadDeployment(deployments, lastGoodId);
     const rollbackDeploymentId =
       record.rollbackInfo?.rollbackDeploymentId ?? formatDeploymentId(deps.random.bytes(9));
     const rollbackMessage = `Deployment ${rollbackDeploymentId} is triggered to roll back deployment ${deploymentId}.`;
-    await store.updateDeployment(deploymentId, {
+    await deployments.updateDeployment(deploymentId, {
       rollbackInfo: { ...record.rollbackInfo, rollbackDeploymentId, rollbackMessage },
     });
-    await deps.executions.startDeployment(record.computePlatform, {
+    await deps.executions.startDeployment(flowKeyOf(record), {
       deploymentId: rollbackDeploymentId,
       applicationName: record.applicationName,
       deploymentGroupName: record.deploymentGroupName,
@@ -46,3 +49,9 @@ export function startRollbackDeployment(deps: Pick<StepDeps, 'store' | 'executio
     return { rollbackDeploymentId };
   };
 }
+
+/** The in-place flow's StartRollbackDeployment Task: `${StartRollbackDeploymentFunctionArn}`. */
+export const StartRollbackDeployment = defineStep(
+  'StartRollbackDeployment',
+  startRollbackDeployment,
+)(['deployments', 'groups', 'executions']);

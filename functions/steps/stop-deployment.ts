@@ -1,5 +1,5 @@
 import { DeploymentAlreadyCompletedException, DeploymentStoppedError } from '../domain/deployment-errors.js';
-import { isTerminalDeploymentStatus, type DeploymentStatus } from '../domain/status.js';
+import { isTerminalDeploymentStatus } from '../domain/status.js';
 import type { StepDeps } from './deps.js';
 import { isDeadTokenError } from './task-tokens.js';
 import { loadDeployment, stoppedMessage } from './load-deployment.js';
@@ -13,25 +13,25 @@ export interface StopDeploymentOutput {
  * CodeDeploy's StopDeployment. The request is recorded (steps between waits honour it) and the
  * pending wait, if any, fails at once; the state machine's Catch then rolls back or not.
  */
-export function stopDeployment(deps: Pick<StepDeps, 'store' | 'callbacks' | 'clock'>) {
+export function stopDeployment(deps: Pick<StepDeps, 'deployments' | 'pendingWaits' | 'callbacks' | 'clock'>) {
   return async (
     deploymentId: string,
     options: { autoRollbackEnabled?: boolean } = {},
   ): Promise<StopDeploymentOutput> => {
-    const { store, callbacks, clock } = deps;
-    const record = await loadDeployment(store, deploymentId);
-    if (isTerminalDeploymentStatus(record.status as DeploymentStatus)) {
+    const { deployments, pendingWaits, callbacks, clock } = deps;
+    const record = await loadDeployment(deployments, deploymentId);
+    if (isTerminalDeploymentStatus(record.status)) {
       throw new DeploymentAlreadyCompletedException(
         `The deployment ${deploymentId} has already completed (${record.status}).`,
       );
     }
     const autoRollbackEnabled = options.autoRollbackEnabled ?? false;
     if (!record.stopRequest) {
-      await store.updateDeployment(deploymentId, {
+      await deployments.updateDeployment(deploymentId, {
         stopRequest: { autoRollbackEnabled, requestedAt: clock.now().toISOString() },
       });
     }
-    const wait = await store.getPendingWait(deploymentId);
+    const wait = await pendingWaits.getPendingWait(deploymentId);
     if (wait) {
       try {
         await callbacks.sendTaskFailure(
@@ -42,7 +42,7 @@ export function stopDeployment(deps: Pick<StepDeps, 'store' | 'callbacks' | 'clo
       } catch (error) {
         if (!isDeadTokenError(error)) throw error;
       }
-      await store.clearPendingWait(deploymentId, wait.taskToken);
+      await pendingWaits.clearPendingWait(deploymentId, wait.taskToken);
     }
     return { status: 'Pending', statusMessage: `Stopping deployment ${deploymentId}.` };
   };

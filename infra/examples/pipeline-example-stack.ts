@@ -63,7 +63,7 @@ export class PipelineExampleStack extends Stack {
               stateMachine: sfn.StateMachine.fromStateMachineName(
                 this,
                 'LambdaDeployment',
-                stepDeploy.stateMachineNames.Lambda,
+                stepDeploy.stateMachineNames.LambdaDeployment,
               ),
               stateMachineInput: actions.StateMachineInput.literal({
                 applicationName: deploymentGroup.applicationName,
@@ -101,7 +101,7 @@ export class PipelineExampleStack extends Stack {
         this.formatArn({
           service: 'states',
           resource: 'execution',
-          resourceName: `${stepDeploy.stateMachineNames.Lambda}:*`,
+          resourceName: `${stepDeploy.stateMachineNames.LambdaDeployment}:*`,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import dynalite from 'dynalite';
 import { localDynamoDbClient } from '../../functions/adapters/aws/dynamodb-client.js';
-import { createTable, DynamoDbDeploymentStore } from '../../functions/adapters/aws/dynamodb-store.js';
+import { createTable, dynamoDbDeploymentStore } from '../../functions/adapters/aws/dynamodb-store.js';
+import type { DeploymentStore } from '../../functions/ports/deployment-store.js';
 
 export const LOCAL_TABLE_NAME = 'stepdeploy';
 
 export interface LocalDatabase {
-  store: DynamoDbDeploymentStore;
+  store: DeploymentStore;
   endpoint: string;
   close(): Promise<void>;
 }
@@ -34,7 +35,7 @@ export async function startLocalDatabase(options: { path?: string } = {}): Promi
   const client = localDynamoDbClient(endpoint);
   await createTable(client, LOCAL_TABLE_NAME);
   return {
-    store: new DynamoDbDeploymentStore(client, LOCAL_TABLE_NAME),
+    store: dynamoDbDeploymentStore(client, LOCAL_TABLE_NAME),
     endpoint,
     async close() {
       client.destroy();

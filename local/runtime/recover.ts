@@ -1,4 +1,4 @@
-import type { DeploymentStore } from '../../functions/ports/deployment-store.js';
+import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import { abandonDeployment, isUnfinished } from '../../functions/steps/abandon-deployment.js';
 
 /**
@@ -7,7 +7,7 @@ import { abandonDeployment, isUnfinished } from '../../functions/steps/abandon-d
  * so nothing stays in progress forever. Only call this when no other live process holds the records.
  */
 export async function recoverInterruptedDeployments(store: DeploymentStore, now: Date): Promise<string[]> {
-  const abandon = abandonDeployment({ store, clock: { now: () => now } });
+  const abandon = abandonDeployment({ ...storeRoles(store), clock: { now: () => now } });
   const recovered: string[] = [];
   for (const record of await store.listDeployments()) {
     if (!isUnfinished(record)) continue;

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ComputePlatform } from '../../functions/ports/records.js';
+import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
+import { flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
+import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
+import type { Ports } from '../../functions/ports/ports.js';
+import { routeByKind, type TrafficRouters } from '../../functions/ports/traffic-router.js';
 import { DEFAULT_SETTINGS, type StepDeps, type StepSettings } from '../../functions/steps/deps.js';
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
@@ -12,19 +16,21 @@ import { EmbeddedEngine, type EngineClock, type ExecutionOutcome } from '../engi
 import { startLocalDatabase, type LocalDatabase } from './dynalite.js';
 import { stepHandlers } from './steps.js';
 
-const statemachines = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'statemachines');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Which state machine runs a platform's deployments. */
-export const STATE_MACHINES: Record<ComputePlatform, string | undefined> = {
-  Lambda: 'lambda-deployment',
-  Server: 'server-in-place',
-  ECS: undefined,
-};
+/** The engine's name for a flow's state machine: its ASL file's name (`lambda-deployment`). */
+function machineName(stateMachine: string): string {
+  return stateMachine.replace(/^.*\//, '').replace(/\.asl\.yaml$/, '');
+}
 
-/** Ports the caller supplies: the targets (simulated Lambda, local hosts, ...) differ per use. */
+/**
+ * Ports the caller supplies: the targets (simulated Lambda, local hosts, ...) differ per use. Traffic
+ * moves through a router per route kind: a Lambda alias through the alias router over `lambda` (the
+ * router the AWS functions use over the Lambda API), other kinds through `trafficRouters`.
+ */
 export type TargetPorts = Partial<
-  Omit<StepDeps, 'store' | 'callbacks' | 'clock' | 'random' | 'executions' | 'events' | 'settings'>
->;
+  Pick<Ports, 'lambda' | 'alarms' | 'hooks' | 'transport' | 'loadBalancer' | 'revisions'>
+> & { trafficRouters?: TrafficRouters };
 
 export interface LocalRuntimeOptions {
   clock: EngineClock;
@@ -34,13 +40,16 @@ export interface LocalRuntimeOptions {
   settings?: Partial<StepSettings>;
 }
 
+/** The steps' deps, and the whole store for the API and the CLI, which read across its roles. */
+export type LocalDeps = StepDeps & { store: DeploymentStore };
+
 export interface LocalRuntime {
   engine: EmbeddedEngine;
   database: LocalDatabase;
-  deps: StepDeps;
+  deps: LocalDeps;
   /** State-change events as the EventBridge bus would receive them. */
   events: StateChangeEvent[];
-  /** Starts the deployment's execution (name = deployment id) and returns its outcome promise. */
+  /** Starts the deployment's execution (name = deployment id) on its flow's state machine. */
   startDeployment: StepDeps['executions']['startDeployment'];
   outcome(deploymentId: string): Promise<ExecutionOutcome> | undefined;
   putLifecycleEventHookExecutionStatus: ReturnType<typeof putLifecycleEventHookExecutionStatus>;
@@ -50,6 +59,7 @@ export interface LocalRuntime {
   dispose(): Promise<void>;
 }
 
+/** A port this runtime was not given: any call says which one, rather than failing obscurely. */
 function unavailable<T extends object>(name: string): T {
   return new Proxy({} as T, {
     get: (_target, property) => () => {
@@ -59,8 +69,8 @@ function unavailable<T extends object>(name: string): T {
 }
 
 /**
- * The embedded runtime: the real state machines on the local interpreter, records in dynalite, and the
- * same steps and use cases the Lambda functions run, bound to local or simulated targets.
+ * The embedded runtime: every flow's state machine on the local interpreter, records in dynalite, and
+ * the same steps and use cases the Lambda functions run, bound to local or simulated targets.
  */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const database = await startLocalDatabase(options.databasePath ? { path: options.databasePath } : {});
@@ -76,23 +86,30 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     }),
   });
 
-  const startDeployment: StepDeps['executions']['startDeployment'] = async (platform, request) => {
-    const machine = STATE_MACHINES[platform];
-    if (!machine)
-      throw new Error(`The embedded runtime has no state machine for ${platform} deployments yet.`);
-    const { result } = engine.startExecution(machine, request.deploymentId, request);
+  const startDeployment: StepDeps['executions']['startDeployment'] = async (flow, request) => {
+    const { result } = engine.startExecution(
+      machineName(flowFor(flow).stateMachine),
+      request.deploymentId,
+      request,
+    );
     outcomes.set(request.deploymentId, result);
   };
 
   const ports = options.ports;
-  const deps: StepDeps = {
-    store: database.store,
+  const store = database.store;
+  const deps: LocalDeps = {
+    store,
+    ...storeRoles(store),
     callbacks: engine.taskCallbacks,
     clock: options.clock,
     random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
     events: { publish: async (event) => void events.push(event) },
     executions: { startDeployment },
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    traffic: routeByKind({
+      ...(ports.lambda ? { LambdaAlias: new LambdaAliasTrafficRouter(ports.lambda) } : {}),
+      ...ports.trafficRouters,
+    }),
     lambda: ports.lambda ?? unavailable('Lambda alias'),
     alarms: ports.alarms ?? { describeAlarms: async () => new Map() },
     hooks: ports.hooks ?? unavailable('hook invoker'),
@@ -101,9 +118,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     revisions: ports.revisions ?? unavailable('revision source'),
   };
   ready.deps = deps;
-  for (const machine of Object.values(STATE_MACHINES)) {
-    if (machine) engine.register(machine, join(statemachines, `${machine}.asl.yaml`));
-  }
+  for (const flow of FLOWS) engine.register(machineName(flow.stateMachine), join(ROOT, flow.stateMachine));
 
   return {
     engine,

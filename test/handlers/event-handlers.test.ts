@@ -30,7 +30,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     [ENV.tableName]: LOCAL_TABLE_NAME,
-    [ENV.serverStateMachineArn]: SERVER_MACHINE,
+    [ENV.stateMachineArns]: JSON.stringify({ 'Server:IN_PLACE': SERVER_MACHINE }),
   });
   await db.store.putDeploymentGroup({
     applicationName: 'shop',

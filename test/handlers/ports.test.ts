@@ -1,41 +1,31 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IAM_ACTIONS_BY_PORT } from '../../functions/adapters/aws/iam-actions.js';
-import { portsOf } from '../../functions/handlers/aws-deps.js';
-import type { StepDeps } from '../../functions/steps/deps.js';
-
-const handlersDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../functions/handlers');
-const handlerFiles = readdirSync(handlersDir).filter(
-  (name) => name.endsWith('.ts') && name !== 'aws-deps.ts',
-);
+import { defineStep, type StepDeps } from '../../functions/steps/deps.js';
+import { lambdaFunctions } from '../../functions/handlers/wiring/functions.js';
 
 /** A step shaped like the real ones: it names the ports it uses in its deps type. */
-type Step = (deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) => () => Promise<void>;
+const step = (_deps: Pick<StepDeps, 'deployments' | 'events' | 'clock'>) => async () => {};
 
-describe('handler ports', () => {
-  it('every handler module lists its AWS ports, each one a port the stack knows IAM actions for', async () => {
-    expect(handlerFiles.length).toBeGreaterThan(10);
-    for (const file of handlerFiles) {
-      const module = (await import(join(handlersDir, file))) as { ports?: unknown };
-      expect(Array.isArray(module.ports), `${file} exports ports`).toBe(true);
-      const ports = module.ports as string[];
-      expect(ports.length, `${file} lists at least the store`).toBeGreaterThan(0);
-      expect(new Set(ports).size, `${file} lists each port once`).toBe(ports.length);
-      for (const port of ports) expect(Object.keys(IAM_ACTIONS_BY_PORT), file).toContain(port);
+describe('step ports', () => {
+  it('every Lambda function declares its AWS ports, each one a port the stack knows IAM actions for', () => {
+    const functions = lambdaFunctions();
+    expect(functions.length).toBeGreaterThan(10);
+    for (const { spec } of functions) {
+      expect(spec.ports.length, `${spec.name} lists at least one port`).toBeGreaterThan(0);
+      expect(new Set(spec.ports).size, `${spec.name} lists each port once`).toBe(spec.ports.length);
+      for (const port of spec.ports) expect(Object.keys(IAM_ACTIONS_BY_PORT), spec.name).toContain(port);
     }
   });
 
-  it('portsOf accepts exactly the AWS ports a step uses (clock, random and settings are not AWS ports)', () => {
-    expect(portsOf<Step>()(['store', 'events'])).toEqual(['store', 'events']);
-    expect(portsOf<Step>()(['events', 'store'])).toEqual(['events', 'store']);
+  it('defineStep accepts exactly the AWS ports a step uses (clock, random and settings are not AWS ports)', () => {
+    expect(defineStep('Step', step)(['deployments', 'events']).ports).toEqual(['deployments', 'events']);
+    expect(defineStep('Step', step)(['events', 'deployments']).ports).toEqual(['events', 'deployments']);
     // The rejections are compile-time errors, checked by `tsc` on this file.
     // @ts-expect-error -- 'events' is missing
-    portsOf<Step>()(['store']);
+    defineStep('Step', step)(['deployments']);
     // @ts-expect-error -- 'alarms' is a port the step does not use
-    portsOf<Step>()(['store', 'events', 'alarms']);
+    defineStep('Step', step)(['deployments', 'events', 'alarms']);
     // @ts-expect-error -- 'clock' is not an AWS port
-    portsOf<Step>()(['store', 'events', 'clock']);
+    defineStep('Step', step)(['deployments', 'events', 'clock']);
   });
 });

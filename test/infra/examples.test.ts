@@ -60,7 +60,7 @@ describe('the CDK app and its examples', () => {
     const input = JSON.parse(JSON.stringify(deploy.Configuration.Input)) as unknown;
     expect(JSON.stringify(input)).toContain(PIPELINE_REVISION_KEY);
     expect(JSON.stringify(deploy.Configuration.StateMachineArn)).toContain(
-      stacks.main.stepDeploy.stateMachineNames.Lambda,
+      stacks.main.stepDeploy.stateMachineNames.LambdaDeployment,
     );
   });
 });

@@ -291,7 +291,7 @@ describe('the StepDeploy construct', () => {
   });
 
   it('uses the ASL files as they are, with only the function ARNs substituted', () => {
-    const lambdaMachine = resources[logicalId(fixture.stepDeploy.stateMachines.Lambda)]!;
+    const lambdaMachine = resources[logicalId(fixture.stepDeploy.stateMachines.LambdaDeployment)]!;
     const fromFile = parse(readFileSync('statemachines/lambda-deployment.asl.yaml', 'utf8')) as unknown;
     expect(JSON.parse(lambdaMachine.Properties.DefinitionString as string)).toEqual(fromFile);
   });

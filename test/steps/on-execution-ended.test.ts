@@ -4,7 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
-import type { DeploymentRecord } from '../../functions/ports/records.js';
+import type { TargetStatus } from '../../functions/domain/status.js';
+import { storeRoles } from '../../functions/ports/deployment-store.js';
+import type { ServerDeploymentRecord } from '../../functions/ports/records.js';
 import { abandonDeployment } from '../../functions/steps/abandon-deployment.js';
 import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { recoverInterruptedDeployments } from '../../local/runtime/recover.js';
@@ -33,7 +35,7 @@ afterEach(async () => {
 });
 
 const deps = () => ({
-  store: db.store,
+  ...storeRoles(db.store),
   clock: { now: () => NOW },
   events: { publish: async (event: StateChangeEvent) => void events.push(event) },
   transport: {
@@ -44,7 +46,7 @@ const deps = () => ({
 });
 
 /** A Server deployment mid-batch, as the steps leave it: lock, targets, a parked wait, an alarm watch. */
-async function seedInProgress(deploymentId: string, overrides: Partial<DeploymentRecord> = {}) {
+async function seedInProgress(deploymentId: string, overrides: Partial<ServerDeploymentRecord> = {}) {
   await db.store.putDeploymentGroup({
     applicationName: APP,
     deploymentGroupName: GROUP,
@@ -70,14 +72,14 @@ async function seedInProgress(deploymentId: string, overrides: Partial<Deploymen
     ],
     ...overrides,
   });
-  const target = (targetId: string, status: string) => ({
+  const target = (targetId: string, status: TargetStatus) => ({
     deploymentId,
     targetId,
     status,
     lastUpdatedAt: '2025-03-01T11:01:00.000Z',
     lifecycleEvents: [
-      { lifecycleEventName: 'Install', status: status === 'InProgress' ? 'InProgress' : 'Pending' },
-      { lifecycleEventName: 'ApplicationStart', status: 'Pending' },
+      { lifecycleEventName: 'Install', status: status === 'InProgress' ? 'InProgress' : 'Pending' } as const,
+      { lifecycleEventName: 'ApplicationStart', status: 'Pending' } as const,
     ],
   });
   await db.store.putDeploymentTarget(target('i-1', 'InProgress'));

@@ -6,8 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createdObjectFromEvent, uploadDeploymentId } from '../../functions/adapters/aws/s3-object-events.js';
 import { isDeploymentId } from '../../functions/domain/deployment-id.js';
+import type { FlowKey } from '../../functions/domain/flows.js';
 import type { DeploymentExecutionsPort } from '../../functions/ports/deployment-executions.js';
-import type { ComputePlatform, DeploymentRequest } from '../../functions/ports/records.js';
+import { storeRoles } from '../../functions/ports/deployment-store.js';
+import type { DeploymentRequest } from '../../functions/ports/records.js';
 import {
   bundleTypeOf,
   onRevisionUploaded,
@@ -19,7 +21,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const BUCKET = 'stepdeploy-revisions';
 
-type Started = { platform: ComputePlatform; request: DeploymentRequest & { deploymentId: string } };
+type Started = { flow: FlowKey; request: DeploymentRequest & { deploymentId: string } };
 
 /**
  * Step Functions' StartExecution semantics: the same name and input while it runs is a no-op; a
@@ -29,7 +31,7 @@ class Executions implements DeploymentExecutionsPort {
   readonly started: Started[] = [];
   readonly closed = new Set<string>();
 
-  async startDeployment(platform: ComputePlatform, request: DeploymentRequest & { deploymentId: string }) {
+  async startDeployment(flow: FlowKey, request: DeploymentRequest & { deploymentId: string }) {
     const earlier = this.started.find((s) => s.request.deploymentId === request.deploymentId);
     if (earlier) {
       if (
@@ -42,7 +44,7 @@ class Executions implements DeploymentExecutionsPort {
       }
       return;
     }
-    this.started.push({ platform, request });
+    this.started.push({ flow, request });
   }
 }
 
@@ -71,7 +73,8 @@ afterEach(async () => {
   await db.close();
 });
 
-const run = (input: OnRevisionUploadedInput) => onRevisionUploaded({ store: db.store, executions })(input);
+const run = (input: OnRevisionUploadedInput) =>
+  onRevisionUploaded({ ...storeRoles(db.store), executions })(input);
 
 /** The S3 event EventBridge delivers for an upload (keys arrive URL-encoded). */
 function objectCreated(key: string, object: Record<string, unknown> = {}) {
@@ -121,7 +124,7 @@ describe('onRevisionUploaded', () => {
     expect(isDeploymentId(deploymentId)).toBe(true);
     expect(executions.started).toEqual([
       {
-        platform: 'Server',
+        flow: { computePlatform: 'Server', deploymentType: 'IN_PLACE' },
         request: {
           deploymentId,
           applicationName: 'shop',
@@ -146,7 +149,7 @@ describe('onRevisionUploaded', () => {
   it('starts a Lambda deployment from an AppSpec file on the Lambda group', async () => {
     const result = await deliver(objectCreated('shop/api/appspec.yaml'));
     expect(result.started).toBe(true);
-    expect(executions.started[0]?.platform).toBe('Lambda');
+    expect(executions.started[0]?.flow).toEqual({ computePlatform: 'Lambda', deploymentType: 'BLUE_GREEN' });
     expect(executions.started[0]?.request.revision.s3Location).toMatchObject({ bundleType: 'YAML' });
     // An unversioned bucket: no version is pinned, the ETag still is.
     expect(executions.started[0]?.request.revision.s3Location?.version).toBeUndefined();

@@ -12,7 +12,7 @@ import {
 } from '../../functions/domain/deployment-errors.js';
 import type { ServerSchedule } from '../../functions/domain/server-plan.js';
 import type { AlarmsPort, AlarmState } from '../../functions/ports/alarms.js';
-import type { DeploymentStore } from '../../functions/ports/deployment-store.js';
+import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import type {
   InstanceCommandRequest,
@@ -25,6 +25,7 @@ import type {
   DeploymentGroupRecord,
   InstanceTargetRecord,
   RevisionLocation,
+  ServerDeploymentRecord,
 } from '../../functions/ports/records.js';
 import type { RevisionBundle, RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import type { TaskCallbacksPort } from '../../functions/ports/task-callbacks.js';
@@ -33,13 +34,14 @@ import { finish } from '../../functions/steps/finish.js';
 import { nextBatch } from '../../functions/steps/next-batch.js';
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
-import { prepare } from '../../functions/steps/prepare.js';
+import { prepareServerInPlace as prepare } from '../../functions/steps/prepare-server-in-place.js';
 import { recordBatch } from '../../functions/steps/record-batch.js';
 import { rollback } from '../../functions/steps/rollback.js';
 import { runLifecycleEvent, type RunLifecycleEventInput } from '../../functions/steps/run-lifecycle-event.js';
 import { withTargetEvent } from '../../functions/steps/server-targets.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
-import { blockTraffic, checkTargets } from '../../functions/steps/traffic-control.js';
+import { blockTraffic } from '../../functions/steps/block-traffic.js';
+import { checkTargets } from '../../functions/steps/check-targets.js';
 import { startLocalDatabase, type LocalDatabase } from '../../local/runtime/dynalite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -239,7 +241,7 @@ beforeEach(async () => {
   const loadBalancer = new FakeLoadBalancer();
   const events: StateChangeEvent[] = [];
   const deps: StepDeps = {
-    store: db.store,
+    ...storeRoles(db.store),
     transport,
     callbacks,
     alarms,
@@ -250,6 +252,7 @@ beforeEach(async () => {
     events: { publish: async (event) => void events.push(event) },
     settings: DEFAULT_SETTINGS,
     lambda: unused('Lambda alias'),
+    traffic: unused('traffic router'),
     hooks: unused('hook invoker'),
     executions: unused('deployment executions'),
   };
@@ -261,7 +264,7 @@ afterEach(async () => {
 });
 
 /** The same deps with another store (a wrapper that fails or interleaves on purpose). */
-const depsWith = (store: DeploymentStore): StepDeps => ({ ...world.deps, store });
+const depsWith = (store: DeploymentStore): StepDeps => ({ ...world.deps, ...storeRoles(store) });
 
 interface SeedOptions {
   config?: string;
@@ -312,8 +315,17 @@ async function eventStatus(deploymentId: string, targetId: string, event: string
     ?.lifecycleEvents.find((e) => e.lifecycleEventName === event)?.status;
 }
 
+/** The deployment, which these tests make Server deployments. */
+async function serverDeployment(deploymentId: string): Promise<ServerDeploymentRecord> {
+  const record = await world.store.getDeployment(deploymentId);
+  if (record?.computePlatform !== 'Server') throw new Error(`${deploymentId} is not a Server deployment`);
+  return record;
+}
+
 async function schedule(deploymentId: string): Promise<ServerSchedule> {
-  return (await world.store.getDeployment(deploymentId))?.serverSchedule as ServerSchedule;
+  const planned = (await serverDeployment(deploymentId)).serverSchedule;
+  if (!planned) throw new Error(`${deploymentId} has no schedule`);
+  return planned;
 }
 
 async function scheduleStatuses(deploymentId: string): Promise<Record<string, string>> {
@@ -355,7 +367,7 @@ describe('NextBatch', () => {
     expect(again).toEqual(first);
     expect(await targetStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
     expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
-    expect((await world.store.getDeployment(id))?.currentBatch).toEqual({
+    expect((await serverDeployment(id)).currentBatch).toEqual({
       batchId: 'batch-1',
       batchNumber: 1,
       instanceIds: ['i-1'],
@@ -417,7 +429,7 @@ describe('RecordBatch', () => {
       'i-3': 'Healthy',
     });
     expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
-    expect((await world.store.getDeployment(id))?.currentBatch?.recorded).toBe(true);
+    expect((await serverDeployment(id)).currentBatch?.recorded).toBe(true);
     // AllAtOnce succeeds when any instance did (reference §3.2): the schedule agrees.
     await expect(nextBatch(world.deps)({ deploymentId: id })).resolves.toEqual({ action: 'done' });
   });
@@ -439,7 +451,7 @@ describe('RunLifecycleEvent', () => {
       taskToken: 'token-2',
       instanceIds: ['i-1'],
     });
-    expect((await world.store.getDeployment(id))?.currentEvent).toEqual({
+    expect((await serverDeployment(id)).currentEvent).toEqual({
       batchId,
       lifecycleEventName: 'ApplicationStop',
       commandIds: ['cmd-1'],
@@ -489,7 +501,7 @@ describe('RunLifecycleEvent', () => {
     expect(world.transport.sent).toEqual([]);
     expect(await world.store.getPendingWait(id)).toBeUndefined();
     expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Pending');
-    expect((await world.store.getDeployment(id))?.currentEvent).toBeUndefined();
+    expect((await serverDeployment(id)).currentEvent).toBeUndefined();
     expect(world.callbacks.failures).toEqual([]);
   });
 });

@@ -6,24 +6,17 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { AlarmsPort } from '../../ports/alarms.js';
-import type { DeploymentExecutionsPort } from '../../ports/deployment-executions.js';
-import type { DeploymentStore } from '../../ports/deployment-store.js';
-import type { EventsPort } from '../../ports/events.js';
-import type { HookInvokerPort } from '../../ports/hook-invoker.js';
-import type { InstanceTransportPort } from '../../ports/instance-transport.js';
-import type { LambdaAliasPort } from '../../ports/lambda-alias.js';
-import type { LoadBalancerPort } from '../../ports/load-balancer.js';
-import type { ComputePlatform } from '../../ports/records.js';
-import type { RevisionSourcePort } from '../../ports/revision-source.js';
-import type { TaskCallbacksPort } from '../../ports/task-callbacks.js';
+import type { FlowId } from '../../domain/flows.js';
+import type { PortName, Ports } from '../../ports/ports.js';
+import { routeByKind } from '../../ports/traffic-router.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
-import { DynamoDbDeploymentStore } from './dynamodb-store.js';
+import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
 import { Elbv2LoadBalancer } from './elbv2-load-balancer.js';
 import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
+import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
 import { AwsTaskCallbacks } from './task-callbacks.js';
@@ -31,24 +24,15 @@ import { AwsTaskCallbacks } from './task-callbacks.js';
 export interface AwsAdapterSettings {
   tableName: string;
   eventBusName: string;
-  stateMachineArns: Partial<Record<ComputePlatform, string>>;
+  /** Each flow's state machine, by flow id (`Lambda:BLUE_GREEN`). */
+  stateMachineArns: Partial<Record<FlowId, string>>;
 }
 
-export interface AwsAdapters {
-  store: DeploymentStore;
-  lambda: LambdaAliasPort;
-  hooks: HookInvokerPort;
-  alarms: AlarmsPort;
-  callbacks: TaskCallbacksPort;
-  events: EventsPort;
-  transport: InstanceTransportPort;
-  loadBalancer: LoadBalancerPort;
-  revisions: RevisionSourcePort;
-  executions: DeploymentExecutionsPort;
-}
+/** Every port, bound to AWS. */
+export type AwsAdapters = Ports;
 
 /** The name of each port an AWS adapter serves (the keys of StepDeps that talk to AWS). */
-export type AwsPortName = keyof AwsAdapters;
+export type AwsPortName = PortName;
 
 /** Creates a client once, on first use: ports that share a service share its client. */
 function lazy<T>(make: () => T): () => T {
@@ -67,8 +51,19 @@ export function awsAdapters<P extends AwsPortName>(
 ): Pick<AwsAdapters, P> {
   const lambdaClient = lazy(() => new LambdaClient({}));
   const sfnClient = lazy(() => new SFNClient({}));
+  const table = lazy(() => new DynamoTable(new DynamoDBClient({}), settings.tableName));
   const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
-    store: () => new DynamoDbDeploymentStore(new DynamoDBClient({}), settings.tableName),
+    deployments: () => DYNAMODB_STORE_ROLES.deployments(table()),
+    executionNames: () => DYNAMODB_STORE_ROLES.executionNames(table()),
+    groups: () => DYNAMODB_STORE_ROLES.groups(table()),
+    groupLocks: () => DYNAMODB_STORE_ROLES.groupLocks(table()),
+    hookExecutions: () => DYNAMODB_STORE_ROLES.hookExecutions(table()),
+    pendingWaits: () => DYNAMODB_STORE_ROLES.pendingWaits(table()),
+    alarmWatches: () => DYNAMODB_STORE_ROLES.alarmWatches(table()),
+    deploymentTargets: () => DYNAMODB_STORE_ROLES.deploymentTargets(table()),
+    commandWaits: () => DYNAMODB_STORE_ROLES.commandWaits(table()),
+    traffic: () =>
+      routeByKind({ LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())) }),
     lambda: () => new AwsLambdaAlias(lambdaClient()),
     hooks: () => new AwsHookInvoker(lambdaClient()),
     alarms: () => new AwsAlarms(new CloudWatchClient({})),

@@ -1,7 +1,7 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DeploymentGroupRecord } from '../../ports/records.js';
 import { marshallItem } from './dynamodb-marshalling.js';
-import { groupKey } from './dynamodb-store.js';
+import { groupKey } from './dynamodb-store/keys.js';
 
 /** The part of a deployment group its owner declares; the rest (last success, health) is the runtime's. */
 export type DeploymentGroupConfig = Omit<

@@ -7,6 +7,7 @@ import {
   DeploymentDoesNotExistException,
   DeploymentLimitExceededException,
   DeploymentStatusConflictError,
+  GroupLockContendedError,
   InvalidLifecycleEventHookExecutionIdException,
   LifecycleEventAlreadyCompletedException,
   ResourceNotFoundError,
@@ -18,6 +19,7 @@ export {
   DeploymentDoesNotExistException,
   DeploymentLimitExceededException,
   DeploymentStatusConflictError,
+  GroupLockContendedError,
   InvalidLifecycleEventHookExecutionIdException,
   LifecycleEventAlreadyCompletedException,
   ResourceNotFoundError,
@@ -84,6 +86,7 @@ const TRANSLATED: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   InvalidLifecycleEventHookExecutionIdException,
   DeploymentDoesNotExistException,
   DeploymentStatusConflictError,
+  GroupLockContendedError,
   EventPublishFailedError,
 ];
 

@@ -1,23 +1,28 @@
 import { ALARMS_IAM_ACTIONS } from './alarms.js';
 import type { AwsPortName } from './aws-adapters.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from './deployment-executions.js';
-import { DYNAMODB_STORE_IAM_ACTIONS } from './dynamodb-store.js';
+import { DYNAMODB_ROLE_IAM_ACTIONS } from './dynamodb-store.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from './elbv2-load-balancer.js';
 import { EVENTS_IAM_ACTIONS } from './events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from './hook-invoker.js';
 import { LAMBDA_ALIAS_IAM_ACTIONS } from './lambda-alias.js';
+import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from './lambda-alias-router.js';
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
 import { TASK_CALLBACKS_IAM_ACTIONS } from './task-callbacks.js';
 
 export type { AwsPortName } from './aws-adapters.js';
 
+/** The traffic router's actions: those of the router of every route kind it serves. */
+const TRAFFIC_ROUTER_IAM_ACTIONS = [...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS];
+
 /**
  * The IAM actions each port's AWS adapter calls, as the adapters declare them: the stack grants a
- * function the actions of the ports its handler lists (`ports`), and nothing else.
+ * function the actions of the ports its step declares (`ports`), and nothing else.
  */
 export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]>> = {
-  store: DYNAMODB_STORE_IAM_ACTIONS,
+  ...DYNAMODB_ROLE_IAM_ACTIONS,
+  traffic: TRAFFIC_ROUTER_IAM_ACTIONS,
   lambda: LAMBDA_ALIAS_IAM_ACTIONS,
   hooks: HOOK_INVOKER_IAM_ACTIONS,
   alarms: ALARMS_IAM_ACTIONS,

@@ -15,18 +15,20 @@ const request = {
     revisionType: 'S3' as const,
     s3Location: { bucket: 'b', key: 'k.zip', bundleType: 'zip' as const },
   },
-  creator: 'codeDeployRollback',
+  creator: 'codeDeployRollback' as const,
 };
+const SERVER_IN_PLACE = { computePlatform: 'Server', deploymentType: 'IN_PLACE' } as const;
 
 describe('SfnDeploymentExecutions', () => {
   beforeEach(() => sfn.reset());
 
-  it('starts the platform state machine with the deployment id as the execution name', async () => {
+  it("starts the flow's state machine with the deployment id as the execution name", async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
     const executions = new SfnDeploymentExecutions(new SFNClient({}), {
-      Server: 'arn:aws:states:us-east-1:1:stateMachine:server',
+      'Lambda:BLUE_GREEN': 'arn:aws:states:us-east-1:1:stateMachine:lambda',
+      'Server:IN_PLACE': 'arn:aws:states:us-east-1:1:stateMachine:server',
     });
-    await executions.startDeployment('Server', request);
+    await executions.startDeployment(SERVER_IN_PLACE, request);
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:server',
       name: 'd-ROLLBACK1',
@@ -34,11 +36,14 @@ describe('SfnDeploymentExecutions', () => {
     });
   });
 
-  it('refuses a platform with no state machine, sending nothing', async () => {
-    const executions = new SfnDeploymentExecutions(new SFNClient({}), {});
-    await expect(executions.startDeployment('ECS', request)).rejects.toThrow(
-      'No state machine is configured for ECS deployments.',
-    );
+  it('refuses a flow with no state machine by name, sending nothing', async () => {
+    const executions = new SfnDeploymentExecutions(new SFNClient({}), { 'Server:IN_PLACE': 'arn:sm' });
+    await expect(
+      executions.startDeployment({ computePlatform: 'ECS', deploymentType: 'BLUE_GREEN' }, request),
+    ).rejects.toMatchObject({
+      name: 'UnsupportedDeploymentFlowError',
+      message: 'No state machine is configured for ECS:BLUE_GREEN deployments (configured: Server:IN_PLACE).',
+    });
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
@@ -46,8 +51,8 @@ describe('SfnDeploymentExecutions', () => {
     sfn
       .on(StartExecutionCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    const executions = new SfnDeploymentExecutions(new SFNClient({}), { Server: 'arn:sm' });
-    await expect(executions.startDeployment('Server', request)).rejects.toMatchObject({
+    const executions = new SfnDeploymentExecutions(new SFNClient({}), { 'Server:IN_PLACE': 'arn:sm' });
+    await expect(executions.startDeployment(SERVER_IN_PLACE, request)).rejects.toMatchObject({
       name: 'ThrottlingError',
     });
   });

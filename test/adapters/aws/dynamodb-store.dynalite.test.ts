@@ -3,8 +3,13 @@ import type { Server } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, DynamoDbDeploymentStore } from '../../../functions/adapters/aws/dynamodb-store.js';
-import type { DeploymentRecord, HookExecutionRecord, PendingWait } from '../../../functions/ports/records.js';
+import { createTable, dynamoDbDeploymentStore } from '../../../functions/adapters/aws/dynamodb-store.js';
+import type { DeploymentStore } from '../../../functions/ports/deployment-store.js';
+import type {
+  HookExecutionRecord,
+  LambdaDeploymentRecord,
+  PendingWait,
+} from '../../../functions/ports/records.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -12,7 +17,7 @@ const TABLE = 'stepdeploy-test';
 
 let server: Server;
 let client: DynamoDBClient;
-let store: DynamoDbDeploymentStore;
+let store: DeploymentStore;
 
 beforeAll(async () => {
   server = dynalite({ createTableMs: 0 });
@@ -24,7 +29,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   await createTable(client, TABLE);
-  store = new DynamoDbDeploymentStore(client, TABLE);
+  store = dynamoDbDeploymentStore(client, TABLE);
 });
 
 afterAll(async () => {
@@ -32,7 +37,7 @@ afterAll(async () => {
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 });
 
-function deployment(id: string, overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+function deployment(id: string, overrides: Partial<LambdaDeploymentRecord> = {}): LambdaDeploymentRecord {
   return {
     deploymentId: id,
     applicationName: 'shop',
@@ -57,7 +62,7 @@ function deployment(id: string, overrides: Partial<DeploymentRecord> = {}): Depl
   };
 }
 
-describe('DynamoDbDeploymentStore on dynalite', () => {
+describe('the DynamoDB store on dynalite', () => {
   it('creates the table idempotently', async () => {
     await expect(createTable(client, TABLE)).resolves.toBeUndefined();
   });
@@ -67,7 +72,7 @@ describe('DynamoDbDeploymentStore on dynalite', () => {
     expect(first).toEqual({ record: deployment('d-CREATE001'), created: true });
 
     const second = await store.createDeployment(
-      deployment('d-CREATE001', { status: 'Failed', creator: 'other' }),
+      deployment('d-CREATE001', { status: 'Failed', creator: 'codeDeployRollback' }),
     );
     expect(second.created).toBe(false);
     expect(second.record).toEqual(deployment('d-CREATE001'));
@@ -357,8 +362,19 @@ describe('DynamoDbDeploymentStore on dynalite', () => {
   });
 
   it('keeps one target record per instance of a deployment, apart from the deployment itself', async () => {
-    await store.createDeployment(deployment('d-TARGETS01', { computePlatform: 'Server' }));
-    const event = { lifecycleEventName: 'Install', status: 'Succeeded', startTime: 't0', endTime: 't1' };
+    const {
+      lambdaTarget: _target,
+      lifecycleEvents: _events,
+      appSpec: _appSpec,
+      ...base
+    } = deployment('d-TARGETS01');
+    await store.createDeployment({ ...base, computePlatform: 'Server' });
+    const event = {
+      lifecycleEventName: 'Install',
+      status: 'Succeeded' as const,
+      startTime: 't0',
+      endTime: 't1',
+    };
     await store.putDeploymentTarget({
       deploymentId: 'd-TARGETS01',
       targetId: 'host-1',

@@ -20,7 +20,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createTable,
   createTableInput,
-  DynamoDbDeploymentStore,
+  dynamoDbDeploymentStore,
   tableDefinition,
 } from '../../../functions/adapters/aws/dynamodb-store.js';
 
@@ -28,13 +28,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const dynamodb = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1' });
-const store = new DynamoDbDeploymentStore(client, 'stepdeploy');
+const store = dynamoDbDeploymentStore(client, 'stepdeploy');
+/** The attributes that make a stored item a deployment record. */
+const deploymentItem = (deploymentId: string) => ({
+  deploymentId: { S: deploymentId },
+  computePlatform: { S: 'Server' },
+  status: { S: 'Succeeded' },
+});
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => dynamodb.reset());
 
-describe('DynamoDbDeploymentStore commands', () => {
+describe('the DynamoDB store commands', () => {
   it('creates a deployment with a conditional PutItem carrying the index keys', async () => {
     await store.createDeployment({
       deploymentId: 'd-ABCDEFGHI',
@@ -77,6 +83,7 @@ describe('DynamoDbDeploymentStore commands', () => {
         pk: { S: 'DEPLOYMENT#d-1' },
         sk: { S: 'DEPLOYMENT' },
         deploymentId: { S: 'd-1' },
+        computePlatform: { S: 'Lambda' },
         status: { S: 'InProgress' },
       },
     });
@@ -84,7 +91,7 @@ describe('DynamoDbDeploymentStore commands', () => {
       'Created',
       'Queued',
     ]);
-    expect(record).toEqual({ deploymentId: 'd-1', status: 'InProgress' });
+    expect(record).toEqual({ deploymentId: 'd-1', computePlatform: 'Lambda', status: 'InProgress' });
     expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
       TableName: 'stepdeploy',
       Key: { pk: { S: 'DEPLOYMENT#d-1' }, sk: { S: 'DEPLOYMENT' } },
@@ -102,7 +109,9 @@ describe('DynamoDbDeploymentStore commands', () => {
 
   it('turns a failed status condition into DeploymentStatusConflictError naming the actual status', async () => {
     dynamodb.on(UpdateItemCommand).rejects(conditionFailed());
-    dynamodb.on(GetItemCommand).resolves({ Item: { deploymentId: { S: 'd-1' }, status: { S: 'Stopped' } } });
+    dynamodb.on(GetItemCommand).resolves({
+      Item: { deploymentId: { S: 'd-1' }, computePlatform: { S: 'Server' }, status: { S: 'Stopped' } },
+    });
     await expect(
       store.updateDeployment('d-1', { status: 'Succeeded' }, ['InProgress']),
     ).rejects.toMatchObject({
@@ -141,6 +150,17 @@ describe('DynamoDbDeploymentStore commands', () => {
     dynamodb.on(GetItemCommand).resolves({});
     await store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0');
     expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+  });
+
+  it('names lock contention GroupLockContendedError once the lock changed hands on every attempt', async () => {
+    // Each write finds the lock taken, and each read finds it free again: it keeps changing hands.
+    dynamodb.on(PutItemCommand).rejects(conditionFailed());
+    dynamodb.on(GetItemCommand).resolves({});
+    await expect(store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0')).rejects.toMatchObject({
+      name: 'GroupLockContendedError',
+      message: expect.stringContaining('shop/prod changed hands on each of 3 attempts'),
+    });
+    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 3);
   });
 
   it('releases the lock with a DeleteItem conditional on the holder, and ignores a failed condition', async () => {
@@ -191,8 +211,8 @@ describe('DynamoDbDeploymentStore commands', () => {
   it('lists a group through the byGroup index newest first, following LastEvaluatedKey', async () => {
     dynamodb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ deploymentId: { S: 'd-2' } }], LastEvaluatedKey: { pk: { S: 'next' } } })
-      .resolvesOnce({ Items: [{ deploymentId: { S: 'd-1' } }] });
+      .resolvesOnce({ Items: [deploymentItem('d-2')], LastEvaluatedKey: { pk: { S: 'next' } } })
+      .resolvesOnce({ Items: [deploymentItem('d-1')] });
     const records = await store.listDeployments({ applicationName: 'shop', deploymentGroupName: 'prod' });
     expect(records.map((record) => record.deploymentId)).toEqual(['d-2', 'd-1']);
     expect(dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
@@ -267,6 +287,17 @@ describe('DynamoDbDeploymentStore commands', () => {
     await expect(store.acquireGroupLock('shop', 'prod', 'd-1')).rejects.toMatchObject({
       name: 'ThrottlingError',
     });
+  });
+
+  it('refuses to read an item that is not a deployment record as one (no platform, unknown status)', async () => {
+    dynamodb
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: { pk: { S: 'DEPLOYMENT#d-1' }, sk: { S: 'WAIT' }, deploymentId: { S: 'd-1' } } })
+      .resolvesOnce({ Item: { ...deploymentItem('d-1'), status: { S: 'Finished' } } });
+    await expect(store.getDeployment('d-1')).rejects.toThrow(
+      'The stored item DEPLOYMENT#d-1 / WAIT is not a deployment record.',
+    );
+    await expect(store.getDeployment('d-1')).rejects.toThrow(/is not a deployment record/);
   });
 
   it('turns a missing table into ResourceNotFoundError', async () => {

@@ -11,7 +11,9 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ALARMS_IAM_ACTIONS } from '../../../functions/adapters/aws/alarms.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/deployment-executions.js';
-import { DYNAMODB_STORE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
+import { DYNAMODB_ROLE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
+import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/lambda-alias-router.js';
+import { STORE_ROLES } from '../../../functions/ports/deployment-store.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-load-balancer.js';
 import { EVENTS_IAM_ACTIONS } from '../../../functions/adapters/aws/events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from '../../../functions/adapters/aws/hook-invoker.js';
@@ -76,7 +78,15 @@ function derivedActions(source: string, fileName = 'adapter.ts'): string[] {
 const DECLARED: Record<string, readonly string[]> = {
   'alarms.ts': ALARMS_IAM_ACTIONS,
   'deployment-executions.ts': DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
-  'dynamodb-store.ts': DYNAMODB_STORE_IAM_ACTIONS,
+  'dynamodb-store/deployment-records.ts': DYNAMODB_ROLE_IAM_ACTIONS.deployments,
+  'dynamodb-store/execution-names.ts': DYNAMODB_ROLE_IAM_ACTIONS.executionNames,
+  'dynamodb-store/deployment-groups.ts': DYNAMODB_ROLE_IAM_ACTIONS.groups,
+  'dynamodb-store/group-locks.ts': DYNAMODB_ROLE_IAM_ACTIONS.groupLocks,
+  'dynamodb-store/hook-executions.ts': DYNAMODB_ROLE_IAM_ACTIONS.hookExecutions,
+  'dynamodb-store/pending-waits.ts': DYNAMODB_ROLE_IAM_ACTIONS.pendingWaits,
+  'dynamodb-store/alarm-watches.ts': DYNAMODB_ROLE_IAM_ACTIONS.alarmWatches,
+  'dynamodb-store/deployment-targets.ts': DYNAMODB_ROLE_IAM_ACTIONS.deploymentTargets,
+  'dynamodb-store/command-waits.ts': DYNAMODB_ROLE_IAM_ACTIONS.commandWaits,
   'elbv2-load-balancer.ts': ELBV2_LOAD_BALANCER_IAM_ACTIONS,
   'events.ts': EVENTS_IAM_ACTIONS,
   'hook-invoker.ts': HOOK_INVOKER_IAM_ACTIONS,
@@ -97,7 +107,21 @@ describe('IAM actions declared by the AWS adapters', () => {
   it('leaves out the local-only table bootstrap (CreateTable in dynamodb-table.ts)', () => {
     const bootstrap = derivedActions(readFileSync(resolve(adaptersDir, 'dynamodb-table.ts'), 'utf8'));
     expect(bootstrap).toEqual(['dynamodb:CreateTable']);
-    expect(DYNAMODB_STORE_IAM_ACTIONS).not.toContain('dynamodb:CreateTable');
+    expect(Object.values(DYNAMODB_ROLE_IAM_ACTIONS).flat()).not.toContain('dynamodb:CreateTable');
+  });
+
+  it("declares for the Lambda alias router exactly the actions of the alias port's methods it calls", () => {
+    // The router builds no command itself: it calls the alias port, whose methods are these calls.
+    const actionOfMethod: Record<string, string> = {
+      getAlias: 'lambda:GetAlias',
+      updateAlias: 'lambda:UpdateAlias',
+      versionExists: 'lambda:GetFunctionConfiguration',
+    };
+    const source = readFileSync(resolve(adaptersDir, 'lambda-alias-router.ts'), 'utf8');
+    const called = [...source.matchAll(/this\.alias\.(\w+)\(/g)].map((match) => actionOfMethod[match[1]!]);
+    expect(called).not.toContain(undefined);
+    expect([...new Set(called)].sort()).toEqual([...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS].sort());
+    expect(IAM_ACTIONS_BY_PORT.traffic).toEqual(LAMBDA_ALIAS_ROUTER_IAM_ACTIONS);
   });
 
   it('detects a call nobody declared, and maps names the way IAM spells them', () => {
@@ -131,18 +155,26 @@ describe('IAM actions declared by the AWS adapters', () => {
   });
 
   it('maps every port to its adapter, and a port list to its deduplicated actions', () => {
-    expect(Object.keys(IAM_ACTIONS_BY_PORT).sort()).toEqual([
-      'alarms',
-      'callbacks',
-      'events',
-      'executions',
-      'hooks',
-      'lambda',
-      'loadBalancer',
-      'revisions',
-      'store',
-      'transport',
-    ]);
+    expect(Object.keys(IAM_ACTIONS_BY_PORT).sort()).toEqual(
+      [
+        ...STORE_ROLES,
+        'alarms',
+        'callbacks',
+        'events',
+        'executions',
+        'hooks',
+        'lambda',
+        'loadBalancer',
+        'revisions',
+        'traffic',
+        'transport',
+      ].sort(),
+    );
+    // Each role has its own actions: the targets are only put and queried; only deployments are scanned.
+    expect(IAM_ACTIONS_BY_PORT.deploymentTargets).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(
+      Object.entries(DYNAMODB_ROLE_IAM_ACTIONS).filter(([, actions]) => actions.includes('dynamodb:Scan')),
+    ).toEqual([['deployments', DYNAMODB_ROLE_IAM_ACTIONS.deployments]]);
     expect(IAM_ACTIONS_BY_PORT.callbacks).toBe(TASK_CALLBACKS_IAM_ACTIONS);
     expect(iamActionsFor(['lambda', 'hooks', 'lambda'])).toEqual([
       'lambda:GetAlias',

@@ -11,7 +11,9 @@ import type {
   AutoRollbackConfiguration,
   DeploymentGroupRecord,
   DeploymentRecord,
+  LambdaDeploymentRecord,
 } from '../../../functions/ports/records.js';
+import { LAMBDA_FLOW } from '../../../functions/steps/prepare-lambda.js';
 import { VirtualClock, type EngineEvent, type ExecutionOutcome } from '../../../local/engine/index.js';
 import { createLocalRuntime, type LocalRuntime } from '../../../local/runtime/runtime.js';
 import { SimulatedAlarms } from '../../../local/simulated/alarms.js';
@@ -80,7 +82,7 @@ export interface WeightChange {
 export interface DeployResult {
   deploymentId: string;
   outcome: ExecutionOutcome;
-  record: DeploymentRecord | undefined;
+  record: LambdaDeploymentRecord | undefined;
   weights: WeightChange[];
   /** This execution's engine events, in order. */
   events: EngineEvent[];
@@ -125,6 +127,13 @@ export async function disposeLambdaHarnesses(): Promise<void> {
 export function weightOf(routing: AliasRouting, targetVersion = '2'): number {
   if (routing.functionVersion === targetVersion) return 1;
   return routing.additionalVersionWeights[targetVersion] ?? 0;
+}
+
+/** The record of a deployment of this harness, which is a Lambda deployment. */
+function lambdaRecord(record: DeploymentRecord | undefined): LambdaDeploymentRecord | undefined {
+  if (record && record.computePlatform !== 'Lambda')
+    throw new Error(`${record.deploymentId} is a ${record.computePlatform} deployment`);
+  return record;
 }
 
 let deploymentCounter = 0;
@@ -185,7 +194,7 @@ export async function createLambdaHarness(
     const startedMs = clock.nowMs();
     const changesBefore = lambda.routingChanges().length;
     const result = (async (): Promise<DeployResult> => {
-      await runtime.startDeployment('Lambda', {
+      await runtime.startDeployment(LAMBDA_FLOW, {
         deploymentId,
         applicationName: APPLICATION,
         deploymentGroupName: GROUP,
@@ -216,7 +225,7 @@ export async function createLambdaHarness(
       return {
         deploymentId,
         outcome,
-        record: await runtime.deps.store.getDeployment(deploymentId),
+        record: lambdaRecord(await runtime.deps.store.getDeployment(deploymentId)),
         weights,
         events: events.filter((event) => event.executionName === deploymentId),
       };

@@ -1,10 +1,6 @@
-import { handleCodeDeployRequest } from '../api/codedeploy-api.js';
-import { stepHandler } from '../runtime/handler.js';
-import { putLifecycleEventHookExecutionStatus } from '../steps/put-lifecycle-event-hook-execution-status.js';
-import { awsStepDeps, portsOf } from './aws-deps.js';
-
-/** The AWS ports `putLifecycleEventHookExecutionStatus` uses; the stack grants this function their IAM actions and no others. */
-export const ports = portsOf<typeof putLifecycleEventHookExecutionStatus>()(['store', 'callbacks']);
+import { handleCodeDeployRequest } from '../../api/codedeploy-api.js';
+import { defineStep, type StepDeps } from '../../steps/deps.js';
+import { putLifecycleEventHookExecutionStatus } from '../../steps/put-lifecycle-event-hook-execution-status.js';
 
 /** The HTTP request as a Lambda function URL delivers it (payload format 2.0). */
 export interface FunctionUrlRequest {
@@ -13,18 +9,26 @@ export interface FunctionUrlRequest {
   isBase64Encoded?: boolean;
 }
 
+type Deps = Pick<
+  StepDeps,
+  'deployments' | 'deploymentTargets' | 'hookExecutions' | 'pendingWaits' | 'callbacks' | 'clock'
+>;
+
 /**
  * The CodeDeploy-compatible endpoint: existing hook functions call PutLifecycleEventHookExecutionStatus
  * here unchanged (AWS_ENDPOINT_URL_CODEDEPLOY). The unguessable hook execution id is what authorises it.
  */
-export const handler = stepHandler('codeDeployApi', async (request: FunctionUrlRequest) => {
-  const deps = awsStepDeps(ports);
+export const CodeDeployApi = defineStep('CodeDeployApi', (deps: Deps) => async (request: FunctionUrlRequest) => {
   const body = request.isBase64Encoded
     ? Buffer.from(request.body ?? '', 'base64').toString('utf8')
     : (request.body ?? '');
   const response = await handleCodeDeployRequest(
     {
-      store: deps.store,
+      store: {
+        getDeployment: (deploymentId) => deps.deployments.getDeployment(deploymentId),
+        listDeployments: (filter) => deps.deployments.listDeployments(filter),
+        listDeploymentTargets: (deploymentId) => deps.deploymentTargets.listDeploymentTargets(deploymentId),
+      },
       stopDeployment: () => Promise.reject(new Error('StopDeployment is not served here')),
       putLifecycleEventHookExecutionStatus: putLifecycleEventHookExecutionStatus(deps),
     },
@@ -38,4 +42,5 @@ export const handler = stepHandler('codeDeployApi', async (request: FunctionUrlR
     headers: { 'content-type': 'application/x-amz-json-1.1' },
     body: JSON.stringify(response.body),
   };
-});
+})(['deployments', 'deploymentTargets', 'hookExecutions', 'pendingWaits', 'callbacks']);
+

@@ -4,42 +4,20 @@ import {
   type AwsAdapters,
   type AwsAdapterSettings,
   type AwsPortName,
-} from '../adapters/aws/aws-adapters.js';
-import { ENV, requiredEnv } from '../runtime/env.js';
-import { DEFAULT_SETTINGS, type StepDeps } from '../steps/deps.js';
-
-/** What every function gets besides its AWS ports: none of them calls AWS. */
-type LocalDeps = Pick<StepDeps, 'clock' | 'random' | 'settings'>;
+} from '../../adapters/aws/aws-adapters.js';
+import type { FlowId } from '../../domain/flows.js';
+import { ENV, requiredEnv } from '../../runtime/env.js';
+import { DEFAULT_SETTINGS, type LocalDeps } from '../../steps/deps.js';
 
 /** The deps a handler's step receives: exactly its AWS ports, plus clock, random and settings. */
 export type AwsStepDeps<P extends AwsPortName> = Pick<AwsAdapters, P> & LocalDeps;
-
-/**
- * The AWS ports a step's deps name: `StepPorts<typeof finish>` is `'store' | 'events'`. A handler's
- * `ports` list is exactly this set, which is what the stack grants IAM actions for.
- */
-export type StepPorts<F extends (deps: never) => unknown> = Extract<keyof Parameters<F>[0], AwsPortName>;
-
-/**
- * Checks at compile time that a handler's port list is exactly what its step uses:
- * `portsOf<typeof finish>()(['store', 'events'])`. An extra port is not assignable to the element
- * type; a missing one leaves `missingPorts` unsatisfied (the error names the missing ports).
- */
-export function portsOf<F extends (deps: never) => unknown>() {
-  return <const T extends readonly StepPorts<F>[]>(
-    ports: T &
-      ([Exclude<StepPorts<F>, T[number]>] extends [never]
-        ? unknown
-        : { missingPorts: Exclude<StepPorts<F>, T[number]> }),
-  ): T => ports;
-}
 
 const cache = new Map<string, unknown>();
 
 /**
  * The step's ports bound to AWS, built once per Lambda container (clients reuse their connections).
  * Only the named ports are built, and settings are read when a port needs them: a function without
- * the store needs no table name.
+ * the deployment records needs no table name.
  */
 export function awsStepDeps<P extends AwsPortName>(
   ports: readonly P[],
@@ -65,14 +43,27 @@ export function awsStepDeps<P extends AwsPortName>(
 
 function adapterSettings(env: NodeJS.ProcessEnv): AwsAdapterSettings {
   return {
-    // A getter: the table name is required only when the store is built.
+    // Getters: a setting is required only when the port that needs it is built.
     get tableName() {
       return requiredEnv(ENV.tableName, env);
     },
     eventBusName: env[ENV.eventBusName] || 'default',
-    stateMachineArns: {
-      ...(env[ENV.lambdaStateMachineArn] ? { Lambda: env[ENV.lambdaStateMachineArn] } : {}),
-      ...(env[ENV.serverStateMachineArn] ? { Server: env[ENV.serverStateMachineArn] } : {}),
+    get stateMachineArns() {
+      return stateMachineArnsOf(requiredEnv(ENV.stateMachineArns, env));
     },
   };
+}
+
+/** The `{ "<flow id>": "<state machine ARN>" }` map the stack sets, checked as it is read. */
+export function stateMachineArnsOf(json: string): Partial<Record<FlowId, string>> {
+  const parsed: unknown = JSON.parse(json);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`${ENV.stateMachineArns} is not a JSON object of flow id -> state machine ARN.`);
+  }
+  const arns: Partial<Record<string, string>> = {};
+  for (const [id, arn] of Object.entries(parsed)) {
+    if (typeof arn !== 'string') throw new TypeError(`${ENV.stateMachineArns}: the ARN of ${id} is not a string.`);
+    arns[id] = arn;
+  }
+  return arns;
 }

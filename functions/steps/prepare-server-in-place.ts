@@ -11,29 +11,34 @@ import {
 import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
 import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
-import type { DeploymentGroupRecord, DeploymentRecord, RevisionLocation } from '../ports/records.js';
+import type { FlowKey } from '../domain/flows.js';
+import type { LifecycleEventRecord, RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import type { StepDeps } from './deps.js';
+import { errorMessage, errorName } from './caught-errors.js';
+import { defineStep, type StepDeps } from './deps.js';
+import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
+
+export const SERVER_IN_PLACE_FLOW = {
+  computePlatform: 'Server',
+  deploymentType: 'IN_PLACE',
+} as const satisfies FlowKey;
 
 export interface PrepareServerOutput {
   deploymentId: string;
   computePlatform: 'Server';
 }
 
-/** How a lifecycle event is carried out: a script on the instances, or a load balancer change. */
-export type ServerEventKind = 'script' | 'block' | 'allow';
-
-export function eventKind(event: string): ServerEventKind {
-  return event === 'BlockTraffic' ? 'block' : event === 'AllowTraffic' ? 'allow' : 'script';
-}
-
 /**
- * Server: the revision is read and validated (AppSpec, unsafe bundle paths) and the batches planned
- * before any instance is touched; then every instance gets its target record with Pending events.
+ * Prepare of the Server in-place flow: the common start (record, lock), then the revision is read and
+ * validated (AppSpec, unsafe bundle paths) and the batches planned before any instance is touched;
+ * then every instance gets its target record with Pending events.
  */
-export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alarms' | 'clock'>) {
-  return async (record: DeploymentRecord, group: DeploymentGroupRecord): Promise<PrepareServerOutput> => {
-    const { store, clock } = deps;
+export function prepareServerInPlace(
+  deps: BeginDeps & Pick<StepDeps, 'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets'>,
+) {
+  return async (input: PrepareInput): Promise<PrepareServerOutput> => {
+    const { clock } = deps;
+    const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input);
     const { appSpec, revision } = await readServerRevision(deps, record);
     const config = resolveDeploymentConfig(record.deploymentConfigName);
     if (config.computePlatform !== 'Server') {
@@ -69,22 +74,24 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
     const alarmNames = record.alarmConfiguration?.enabled
       ? record.alarmConfiguration.alarms.map((a) => a.name)
       : [];
-    await store.watchAlarms(record.deploymentId, alarmNames);
+    await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
 
     const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
       (e) => e !== 'Start' && e !== 'End',
     );
     const now = clock.now().toISOString();
     for (const targetId of instanceIds) {
-      await store.putDeploymentTarget({
+      await deps.deploymentTargets.putDeploymentTarget({
         deploymentId: record.deploymentId,
         targetId,
         status: 'Pending',
         lastUpdatedAt: now,
-        lifecycleEvents: events.map((name) => ({ lifecycleEventName: name, status: 'Pending' })),
+        lifecycleEvents: events.map(
+          (name): LifecycleEventRecord => ({ lifecycleEventName: name, status: 'Pending' }),
+        ),
       });
     }
-    await store.updateDeployment(record.deploymentId, {
+    await deps.deployments.updateDeployment(record.deploymentId, {
       appSpec,
       revision,
       serverSchedule: schedule,
@@ -96,15 +103,15 @@ export function prepareServer(deps: Pick<StepDeps, 'store' | 'revisions' | 'alar
 
 async function readServerRevision(
   deps: Pick<StepDeps, 'revisions'>,
-  record: DeploymentRecord,
+  record: ServerDeploymentRecord,
 ): Promise<{ appSpec: ServerAppSpec; revision: RevisionLocation }> {
   let bundle;
   try {
     bundle = await deps.revisions.readRevision(record.revision);
   } catch (error) {
     // A throttle is not the revision's fault: let the state's Retry have it.
-    if ((error as Error).name === 'ThrottlingError') throw error;
-    throw new InvalidRevisionError(`The revision could not be read: ${(error as Error).message}`);
+    if (errorName(error) === 'ThrottlingError') throw error;
+    throw new InvalidRevisionError(`The revision could not be read: ${errorMessage(error)}`);
   }
   const unsafe = checkBundleEntries(bundle.entries);
   if (unsafe.length > 0)
@@ -133,3 +140,18 @@ function pinned(
   const eTag = s3.eTag ?? object.eTag;
   return { ...revision, s3Location: { ...s3, ...(version ? { version } : {}), ...(eTag ? { eTag } : {}) } };
 }
+
+/** The Server in-place flow's Prepare Task: `${PrepareServerInPlaceFunctionArn}`. */
+export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareServerInPlace, {
+  memoryMiB: 1024,
+})([
+  'deployments',
+  'executionNames',
+  'groups',
+  'groupLocks',
+  'events',
+  'revisions',
+  'alarms',
+  'alarmWatches',
+  'deploymentTargets',
+]);

@@ -1,0 +1,100 @@
+/**
+ * The flow registry: one declaration per flow (a compute platform deployed one way), holding its state
+ * machine, its Prepare and the steps its Tasks run, each with the ports it uses. Everything that
+ * differs per flow reads it: the CDK stack (a state machine per flow, a function per step, the
+ * permissions of each), the embedded runtime (the machines it registers, the steps it binds), the
+ * handler entry files (generated from it) and the executions port (which machine runs a deployment).
+ * Adding a flow is adding its declaration here, with its state machine file and its steps.
+ */
+import { UnsupportedDeploymentFlowError } from '../domain/deployment-errors.js';
+import { flowId, sameFlow, type FlowId, type FlowKey } from '../domain/flows.js';
+import { AllowTraffic } from '../steps/allow-traffic.js';
+import { Bake } from '../steps/bake.js';
+import { BlockTraffic } from '../steps/block-traffic.js';
+import { CheckTargets } from '../steps/check-targets.js';
+import { CollectEventResults } from '../steps/collect-event-results.js';
+import type { AnyStepSpec } from '../steps/deps.js';
+import { Finish } from '../steps/finish.js';
+import { NextBatch } from '../steps/next-batch.js';
+import { LAMBDA_FLOW, PrepareLambda } from '../steps/prepare-lambda.js';
+import { PrepareServerInPlace, SERVER_IN_PLACE_FLOW } from '../steps/prepare-server-in-place.js';
+import { RecordBatch } from '../steps/record-batch.js';
+import { Rollback } from '../steps/rollback.js';
+import { RunHook } from '../steps/run-hook.js';
+import { RunLifecycleEvent } from '../steps/run-lifecycle-event.js';
+import { ShiftTraffic } from '../steps/shift-traffic.js';
+import { StartRollbackDeployment } from '../steps/start-rollback-deployment.js';
+
+export interface FlowDeclaration {
+  /** Its state machine's construct id and name suffix; in kebab case, its ASL file's name. */
+  readonly name: string;
+  readonly key: FlowKey;
+  /** The ASL file, relative to the repository root. */
+  readonly stateMachine: string;
+  /** Its first state: records the deployment, takes the lock, checks everything before any target moves. */
+  readonly prepare: AnyStepSpec;
+  /** Every other Task its state machine runs (`${<Name>FunctionArn}`). */
+  readonly steps: readonly AnyStepSpec[];
+}
+
+export const FLOWS = [
+  {
+    name: 'LambdaDeployment',
+    key: LAMBDA_FLOW,
+    stateMachine: 'statemachines/lambda-deployment.asl.yaml',
+    prepare: PrepareLambda,
+    steps: [RunHook, ShiftTraffic, Bake, Rollback, Finish],
+  },
+  {
+    name: 'ServerInPlace',
+    key: SERVER_IN_PLACE_FLOW,
+    stateMachine: 'statemachines/server-in-place.asl.yaml',
+    prepare: PrepareServerInPlace,
+    steps: [
+      NextBatch,
+      RunLifecycleEvent,
+      CollectEventResults,
+      BlockTraffic,
+      AllowTraffic,
+      CheckTargets,
+      RecordBatch,
+      Rollback,
+      Finish,
+      StartRollbackDeployment,
+    ],
+  },
+] as const satisfies readonly FlowDeclaration[];
+
+export type Flow = (typeof FLOWS)[number];
+export type FlowName = Flow['name'];
+
+/** The flow that deploys `key`; a platform and type with no flow is refused by name. */
+export function flowFor(key: FlowKey): Flow {
+  const flow = FLOWS.find((candidate) => sameFlow(candidate.key, key));
+  if (!flow) {
+    throw new UnsupportedDeploymentFlowError(
+      `stepdeploy has no ${flowId(key)} flow; it deploys ${FLOWS.map((f) => flowId(f.key)).join(', ')}.`,
+    );
+  }
+  return flow;
+}
+
+/** A flow's Tasks: its Prepare, then its other steps. */
+export function flowSteps(flow: FlowDeclaration): AnyStepSpec[] {
+  return [flow.prepare, ...flow.steps];
+}
+
+/** Every step some flow runs, each once (steps such as Rollback and Finish serve every flow). */
+export function allFlowSteps(): AnyStepSpec[] {
+  const byName = new Map<string, AnyStepSpec>();
+  for (const flow of FLOWS) for (const step of flowSteps(flow)) byName.set(step.name, step);
+  return [...byName.values()];
+}
+
+/** Each flow's id and name: what the executions port maps to state machines. */
+export function flowIds(): Array<{ id: FlowId; name: FlowName }> {
+  return FLOWS.map((flow) => ({ id: flowId(flow.key), name: flow.name }));
+}
+
+/** The name of every step some flow runs: its Lambda function's construct id. */
+export type FlowStepName = Flow['prepare']['name'] | Flow['steps'][number]['name'];

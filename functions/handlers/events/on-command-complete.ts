@@ -1,0 +1,28 @@
+import { commandStatusChangeFromEvent } from '../../adapters/aws/ssm-transport.js';
+import { defineStep, type StepDeps } from '../../steps/deps.js';
+import { onCommandComplete } from '../../steps/on-command-complete.js';
+
+/**
+ * Target of the EventBridge rule on SSM "EC2 Command Status-change Notification" events: when a
+ * lifecycle event's command ends, its results are recorded and the parked state resumes.
+ */
+export const OnCommandComplete = defineStep(
+  'OnCommandComplete',
+  (
+    deps: Pick<
+      StepDeps,
+      | 'deployments'
+      | 'deploymentTargets'
+      | 'pendingWaits'
+      | 'commandWaits'
+      | 'transport'
+      | 'callbacks'
+      | 'clock'
+    >,
+  ) =>
+    async (event: unknown) => {
+      const change = commandStatusChangeFromEvent(event);
+      if (!change) return { completed: false };
+      return onCommandComplete(deps)(change.commandId);
+    },
+)(['deployments', 'deploymentTargets', 'pendingWaits', 'commandWaits', 'transport', 'callbacks']);

@@ -1,0 +1,33 @@
+import type { AlarmsPort } from './alarms.js';
+import type { DeploymentExecutionsPort } from './deployment-executions.js';
+import type { StoreRoles } from './deployment-store.js';
+import type { EventsPort } from './events.js';
+import type { HookInvokerPort } from './hook-invoker.js';
+import type { InstanceTransportPort } from './instance-transport.js';
+import type { LambdaAliasPort } from './lambda-alias.js';
+import type { LoadBalancerPort } from './load-balancer.js';
+import type { RevisionSourcePort } from './revision-source.js';
+import type { TaskCallbacksPort } from './task-callbacks.js';
+import type { TrafficRouterPort } from './traffic-router.js';
+
+/**
+ * Every port a step may use, by the name steps use for it. Each one is served by an AWS adapter in a
+ * Lambda function (which is granted that adapter's IAM actions) and by a local one on the embedded
+ * runtime. The store's roles are ports of their own, so a step names only the records it touches.
+ */
+export interface Ports extends StoreRoles {
+  /** Moves traffic between the original and the replacement, whatever carries it. */
+  traffic: TrafficRouterPort;
+  /** Lambda: reads the alias and the versions Prepare checks. */
+  lambda: LambdaAliasPort;
+  alarms: AlarmsPort;
+  hooks: HookInvokerPort;
+  callbacks: TaskCallbacksPort;
+  events: EventsPort;
+  transport: InstanceTransportPort;
+  loadBalancer: LoadBalancerPort;
+  revisions: RevisionSourcePort;
+  executions: DeploymentExecutionsPort;
+}
+
+export type PortName = keyof Ports;

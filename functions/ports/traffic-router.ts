@@ -1,0 +1,78 @@
+/**
+ * One way to move a deployment's traffic, whatever carries it (as argo-rollouts keeps one
+ * traffic-routing abstraction with a plug-in per provider): a route names the original and the
+ * replacement, and a router sets the replacement's weight, checks that the live routing is still the
+ * deployment's own, and puts everything back. Each primitive has its adapter: the Lambda alias now;
+ * ELBv2 weighted listeners (ECS) and target-group registration (Server blue/green) next.
+ */
+
+/** What a deployment shifts traffic on: one variant per routing primitive, tagged by `kind`. */
+export type TrafficRoute = LambdaAliasRoute | TargetGroupPairRoute;
+export type TrafficRouteKind = TrafficRoute['kind'];
+
+/** A Lambda alias moving from the current to the target version (CodeDeploy's LambdaFunctionInfo). */
+export interface LambdaAliasRoute {
+  kind: 'LambdaAlias';
+  functionName: string;
+  functionAlias: string;
+  currentVersion: string;
+  targetVersion: string;
+}
+
+/**
+ * ELBv2 listeners forwarding to two target groups with weights (CodeDeploy's TargetGroupPairInfo):
+ * the production listeners shift by the plan's weights, the optional test listeners carry test
+ * traffic to the replacement before production does.
+ */
+export interface TargetGroupPairRoute {
+  kind: 'TargetGroupPair';
+  /** The target group serving production before the deployment (blue). */
+  originalTargetGroup: string;
+  /** The target group the replacement registers in (green). */
+  replacementTargetGroup: string;
+  prodTrafficRoute: { listenerArns: string[] };
+  testTrafficRoute?: { listenerArns: string[] };
+}
+
+/** Which of a route's listeners a call is about; a Lambda alias has production traffic only. */
+export type TrafficListener = 'production' | 'test';
+
+export interface TrafficRouter<R extends TrafficRoute = TrafficRoute> {
+  /**
+   * The replacement's live share (0..1) of the listener's traffic. Throws the platform's named error
+   * when the live routing sends traffic anywhere but the route's original and replacement: someone
+   * changed it during the deployment, and nothing may be shifted on top of that.
+   */
+  verify(route: R, listener?: TrafficListener): Promise<number>;
+  /**
+   * Sends `weight` (0..1) of the listener's traffic to the replacement: 1 makes it the only
+   * destination, 0 the original. Re-reads the live routing first (so a retry changes nothing twice)
+   * and refuses to act on routing that is not the deployment's own, as `verify` does.
+   */
+  setWeight(route: R, weight: number, listener?: TrafficListener): Promise<void>;
+  /** Every listener back on the original alone, with no weighted routing left; idempotent. */
+  restore(route: R): Promise<{ changed: boolean }>;
+}
+
+export type TrafficRouterPort = TrafficRouter<TrafficRoute>;
+
+/** One router per route kind; a kind with no router is refused by name. */
+export type TrafficRouters = {
+  [K in TrafficRouteKind]?: TrafficRouter<Extract<TrafficRoute, { kind: K }>>;
+};
+
+/** The port over per-kind routers: each call goes to the router of its route's kind. */
+export function routeByKind(routers: TrafficRouters): TrafficRouterPort {
+  const routerFor = <R extends TrafficRoute>(route: R): TrafficRouter<R> => {
+    const router = routers[route.kind] as TrafficRouter<R> | undefined;
+    if (!router) {
+      throw new TypeError(`No traffic router is configured for ${route.kind} routes on this runtime.`);
+    }
+    return router;
+  };
+  return {
+    verify: (route, listener) => routerFor(route).verify(route, listener),
+    setWeight: (route, weight, listener) => routerFor(route).setWeight(route, weight, listener),
+    restore: (route) => routerFor(route).restore(route),
+  };
+}
