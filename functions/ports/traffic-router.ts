@@ -71,8 +71,8 @@ export function routeByKind(routers: TrafficRouters): TrafficRouterPort {
     return router;
   };
   return {
-    verify: (route, listener) => routerFor(route).verify(route, listener),
-    setWeight: (route, weight, listener) => routerFor(route).setWeight(route, weight, listener),
-    restore: (route) => routerFor(route).restore(route),
+    verify: async (route, listener) => routerFor(route).verify(route, listener),
+    setWeight: async (route, weight, listener) => routerFor(route).setWeight(route, weight, listener),
+    restore: async (route) => routerFor(route).restore(route),
   };
 }

@@ -104,7 +104,8 @@ export async function changeTargetRegistration(
   const now = clock.now();
   for (const id of instanceIds) {
     const target = targets.get(id);
-    if (target) await deploymentTargets.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
+    if (target)
+      await deploymentTargets.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
   }
   for (const targetGroup of group?.targetGroupNames ?? []) {
     if (instanceIds.length === 0) break;

@@ -86,9 +86,10 @@ export function prepareServerInPlace(
         targetId,
         status: 'Pending',
         lastUpdatedAt: now,
-        lifecycleEvents: events.map(
-          (name): LifecycleEventRecord => ({ lifecycleEventName: name, status: 'Pending' }),
-        ),
+        lifecycleEvents: events.map((name): LifecycleEventRecord => ({
+          lifecycleEventName: name,
+          status: 'Pending',
+        })),
       });
     }
     await deps.deployments.updateDeployment(record.deploymentId, {

@@ -18,29 +18,31 @@ type Deps = Pick<
  * The CodeDeploy-compatible endpoint: existing hook functions call PutLifecycleEventHookExecutionStatus
  * here unchanged (AWS_ENDPOINT_URL_CODEDEPLOY). The unguessable hook execution id is what authorises it.
  */
-export const CodeDeployApi = defineStep('CodeDeployApi', (deps: Deps) => async (request: FunctionUrlRequest) => {
-  const body = request.isBase64Encoded
-    ? Buffer.from(request.body ?? '', 'base64').toString('utf8')
-    : (request.body ?? '');
-  const response = await handleCodeDeployRequest(
-    {
-      store: {
-        getDeployment: (deploymentId) => deps.deployments.getDeployment(deploymentId),
-        listDeployments: (filter) => deps.deployments.listDeployments(filter),
-        listDeploymentTargets: (deploymentId) => deps.deploymentTargets.listDeploymentTargets(deploymentId),
+export const CodeDeployApi = defineStep(
+  'CodeDeployApi',
+  (deps: Deps) => async (request: FunctionUrlRequest) => {
+    const body = request.isBase64Encoded
+      ? Buffer.from(request.body ?? '', 'base64').toString('utf8')
+      : (request.body ?? '');
+    const response = await handleCodeDeployRequest(
+      {
+        store: {
+          getDeployment: (deploymentId) => deps.deployments.getDeployment(deploymentId),
+          listDeployments: (filter) => deps.deployments.listDeployments(filter),
+          listDeploymentTargets: (deploymentId) => deps.deploymentTargets.listDeploymentTargets(deploymentId),
+        },
+        stopDeployment: () => Promise.reject(new Error('StopDeployment is not served here')),
+        putLifecycleEventHookExecutionStatus: putLifecycleEventHookExecutionStatus(deps),
       },
-      stopDeployment: () => Promise.reject(new Error('StopDeployment is not served here')),
-      putLifecycleEventHookExecutionStatus: putLifecycleEventHookExecutionStatus(deps),
-    },
-    request.headers?.['x-amz-target'],
-    body,
-    // Reachable by hook functions: the only operation it serves is the one they call.
-    ['PutLifecycleEventHookExecutionStatus'],
-  );
-  return {
-    statusCode: response.statusCode,
-    headers: { 'content-type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify(response.body),
-  };
-})(['deployments', 'deploymentTargets', 'hookExecutions', 'pendingWaits', 'callbacks']);
-
+      request.headers?.['x-amz-target'],
+      body,
+      // Reachable by hook functions: the only operation it serves is the one they call.
+      ['PutLifecycleEventHookExecutionStatus'],
+    );
+    return {
+      statusCode: response.statusCode,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify(response.body),
+    };
+  },
+)(['deployments', 'deploymentTargets', 'hookExecutions', 'pendingWaits', 'callbacks']);

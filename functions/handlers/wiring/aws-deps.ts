@@ -62,7 +62,8 @@ export function stateMachineArnsOf(json: string): Partial<Record<FlowId, string>
   }
   const arns: Partial<Record<string, string>> = {};
   for (const [id, arn] of Object.entries(parsed)) {
-    if (typeof arn !== 'string') throw new TypeError(`${ENV.stateMachineArns}: the ARN of ${id} is not a string.`);
+    if (typeof arn !== 'string')
+      throw new TypeError(`${ENV.stateMachineArns}: the ARN of ${id} is not a string.`);
     arns[id] = arn;
   }
   return arns;

@@ -39,10 +39,15 @@ function isDeploymentRecord(
   );
 }
 
+/** Groups come from users (the API, the CDK constructs): their platform is checked where it is used (flowKeyOf). */
 function isGroupRecord(
   value: Record<string, unknown>,
 ): value is Record<string, unknown> & DeploymentGroupRecord {
-  return typeof value.deploymentGroupName === 'string' && oneOf(COMPUTE_PLATFORMS, value.computePlatform);
+  return (
+    typeof value.applicationName === 'string' &&
+    typeof value.deploymentGroupName === 'string' &&
+    typeof value.computePlatform === 'string'
+  );
 }
 
 function isHookExecution(
