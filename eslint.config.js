@@ -14,4 +14,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Type-aware rules for this promise-heavy code: a promise nobody awaits or handles loses its
+    // error (and, with a VirtualClock, its place in time); a promise where a callback's return is
+    // ignored (an event listener, a void callback) is the same bug one step removed.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
 );
