@@ -456,6 +456,99 @@ describe('zonal scheduling', () => {
     expect(run.outcome).toEqual({ status: 'Succeeded' });
   });
 
+  it('a failure in a zone holds back its next instance while it would leave the zone below its minimum', () => {
+    // Zone a: 5 instances, at least 2 healthy (so 3 at a time). a1 fails while a2 and a3 still run:
+    // only a4 and a5 are left serving, so a4 may not start until a2 or a3 has succeeded.
+    const zone = (id: string, z: string): ServerInstance => ({ id, health: 'Healthy', zone: z });
+    const fleet = [
+      ...['a1', 'a2', 'a3', 'a4', 'a5'].map((id) => zone(id, 'za')),
+      ...['b1', 'b2', 'b3'].map((id) => zone(id, 'zb')),
+    ];
+    const perZone = custom(
+      { type: 'HOST_COUNT', value: 0 },
+      { minimumHealthyHostsPerZone: { type: 'HOST_COUNT', value: 2 } },
+    );
+    const lowest: number[] = [];
+    const run = simulate(fleet, perZone, ['a1'], 'rolling', (s) => {
+      // Serving now: succeeded, or healthy and not yet taken out of service.
+      const serving = s.instances.filter(
+        (i) => i.wave === 0 && (i.status === 'Succeeded' || (i.status === 'Pending' && i.healthy)),
+      ).length;
+      if (s.waveIndex === 0 && !s.end) lowest.push(serving);
+      return s;
+    });
+    expect(Math.min(...lowest)).toBe(2);
+    expect(run.starts).toEqual([['a1', 'a2', 'a3'], ['a4'], ['a5'], ['b1'], ['b2'], ['b3']]);
+    expect(run.outcome).toEqual({ status: 'Succeeded' });
+  });
+
+  it('a failure that leaves a zone unable to keep its minimum stops the deployment before anything else is touched', () => {
+    // Zone a must keep 4 of its 5 healthy. Its never-healthy instances go first; when u1 fails, only
+    // 4 can ever be healthy again, and deploying to any of them would take one below: stop now,
+    // rather than go on to u2 (unhealthy instances are never held back) or to zone b.
+    const zoneA: ServerInstance[] = [
+      { id: 'u1', health: 'Unhealthy', zone: 'za' },
+      { id: 'u2', health: 'Unhealthy', zone: 'za' },
+      ...['h1', 'h2', 'h3'].map((id): ServerInstance => ({ id, health: 'Healthy', zone: 'za' })),
+    ];
+    const zoneB = ['b1', 'b2', 'b3', 'b4', 'b5'].map((id): ServerInstance => ({
+      id,
+      health: 'Healthy',
+      zone: 'zb',
+    }));
+    const run = simulate(
+      [...zoneA, ...zoneB],
+      custom(
+        { type: 'HOST_COUNT', value: 1 },
+        { minimumHealthyHostsPerZone: { type: 'HOST_COUNT', value: 4 } },
+      ),
+      ['u1'],
+    );
+    expect(run.starts).toEqual([['u1']]);
+    expect(run.statuses).toMatchObject({ u1: 'Failed', u2: 'Skipped', h1: 'Skipped', b1: 'Skipped' });
+    expect(run.outcome).toEqual(FAILED_HEALTH);
+  });
+
+  it('a zone whose every instance failed fails the deployment, even when the fleet minimum is met', () => {
+    // Zone b's two instances were never healthy (so nothing holds them back), and both fail: the
+    // fleet keeps its minimum of 1 through zone a, but zone b ends with none of its minimum 1.
+    const run = simulate(
+      [
+        { id: 'a1', health: 'Healthy', zone: 'za' },
+        { id: 'a2', health: 'Healthy', zone: 'za' },
+        { id: 'b1', health: 'Unhealthy', zone: 'zb' },
+        { id: 'b2', health: 'Unhealthy', zone: 'zb' },
+      ],
+      custom(
+        { type: 'HOST_COUNT', value: 1 },
+        { minimumHealthyHostsPerZone: { type: 'HOST_COUNT', value: 1 } },
+      ),
+      ['b1', 'b2'],
+    );
+    expect(run.statuses).toEqual({ a1: 'Succeeded', a2: 'Succeeded', b1: 'Failed', b2: 'Failed' });
+    expect(run.outcome).toEqual(FAILED_HEALTH);
+  });
+
+  it('[unverified] when the next zone cannot start after a failure, the move to it stops the deployment', () => {
+    // a1 fails in zone a: the fleet (minimum 1) keeps b1 and the never-healthy c1, so it does not
+    // stop yet. After zone a's monitor wait, zone b's only instance would take the last healthy one
+    // out of service: nothing can ever start, and the deployment stops there, with nothing left
+    // waiting for results that cannot come.
+    const run = simulate(
+      [
+        { id: 'a1', health: 'Healthy', zone: 'za' },
+        { id: 'b1', health: 'Healthy', zone: 'zb' },
+        { id: 'c1', health: 'Unhealthy', zone: 'zc' },
+      ],
+      custom({ type: 'HOST_COUNT', value: 1 }, { firstZoneMonitorDurationInSeconds: 600 }),
+      ['a1'],
+    );
+    expect(run.starts).toEqual([['a1']]);
+    expect(run.waits).toEqual([600]);
+    expect(run.statuses).toEqual({ a1: 'Failed', b1: 'Skipped', c1: 'Skipped' });
+    expect(run.outcome).toEqual(FAILED_HEALTH);
+  });
+
   it('[unverified] a zone too small for its per-zone minimum fails the pre-check (safer than breaching it)', () => {
     const run = simulate(
       [...instances, zoned('c1', 'us-east-1c')],
