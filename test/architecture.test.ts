@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The import rules of DESIGN.md: domain <- ports <- steps <- flows (the registry) <- adapters <-
+ * The import rules of DESIGN.md: domain <- ports <- steps <- flows (the registry), adapters <-
  * handlers, local engine, api <- cli. `infra` reads state machines, the registry and handler entry
  * files, never the domain. Only the AWS adapters talk to AWS. No module imports itself back.
  */
