@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { iamActionsFor } from '../../functions/adapters/aws/iam-actions.js';
+import { FLOWS } from '../../functions/flows/registry.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
 import { stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
@@ -232,7 +233,7 @@ describe('the StepDeploy construct', () => {
 
   it('inlines each state machine with logging at ALL and X-Ray tracing', () => {
     const machines = resourcesOfType('AWS::StepFunctions::StateMachine');
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(FLOWS.length);
     for (const [, machine] of machines) {
       expect(typeof machine.Properties.DefinitionString).toBe('string');
       expect(machine.Properties).toMatchObject({
