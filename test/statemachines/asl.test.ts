@@ -138,7 +138,10 @@ describe('state machines', () => {
         .map((task) => `${task.stateName} -> ${task.stepName}`);
       expect.soft([...new Set(missingHandlers)], 'Lambda handler files missing').toEqual([]);
       expect
-        .soft([...new Set(unbound)], 'steps missing from local/runtime/steps.ts stepHandlers')
+        .soft(
+          [...new Set(unbound)],
+          'steps no flow of functions/flows/registry.ts declares (local/runtime/steps.ts binds those)',
+        )
         .toEqual([]);
     });
 
