@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeploymentStore } from '../functions/ports/deployment-store.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
-import { callCodeDeployApi } from '../local/api-server.js';
+import { callCodeDeployApi } from '../local/server/api-client.js';
+import { loadOrCreateServerKey, type ServerKey } from '../local/server/server-file.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
 import { recoverInterruptedDeployments } from '../local/runtime/recover.js';
 import { liveRuntime } from '../local/state-dir.js';
@@ -28,7 +29,7 @@ export interface RecordsAccess {
 export async function openRecords(stateDir: string): Promise<RecordsAccess> {
   const dir = resolve(stateDir);
   const live = liveRuntime(dir);
-  if (live) return apiAccess(live.apiUrl);
+  if (live) return apiAccess(live.apiUrl, loadOrCreateServerKey(dir));
   if (!existsSync(join(dir, 'records'))) {
     return {
       getDeployment: async () => undefined,
@@ -76,13 +77,14 @@ interface ApiTarget {
 const iso = (seconds: number | undefined) =>
   seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 
-function apiAccess(url: string): RecordsAccess {
+function apiAccess(url: string, key: ServerKey): RecordsAccess {
   const getDeployment = async (deploymentId: string) => {
     try {
       const { deploymentInfo } = await callCodeDeployApi<{ deploymentInfo: ApiDeploymentInfo }>(
         url,
         'GetDeployment',
         { deploymentId },
+        key,
       );
       const { createTime, startTime, completeTime, ...rest } = deploymentInfo;
       return {
@@ -99,7 +101,7 @@ function apiAccess(url: string): RecordsAccess {
   return {
     getDeployment,
     async listDeployments() {
-      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(url, 'ListDeployments', {});
+      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(url, 'ListDeployments', {}, key);
       const records = await Promise.all(deployments.map(getDeployment));
       return records.filter((record): record is DeploymentRecord => record !== undefined);
     },
@@ -108,6 +110,7 @@ function apiAccess(url: string): RecordsAccess {
         url,
         'BatchGetDeploymentTargets',
         { deploymentId },
+        key,
       );
       return deploymentTargets.map(({ instanceTarget: t }) => ({
         deploymentId: t.deploymentId,
@@ -124,7 +127,7 @@ function apiAccess(url: string): RecordsAccess {
       }));
     },
     stopDeployment: (deploymentId, autoRollbackEnabled) =>
-      callCodeDeployApi(url, 'StopDeployment', { deploymentId, autoRollbackEnabled }),
+      callCodeDeployApi(url, 'StopDeployment', { deploymentId, autoRollbackEnabled }, key),
     recovered: [],
     close: async () => {},
   };

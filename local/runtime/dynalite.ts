@@ -4,12 +4,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import dynalite from 'dynalite';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   localDynamoDbClient,
   localDynamoDbClientOverSocket,
 } from '../../functions/adapters/aws/dynamodb-client.js';
 import { createTable, DynamoDbDeploymentStore } from '../../functions/adapters/aws/dynamodb-store.js';
+
+type DynamoDBClient = ReturnType<typeof localDynamoDbClient>;
 
 export const LOCAL_TABLE_NAME = 'stepdeploy';
 /** Unix socket paths are limited to about 108 bytes; longer state directories use a private temp dir. */

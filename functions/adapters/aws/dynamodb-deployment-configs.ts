@@ -13,7 +13,7 @@ import {
   s,
   withoutKeys,
 } from './dynamodb-control-plane-keys.js';
-import { marshallItem, unmarshallItem } from './dynamodb-marshalling.js';
+import { marshallItem, unmarshallItem, type AttributeMap } from './dynamodb-marshalling.js';
 import { queryAll } from './dynamodb-pages.js';
 import { BY_GROUP_INDEX } from './dynamodb-table.js';
 import { callAws } from './errors.js';
@@ -26,7 +26,7 @@ export const DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
-const recordOf = (item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>) =>
+const recordOf = (item: AttributeMap) =>
   withoutKeys(unmarshallItem(item)) as unknown as DeploymentConfigRecord;
 
 export class DynamoDbDeploymentConfigStore implements DeploymentConfigStore {

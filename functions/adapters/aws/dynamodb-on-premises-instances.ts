@@ -31,8 +31,17 @@ export const DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
-const recordOf = (item: AttributeMap) =>
-  withoutKeys(unmarshallItem(item)) as unknown as OnPremisesInstanceRecord;
+/**
+ * `tagsDigest` (the tags as JSON) guards tag changes: a conditional write compares it, as dynalite
+ * cannot compare lists of maps.
+ */
+const tagsDigest = (tags: Tag[]) => JSON.stringify(tags.map((tag) => [tag.Key, tag.Value]));
+
+function recordOf(item: AttributeMap): OnPremisesInstanceRecord {
+  const record = withoutKeys(unmarshallItem(item));
+  delete record.tagsDigest;
+  return record as unknown as OnPremisesInstanceRecord;
+}
 const iamArnOf = (record: OnPremisesInstanceRecord) => record.iamUserArn ?? record.iamSessionArn;
 const isRegistered = (record: OnPremisesInstanceRecord | undefined) =>
   record !== undefined && record.deregisterTime === undefined;
@@ -132,6 +141,7 @@ export class DynamoDbOnPremisesInstanceStore implements OnPremisesInstanceStore 
           Item: {
             ...marshallItem(record),
             ...instanceKey(record.instanceName),
+            tagsDigest: s(tagsDigest(record.tags)),
             gsi1pk: s(INSTANCES_LISTING),
             gsi1sk: s(record.instanceName),
           },
@@ -198,12 +208,13 @@ export class DynamoDbOnPremisesInstanceStore implements OnPremisesInstanceStore 
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: instanceKey(instanceName),
-          UpdateExpression: 'SET tags = :tags',
+          UpdateExpression: 'SET tags = :tags, tagsDigest = :digest',
           ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(deregisterTime) AND tags = :expected',
+            'attribute_exists(pk) AND attribute_not_exists(deregisterTime) AND tagsDigest = :expected',
           ExpressionAttributeValues: {
             ':tags': toAttributeValue(tags)!,
-            ':expected': toAttributeValue(expectedTags)!,
+            ':digest': s(tagsDigest(tags)),
+            ':expected': s(tagsDigest(expectedTags)),
           },
         }),
       ),

@@ -88,6 +88,13 @@ export async function queryPage<T>(
     }
     start = response.LastEvaluatedKey;
   } while (start && items.length < page.limit);
+  // A full page may end exactly at the end of the listing: peek, so the last page has no token.
+  if (start) {
+    const peek = await callAws(options.context, () =>
+      client.send(new QueryCommand({ ...input, Limit: 1, ExclusiveStartKey: start })),
+    );
+    if ((peek.Items ?? []).length === 0 && !peek.LastEvaluatedKey) start = undefined;
+  }
   return start ? { items, nextToken: encodePageToken(start) } : { items };
 }
 
