@@ -4,7 +4,7 @@
  * keeps the directory (what the last deployment installed stays, as on a real machine).
  */
 import { mkdirSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import type { OnPremisesHostProvisioner } from '../../functions/ports/on-premises-hosts.js';
 import { hostsDirectory } from '../hosts/hosts.js';
 
