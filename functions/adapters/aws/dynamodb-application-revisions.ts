@@ -17,13 +17,12 @@ import { marshallItem, toAttributeValue, unmarshallItem, type AttributeMap } fro
 import { queryAll } from './dynamodb-pages.js';
 import { callAws } from './errors.js';
 
-/** What DynamoDbApplicationRevisionStore calls (item layout: dynamodb-control-plane-keys.ts). */
+/** What DynamoDbApplicationRevisionStore calls itself (its listings query through dynamodb-pages.ts; item layout: dynamodb-control-plane-keys.ts). */
 export const DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:Query',
 ] as const;
 
 /** A fixed-length sort key for any location (an AppSpec's content can be long). */

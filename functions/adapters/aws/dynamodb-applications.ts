@@ -19,12 +19,11 @@ import { marshallItem, unmarshallItem } from './dynamodb-marshalling.js';
 import { queryCount, queryPage } from './dynamodb-pages.js';
 import { callAws } from './errors.js';
 
-/** What DynamoDbApplicationStore calls (item layout: dynamodb-control-plane-keys.ts). */
+/** What DynamoDbApplicationStore calls itself (its listings query through dynamodb-pages.ts; item layout: dynamodb-control-plane-keys.ts). */
 export const DYNAMODB_APPLICATIONS_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'dynamodb:Query',
 ] as const;
 
 export class DynamoDbApplicationStore implements ApplicationStore {

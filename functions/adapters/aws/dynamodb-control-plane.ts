@@ -20,6 +20,7 @@ import {
   DynamoDbDeploymentGroupConfigStore,
   DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS,
 } from './dynamodb-deployment-group-configs.js';
+import { DYNAMODB_PAGES_IAM_ACTIONS } from './dynamodb-pages.js';
 import {
   DynamoDbOnPremisesInstanceStore,
   DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
@@ -51,5 +52,6 @@ export const DYNAMODB_CONTROL_PLANE_IAM_ACTIONS: readonly string[] = [
     ...DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
     ...DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
     ...DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
+    ...DYNAMODB_PAGES_IAM_ACTIONS,
   ]),
 ].sort();

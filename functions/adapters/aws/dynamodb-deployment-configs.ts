@@ -18,12 +18,11 @@ import { queryAll } from './dynamodb-pages.js';
 import { BY_GROUP_INDEX } from './dynamodb-table.js';
 import { callAws } from './errors.js';
 
-/** What DynamoDbDeploymentConfigStore calls (item layout: dynamodb-control-plane-keys.ts). */
+/** What DynamoDbDeploymentConfigStore calls itself (its listings query through dynamodb-pages.ts; item layout: dynamodb-control-plane-keys.ts). */
 export const DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'dynamodb:Query',
 ] as const;
 
 const recordOf = (item: AttributeMap) =>

@@ -27,13 +27,12 @@ import { queryCount, queryPage } from './dynamodb-pages.js';
 import { groupKey } from './dynamodb-store.js';
 import { callAws } from './errors.js';
 
-/** What DynamoDbDeploymentGroupConfigStore calls (item layout: dynamodb-control-plane-keys.ts). */
+/** What DynamoDbDeploymentGroupConfigStore calls itself (its listings query through dynamodb-pages.ts; item layout: dynamodb-control-plane-keys.ts). */
 export const DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:Query',
   'dynamodb:Scan',
 ] as const;
 

@@ -22,13 +22,12 @@ import { queryPage } from './dynamodb-pages.js';
 import { BY_GROUP_INDEX } from './dynamodb-table.js';
 import { callAws } from './errors.js';
 
-/** What DynamoDbOnPremisesInstanceStore calls (item layout: dynamodb-control-plane-keys.ts). */
+/** What DynamoDbOnPremisesInstanceStore calls itself (its listings query through dynamodb-pages.ts; item layout: dynamodb-control-plane-keys.ts). */
 export const DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:Query',
 ] as const;
 
 /**

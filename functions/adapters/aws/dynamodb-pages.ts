@@ -11,6 +11,9 @@ import type { Page, PageRequest } from '../../ports/pages.js';
 import type { AttributeMap } from './dynamodb-marshalling.js';
 import { callAws, type AwsCallContext } from './errors.js';
 
+/** What the paging helpers call. */
+export const DYNAMODB_PAGES_IAM_ACTIONS = ['dynamodb:Query'] as const;
+
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
 
 function invalidToken(): CodeDeployException {

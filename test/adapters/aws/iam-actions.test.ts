@@ -11,6 +11,12 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ALARMS_IAM_ACTIONS } from '../../../functions/adapters/aws/alarms.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/deployment-executions.js';
+import { DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-application-revisions.js';
+import { DYNAMODB_APPLICATIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-applications.js';
+import { DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-deployment-configs.js';
+import { DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-deployment-group-configs.js';
+import { DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-on-premises-instances.js';
+import { DYNAMODB_PAGES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-pages.js';
 import { DYNAMODB_STORE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-load-balancer.js';
 import { EVENTS_IAM_ACTIONS } from '../../../functions/adapters/aws/events.js';
@@ -77,6 +83,12 @@ const DECLARED: Record<string, readonly string[]> = {
   'alarms.ts': ALARMS_IAM_ACTIONS,
   'deployment-executions.ts': DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
   'dynamodb-store.ts': DYNAMODB_STORE_IAM_ACTIONS,
+  'dynamodb-applications.ts': DYNAMODB_APPLICATIONS_IAM_ACTIONS,
+  'dynamodb-application-revisions.ts': DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
+  'dynamodb-deployment-configs.ts': DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
+  'dynamodb-deployment-group-configs.ts': DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS,
+  'dynamodb-on-premises-instances.ts': DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
+  'dynamodb-pages.ts': DYNAMODB_PAGES_IAM_ACTIONS,
   'elbv2-load-balancer.ts': ELBV2_LOAD_BALANCER_IAM_ACTIONS,
   'events.ts': EVENTS_IAM_ACTIONS,
   'hook-invoker.ts': HOOK_INVOKER_IAM_ACTIONS,
