@@ -101,7 +101,12 @@ function apiAccess(url: string, key: ServerKey): RecordsAccess {
   return {
     getDeployment,
     async listDeployments() {
-      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(url, 'ListDeployments', {}, key);
+      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(
+        url,
+        'ListDeployments',
+        {},
+        key,
+      );
       const records = await Promise.all(deployments.map(getDeployment));
       return records.filter((record): record is DeploymentRecord => record !== undefined);
     },
