@@ -11,24 +11,54 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CodeDeployClient, ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { get } from 'node:http';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { RealClock } from '../local/engine/index.js';
 import { createLocalRuntime } from '../local/runtime/runtime.js';
+import { callCodeDeployApi } from '../local/server/api-client.js';
 import { startControlPlaneListeners } from '../local/server/listeners.js';
 import type { ServerFile } from '../local/server/server-file.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** S3 ListBuckets, signed as the SDKs sign it (scripts may not import @aws-sdk/*). */
+async function listBuckets(
+  file: Pick<ServerFile, 's3Endpoint' | 'accessKeyId' | 'secretAccessKey' | 'region'>,
+): Promise<void> {
+  const url = new URL(file.s3Endpoint);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: file.accessKeyId, secretAccessKey: file.secretAccessKey },
+    region: file.region,
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      headers: { host: url.host },
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    get({ hostname: url.hostname, port: url.port, path: '/', headers: signed.headers }, (response) => {
+      response.resume();
+      response.on('end', () =>
+        response.statusCode === 200 ? resolve() : reject(new Error(`S3 answered ${response.statusCode}`)),
+      );
+    }).on('error', reject);
+  });
+}
+
 async function firstAnswers(
   file: Pick<ServerFile, 'endpoint' | 's3Endpoint' | 'accessKeyId' | 'secretAccessKey' | 'region'>,
 ): Promise<void> {
-  const credentials = { accessKeyId: file.accessKeyId, secretAccessKey: file.secretAccessKey };
-  const api = new CodeDeployClient({ endpoint: file.endpoint, region: file.region, credentials });
-  const s3 = new S3Client({ endpoint: file.s3Endpoint, region: file.region, credentials });
-  await Promise.all([api.send(new ListApplicationsCommand({})), s3.send(new ListBucketsCommand({}))]);
-  api.destroy();
-  s3.destroy();
+  await Promise.all([callCodeDeployApi(file.endpoint, 'ListApplications', {}, file), listBuckets(file)]);
 }
 
 const stats = (values: number[]) => {

@@ -11,7 +11,10 @@
  *
  * Without an argument it reads the newest model it finds among the known install locations (Debian's
  * awscli and the Google Cloud SDK both ship botocore's data). Documentation strings are left out.
+ * The committed files come from botocore 1.34.22's model (in the Google Cloud SDK here): a superset of
+ * the one in Debian's awscli 2.9.19, with zonalConfig and terminationHookEnabled.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +75,8 @@ function readModel(path: string): ServiceModel {
 const modelPath = pickModel();
 const model = readModel(modelPath);
 const shapeNames = Object.keys(model.shapes).sort();
-const source = `${model.metadata.uid} (${Object.keys(model.operations).length} operations, ${shapeNames.length} shapes)`;
+const digest = createHash('sha256').update(readFileSync(modelPath)).digest('hex').slice(0, 16);
+const source = `${model.metadata.uid} (${Object.keys(model.operations).length} operations, ${shapeNames.length} shapes; service-2.json sha256 ${digest}...)`;
 
 function tsType(shapeName: string): string {
   const shape = model.shapes[shapeName]!;

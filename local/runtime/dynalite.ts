@@ -82,7 +82,8 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
  * for the CLI, so `stepdeploy status` reads what `stepdeploy deploy` wrote.
  */
 export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
-  if (options.path) mkdirSync(options.path, { recursive: true });
+  // Only this user reads the records (LevelDB files) directly.
+  if (options.path) mkdirSync(options.path, { recursive: true, mode: 0o700 });
   const server: Server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,

@@ -208,7 +208,7 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
   const storeDir = join(options.stateDir, 's3');
   const runDir = join(options.stateDir, 'run');
   const spoolDir = join(runDir, 's3-spool');
-  mkdirSync(storeDir, { recursive: true });
+  mkdirSync(storeDir, { recursive: true, mode: 0o700 });
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   chmodSync(runDir, 0o700);
   const socketPath = join(runDir, `s3-${process.pid}.sock`);
