@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { DeploymentStore } from '../functions/ports/deployment-store.js';
 import type { LifecycleEventStatus, TargetStatus } from '../functions/domain/status.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
-import { callCodeDeployApi } from '../local/api-server.js';
+import { callCodeDeployApi } from '../local/server/api-client.js';
+import { loadOrCreateServerKey, type ServerKey } from '../local/server/server-file.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
 import { recoverInterruptedDeployments } from '../local/runtime/recover.js';
 import { liveRuntime } from '../local/state-dir.js';
@@ -29,7 +30,7 @@ export interface RecordsAccess {
 export async function openRecords(stateDir: string): Promise<RecordsAccess> {
   const dir = resolve(stateDir);
   const live = liveRuntime(dir);
-  if (live) return apiAccess(live.apiUrl);
+  if (live) return apiAccess(live.apiUrl, loadOrCreateServerKey(dir));
   if (!existsSync(join(dir, 'records'))) {
     return {
       getDeployment: async () => undefined,
@@ -77,13 +78,14 @@ interface ApiTarget {
 const iso = (seconds: number | undefined) =>
   seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 
-function apiAccess(url: string): RecordsAccess {
+function apiAccess(url: string, key: ServerKey): RecordsAccess {
   const getDeployment = async (deploymentId: string) => {
     try {
       const { deploymentInfo } = await callCodeDeployApi<{ deploymentInfo: ApiDeploymentInfo }>(
         url,
         'GetDeployment',
         { deploymentId },
+        key,
       );
       const { createTime, startTime, completeTime, ...rest } = deploymentInfo;
       return {
@@ -100,7 +102,12 @@ function apiAccess(url: string): RecordsAccess {
   return {
     getDeployment,
     async listDeployments() {
-      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(url, 'ListDeployments', {});
+      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(
+        url,
+        'ListDeployments',
+        {},
+        key,
+      );
       const records = await Promise.all(deployments.map(getDeployment));
       return records.filter((record): record is DeploymentRecord => record !== undefined);
     },
@@ -109,6 +116,7 @@ function apiAccess(url: string): RecordsAccess {
         url,
         'BatchGetDeploymentTargets',
         { deploymentId },
+        key,
       );
       return deploymentTargets.map(({ instanceTarget: t }) => ({
         deploymentId: t.deploymentId,
@@ -125,7 +133,7 @@ function apiAccess(url: string): RecordsAccess {
       }));
     },
     stopDeployment: (deploymentId, autoRollbackEnabled) =>
-      callCodeDeployApi(url, 'StopDeployment', { deploymentId, autoRollbackEnabled }),
+      callCodeDeployApi(url, 'StopDeployment', { deploymentId, autoRollbackEnabled }, key),
     recovered: [],
     close: async () => {},
   };

@@ -5,7 +5,8 @@ import type {
   AutoRollbackConfiguration,
   DeploymentGroupRecord,
 } from '../functions/ports/records.js';
-import { startApiServer } from './api-server.js';
+import { startApiListener } from './server/api-listener.js';
+import { loadOrCreateServerKey } from './server/server-file.js';
 import { RealClock, type EngineClock } from './engine/index.js';
 import { ensureHosts, type LocalHost } from './hosts/hosts.js';
 import { LocalHostTransport } from './hosts/transport.js';
@@ -105,10 +106,14 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   alarm?.start();
 
   const recovered = await recoverInterruptedDeployments(runtime.deps.store, clock.now());
-  const api = await startApiServer({
-    store: runtime.deps.store,
-    stopDeployment: runtime.stopDeployment,
-    putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
+  // Signed with the state directory's key: only whoever can read <state-dir>/server.json may call it.
+  const api = await startApiListener({
+    useCases: {
+      store: runtime.deps.store,
+      stopDeployment: runtime.stopDeployment,
+      putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
+    },
+    key: loadOrCreateServerKey(stateDir),
   });
   const withdraw = announceRuntime(stateDir, api.url);
 

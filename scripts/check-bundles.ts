@@ -41,11 +41,11 @@ for (const resource of Object.values(template.Resources)) {
 }
 if (handlers.size === 0) throw new Error(`No bundled functions in ${OUT}: run cdk synth first.`);
 
-const database = await startLocalDatabase();
+const database = await startLocalDatabase({ transport: 'tcp' });
 try {
   Object.assign(process.env, {
     STEPDEPLOY_TABLE_NAME: LOCAL_TABLE_NAME,
-    AWS_ENDPOINT_URL_DYNAMODB: database.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: database.endpoint!,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

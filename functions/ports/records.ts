@@ -17,6 +17,20 @@ import type {
   LifecycleEventStatus,
   TargetStatus,
 } from '../domain/status.js';
+import type {
+  AutoScalingGroup,
+  BlueGreenDeploymentConfiguration,
+  EC2TagFilter,
+  EC2TagSet,
+  ECSService,
+  LoadBalancerInfo,
+  OnPremisesTagSet,
+  OutdatedInstancesStrategy,
+  RevisionLocation as ApiRevisionLocation,
+  Tag,
+  TagFilter,
+  TriggerConfig,
+} from '../domain/codedeploy-shapes.js';
 
 /**
  * Stored shapes. Field names follow CodeDeploy's API (DeploymentInfo, DeploymentGroupInfo, ...) so the
@@ -189,6 +203,28 @@ export interface DeploymentGroupRecord {
   lastSuccessfulDeploymentId?: string;
   /** Server groups: each instance's health after the last deployment that reached it. */
   instanceHealth?: Record<string, 'Healthy' | 'Unhealthy'>;
+
+  // CodeDeploy's DeploymentGroupInfo fields, with its names, as CreateDeploymentGroup and
+  // UpdateDeploymentGroup set them (functions/api/deployment-groups.ts). The API keeps
+  // `targetGroupNames` equal to loadBalancerInfo.targetGroupInfoList's names when the group routes
+  // traffic (deploymentStyle WITH_TRAFFIC_CONTROL), so the engine reads one field either way.
+  serviceRoleArn?: string;
+  ec2TagFilters?: EC2TagFilter[];
+  ec2TagSet?: EC2TagSet;
+  onPremisesInstanceTagFilters?: TagFilter[];
+  onPremisesTagSet?: OnPremisesTagSet;
+  /** Auto Scaling group names, as DeploymentGroupInfo lists them ({name, hook}). */
+  autoScalingGroups?: AutoScalingGroup[];
+  triggerConfigurations?: TriggerConfig[];
+  outdatedInstancesStrategy?: OutdatedInstancesStrategy;
+  blueGreenDeploymentConfiguration?: BlueGreenDeploymentConfiguration;
+  loadBalancerInfo?: LoadBalancerInfo;
+  ecsServices?: ECSService[];
+  terminationHookEnabled?: boolean;
+  /** The revision of the group's last successful deployment (set by the engine when one succeeds). */
+  targetRevision?: ApiRevisionLocation;
+  /** Resource tags given at creation (CreateDeploymentGroup `tags`). */
+  tags?: Tag[];
 }
 
 export type HookExecutionStatus = 'Pending' | 'Succeeded' | 'Failed';

@@ -23,7 +23,7 @@ let db: LocalDatabase;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  db = await startLocalDatabase();
+  db = await startLocalDatabase({ transport: 'tcp' });
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',

@@ -9,7 +9,7 @@ let database: LocalDatabase;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  database = await startLocalDatabase();
+  database = await startLocalDatabase({ transport: 'tcp' });
   client = new DynamoDBClient({
     endpoint: database.endpoint,
     region: 'us-east-1',

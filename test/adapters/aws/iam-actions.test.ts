@@ -14,6 +14,12 @@ import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from '../../../functions/adapters/a
 import { DYNAMODB_ROLE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
 import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/lambda-alias-router.js';
 import { STORE_ROLES } from '../../../functions/ports/deployment-store.js';
+import { DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-application-revisions.js';
+import { DYNAMODB_APPLICATIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-applications.js';
+import { DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-deployment-configs.js';
+import { DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-deployment-group-configs.js';
+import { DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-on-premises-instances.js';
+import { DYNAMODB_PAGES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-pages.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-load-balancer.js';
 import { EVENTS_IAM_ACTIONS } from '../../../functions/adapters/aws/events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from '../../../functions/adapters/aws/hook-invoker.js';
@@ -87,6 +93,12 @@ const DECLARED: Record<string, readonly string[]> = {
   'dynamodb-store/alarm-watches.ts': DYNAMODB_ROLE_IAM_ACTIONS.alarmWatches,
   'dynamodb-store/deployment-targets.ts': DYNAMODB_ROLE_IAM_ACTIONS.deploymentTargets,
   'dynamodb-store/command-waits.ts': DYNAMODB_ROLE_IAM_ACTIONS.commandWaits,
+  'dynamodb-applications.ts': DYNAMODB_APPLICATIONS_IAM_ACTIONS,
+  'dynamodb-application-revisions.ts': DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
+  'dynamodb-deployment-configs.ts': DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
+  'dynamodb-deployment-group-configs.ts': DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS,
+  'dynamodb-on-premises-instances.ts': DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
+  'dynamodb-pages.ts': DYNAMODB_PAGES_IAM_ACTIONS,
   'elbv2-load-balancer.ts': ELBV2_LOAD_BALANCER_IAM_ACTIONS,
   'events.ts': EVENTS_IAM_ACTIONS,
   'hook-invoker.ts': HOOK_INVOKER_IAM_ACTIONS,
