@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import logUpdate from 'log-update';
 import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
-import { bundleTypeOf } from '../../functions/adapters/bundle/read-bundle.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
-import { openServerEnvironment, type ServerEnvironment } from '../../local/server-environment.js';
+import type { ServerEnvironment } from '../../local/server-environment.js';
 import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../program.js';
@@ -53,6 +51,8 @@ export function registerDeployCommand(program: Command): void {
         throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
       }
       const applicationName = options.application ?? applicationNameOf(revisionPath);
+      // Loaded here, not at the top: every other command would pay for the runtime at start-up.
+      const { openServerEnvironment } = await import('../../local/server-environment.js');
       const env = await openServerEnvironment({
         stateDir: options.stateDir,
         hosts: options.hosts,
@@ -100,6 +100,7 @@ export async function runDeployment(
     deploymentConfigName: input.configName,
     autoRollback: input.autoRollback,
   });
+  const { bundleTypeOf } = await import('../../functions/adapters/bundle/read-bundle.js');
   const deploymentId = formatDeploymentId(new Uint8Array(randomBytes(9)));
   await env.runtime.startDeployment('Server', {
     deploymentId,
@@ -137,6 +138,7 @@ async function follow(
     await new Promise((r) => setTimeout(r, 50));
     outcome = env.runtime.outcome(deploymentId);
   }
+  const { default: logUpdate } = await import('log-update');
   let done = false;
   void outcome.finally(() => (done = true));
   let lastLine = '';
