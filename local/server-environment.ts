@@ -9,13 +9,14 @@ import { startApiServer } from './api-server.js';
 import { RealClock, type EngineClock } from './engine/index.js';
 import { ensureHosts, type LocalHost } from './hosts/hosts.js';
 import { LocalHostTransport } from './hosts/transport.js';
-import { LocalAlarm } from './load-balancer/five-xx-alarm.js';
-import { LocalLoadBalancer } from './load-balancer/load-balancer.js';
+import { LoadBalancerThread, type LoadBalancerAlarm } from './load-balancer/thread.js';
 import { recoverInterruptedDeployments } from './runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from './runtime/runtime.js';
 import { announceRuntime, assertStateDirFree } from './state-dir.js';
 
 export const TARGET_GROUP = 'local';
+/** How long a new process waits for the instances that were in service to pass their health checks. */
+const RESTORE_HEALTHY_MS = 5000;
 
 export interface ServerEnvironmentOptions {
   stateDir: string;
@@ -33,8 +34,9 @@ export interface ServerEnvironment {
   runtime: LocalRuntime;
   hosts: LocalHost[];
   transport: LocalHostTransport;
-  loadBalancer?: LocalLoadBalancer;
-  alarm?: LocalAlarm;
+  /** The load balancer runs on its own thread, so the deployment's work never stalls its traffic. */
+  loadBalancer?: LoadBalancerThread;
+  alarm?: LoadBalancerAlarm;
   alarmName?: string;
   apiUrl: string;
   /** Interrupted deployments found and ended when the records were opened. */
@@ -60,25 +62,23 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   const hosts = await ensureHosts(stateDir, options.hosts);
   const transport = new LocalHostTransport(hosts, { track: (work) => clock.track(work) });
 
-  let loadBalancer: LocalLoadBalancer | undefined;
-  let alarm: LocalAlarm | undefined;
+  let loadBalancer: LoadBalancerThread | undefined;
+  let alarm: LoadBalancerAlarm | undefined;
   const alarmName = options.alarm5xxRatePercent !== undefined ? 'local-load-balancer-5xx' : undefined;
   if (options.loadBalancer) {
-    const ports = new Map(hosts.map((host) => [host.id, host.port]));
-    loadBalancer = new LocalLoadBalancer({
+    loadBalancer = await LoadBalancerThread.start({
       port: options.loadBalancerPort ?? 0,
-      resolvePort: (id) => ports.get(id),
+      targetPorts: Object.fromEntries(hosts.map((host) => [host.id, host.port])),
     });
-    loadBalancer.createTargetGroup(TARGET_GROUP, {
+    await loadBalancer.createTargetGroup(TARGET_GROUP, {
       healthCheckPath: '/health',
       healthCheckIntervalMs: 500,
       healthyThreshold: 2,
       unhealthyThreshold: 2,
       deregistrationDelayMs: 3000,
     });
-    await loadBalancer.start();
     if (alarmName) {
-      alarm = new LocalAlarm(loadBalancer, {
+      alarm = await loadBalancer.createAlarm({
         name: alarmName,
         periodMs: 1000,
         evaluationPeriods: 2,
@@ -102,7 +102,7 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
   alarm?.onStateChange((name, state) => runtime.onAlarmStateChange(name, state));
-  alarm?.start();
+  await alarm?.start();
 
   const recovered = await recoverInterruptedDeployments(runtime.deps.store, clock.now());
   const api = await startApiServer({
@@ -110,7 +110,11 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     stopDeployment: runtime.stopDeployment,
     putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
   });
-  const withdraw = announceRuntime(stateDir, api.url);
+  const withdraw = announceRuntime(
+    stateDir,
+    api.url,
+    loadBalancer ? { loadBalancerUrl: loadBalancer.url } : {},
+  );
 
   return {
     stateDir,
@@ -151,11 +155,16 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
       const healthy = hosts
         .filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy')
         .map((host) => host.id);
-      if (loadBalancer && healthy.length > 0) await loadBalancer.registerTargets(TARGET_GROUP, healthy);
+      if (loadBalancer && healthy.length > 0) {
+        await loadBalancer.registerTargets(TARGET_GROUP, healthy);
+        // Serving again before the deployment starts, as they were on the load balancer that ended with
+        // the last process; an app that is not running any more just fails its checks meanwhile.
+        await loadBalancer.waitForHealthy(TARGET_GROUP, healthy, RESTORE_HEALTHY_MS).catch(() => undefined);
+      }
       return group;
     },
     async close() {
-      alarm?.stop();
+      await alarm?.stop().catch(() => undefined);
       await transport.idle();
       withdraw();
       await api.close();
