@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { DeploymentStore } from '../functions/ports/deployment-store.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
 import { callCodeDeployApi } from '../local/api-server.js';
+import { EventProcessRecords } from '../local/hosts/event-processes.js';
+import { hostsDirectory } from '../local/hosts/hosts.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
 import { recoverInterruptedDeployments } from '../local/runtime/recover.js';
 import { liveRuntime } from '../local/state-dir.js';
@@ -38,6 +40,8 @@ export async function openRecords(stateDir: string): Promise<RecordsAccess> {
       close: async () => {},
     };
   }
+  // Nothing of an event the ended process left running survives its recovery.
+  await EventProcessRecords.of(dir).endLeftovers(hostsDirectory(dir));
   const database = await startLocalDatabase({ path: join(dir, 'records') });
   const recovered = await recoverInterruptedDeployments(database.store, new Date());
   return { ...storeAccess(database.store), recovered, close: () => database.close() };

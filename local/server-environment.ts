@@ -7,7 +7,8 @@ import type {
 } from '../functions/ports/records.js';
 import { startApiServer } from './api-server.js';
 import { RealClock, type EngineClock } from './engine/index.js';
-import { ensureHosts, type LocalHost } from './hosts/hosts.js';
+import { EventProcessRecords } from './hosts/event-processes.js';
+import { ensureHosts, hostsDirectory, type LocalHost } from './hosts/hosts.js';
 import { LocalHostTransport } from './hosts/transport.js';
 import { LoadBalancerThread, type LoadBalancerAlarm } from './load-balancer/thread.js';
 import { recoverInterruptedDeployments } from './runtime/recover.js';
@@ -60,7 +61,13 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   const stateDir = assertStateDirFree(options.stateDir);
   const clock = options.clock ?? new RealClock();
   const hosts = await ensureHosts(stateDir, options.hosts);
-  const transport = new LocalHostTransport(hosts, { track: (work) => clock.track(work) });
+  // Scripts of events a process that ended left running (it and its watcher were killed) end first.
+  const eventProcesses = EventProcessRecords.of(stateDir);
+  await eventProcesses.endLeftovers(hostsDirectory(stateDir));
+  const transport = new LocalHostTransport(hosts, {
+    track: (work) => clock.track(work),
+    records: eventProcesses,
+  });
 
   let loadBalancer: LoadBalancerThread | undefined;
   let alarm: LoadBalancerAlarm | undefined;
@@ -166,6 +173,7 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     async close() {
       await alarm?.stop().catch(() => undefined);
       await transport.idle();
+      eventProcesses.stopWatcher();
       withdraw();
       await api.close();
       await loadBalancer?.stop();

@@ -39,6 +39,7 @@ function stamp(    t, days, secs, z, era, doe, yoe, y, doy, mp, d, m) {
   print (stamp() " " line) >> logf; fflush(logf)
   print line >> evf; fflush(evf)
 }
+END { if (ENVIRON["SD_EOF"] != "") printf "" > ENVIRON["SD_EOF"] }
 `;
 
 /**

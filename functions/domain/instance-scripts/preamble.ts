@@ -5,6 +5,9 @@
 import { JSON_AWK } from './awk.js';
 import { quoteProgram, sh, shellQuote } from './quote.js';
 
+/** Seconds a hook's process group has between SIGTERM and SIGKILL. */
+export const KILL_GRACE_SECONDS = 3;
+
 /** The build-time facts every event script needs, all normalised (instance view). */
 export interface ScriptContext {
   event: string;
@@ -41,6 +44,7 @@ SD_INSTRUCTIONS=${shellQuote(context.instructionsDir)}
 SD_CLEANUP_FILE=${shellQuote(context.cleanupFile)}
 SD_LAST_SUCCESSFUL_FILE=${shellQuote(context.lastSuccessfulFile)}
 SD_MOST_RECENT_FILE=${shellQuote(context.mostRecentFile)}
+SD_KILL_GRACE=${String(KILL_GRACE_SECONDS)}
 SD_H=
 sd_tmp=
 sd_child_group=
@@ -64,12 +68,38 @@ sd_fail() {
   sd_finish 5 '' "$1"
 }
 
+# Whether a process group still has a live member. kill -0 counts zombies too (ended processes their
+# new parent has not reaped, which some containers' init never does); where ps shows states, they
+# do not count.
+sd_group_alive() {
+  if sd_states=$(ps -A -o pgid= -o stat= 2>/dev/null) && [ -n "$sd_states" ]; then
+    printf '%s\n' "$sd_states" | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+  else
+    kill -0 "-$1" 2>/dev/null
+  fi
+}
+
+# Ends a hook's process group as the agent does at a deadline, with SIGTERM; then, stricter than the
+# agent, with SIGKILL for whatever is still there after SD_KILL_GRACE seconds (a hook that traps TERM
+# must not outlive its deployment).
+sd_end_group() {
+  if ! kill -TERM "-$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null
+    return 0
+  fi
+  sd_g=0
+  while [ "$sd_g" -lt "$SD_KILL_GRACE" ] && sd_group_alive "$1"; do
+    sleep 1
+    sd_g=$((sd_g + 1))
+  done
+  kill -KILL "-$1" 2>/dev/null
+  return 0
+}
+
 # A stop request (SSM cancel, Ctrl-C on a local host) takes the running hook's process group down too.
 sd_interrupted() {
   trap '' HUP INT TERM
-  if [ -n "$sd_child_group" ]; then
-    kill -TERM "-$sd_child_group" 2>/dev/null || kill -TERM "$sd_child_group" 2>/dev/null
-  fi
+  if [ -n "$sd_child_group" ]; then sd_end_group "$sd_child_group"; fi
   sd_fail "The $SD_EVENT script was stopped by a signal before it finished."
 }
 

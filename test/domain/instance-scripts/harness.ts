@@ -60,6 +60,27 @@ export function writeTree(dir: string, tree: Record<string, TreeEntry>): string 
   return dir;
 }
 
+/**
+ * Live processes (zombies excluded) whose environment has SD_TEST_MARK=<mark>: everything a test's
+ * script started, whatever its process group or session. Linux only (reads /proc).
+ */
+export function markedProcesses(mark: string): number[] {
+  const wanted = `SD_TEST_MARK=${mark}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted))
+        pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
 export function hasCommand(name: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
