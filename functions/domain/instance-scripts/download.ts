@@ -261,8 +261,7 @@ sd_strip_top_directory
 printf '%s\n' ${hooksLines} >"$SD_H$SD_DIR/stepdeploy-hooks.sh.tmp" &&
   mv -- "$SD_H$SD_DIR/stepdeploy-hooks.sh.tmp" "$SD_H$SD_DIR/stepdeploy-hooks.sh" ||
   sd_fail "Could not write $SD_DIR/stepdeploy-hooks.sh"
-mkdir -p -- "$SD_H$SD_INSTRUCTIONS" && printf '%s' "$SD_DIR" >"$SD_H$SD_MOST_RECENT_FILE" ||
-  sd_fail "Could not write $SD_MOST_RECENT_FILE"
+sd_write_instruction "$SD_MOST_RECENT_FILE" "$SD_DIR" "Could not write $SD_MOST_RECENT_FILE"
 sd_finish 0 '' 'Succeeded: '
 `;
 }

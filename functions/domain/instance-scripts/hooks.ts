@@ -261,9 +261,15 @@ sd_select_root() {
   sd_hook_root=
   if [ ! -f "$SD_H$sd_pointer" ]; then return 0; fi
   sd_hook_root=$(cat -- "$SD_H$sd_pointer")
-  case $sd_hook_root in
-    /*) ;;
+  # One deployment directory of this group: a revision may have installed the file, and its hooks
+  # must not run from anywhere else.
+  sd_id=$\{sd_hook_root#"$SD_GROUP_DIR"/}
+  case $sd_hook_root/ in
+    "$SD_GROUP_DIR"/?*/) ;;
     *) sd_event_failed 5 '' "The file $sd_pointer does not name a deployment directory." ;;
+  esac
+  case $sd_id in
+    */* | . | ..) sd_event_failed 5 '' "The file $sd_pointer does not name a deployment directory." ;;
   esac
 }
 `;

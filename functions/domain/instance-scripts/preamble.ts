@@ -117,6 +117,37 @@ sd_resolve() {
   if realpath -m / >/dev/null 2>&1; then realpath -m -- "$1" 2>/dev/null; else readlink -f -- "$1" 2>/dev/null; fi
 }
 
+# Whether writing the host path $1 (under $SD_H) stays inside the host root: its deepest existing
+# part, every symbolic link followed (a final one too), is the root or under it. A link that a
+# revision installed (of this application or another) may lead anywhere on this machine; nothing is
+# written through one that leads out. On an instance (no host root) every path is inside. Sets
+# sd_real to what the path resolved to.
+sd_in_root() {
+  sd_real=
+  if [ -z "$SD_H" ]; then return 0; fi
+  sd_q=$1
+  while [ ! -e "$sd_q" ] && [ ! -L "$sd_q" ]; do
+    sd_q=$\{sd_q%/*}
+    if [ -z "$sd_q" ]; then return 1; fi
+  done
+  if [ -d "$sd_q" ]; then
+    sd_real=$(CDPATH= cd -P -- "$sd_q" 2>/dev/null && pwd -P) || return 1
+  else
+    sd_real=$(sd_resolve "$sd_q")
+  fi
+  case $sd_real in
+    "$SD_H" | "$SD_H"/*) return 0 ;;
+  esac
+  return 1
+}
+
+# Fails the event unless writing the host path $1 stays inside the host root; $2 names it for the message.
+sd_require_in_root() {
+  if ! sd_in_root "$1"; then
+    sd_fail "The deployment failed because $2 leads through a symbolic link to $\{sd_real:-a path} outside the host root $SD_H; stepdeploy does not write through it. Remove the link, and then try again."
+  fi
+}
+
 sd_stamp() {
   date '+%Y-%m-%d %H:%M:%S'
 }
@@ -143,8 +174,18 @@ sd_init() {
     sd_fail 'The lifecycle event script could not create a temporary directory.'
   fi
   SD_TZ=$(date +%z 2>/dev/null)
+  # The deployment root and the files kept in it are checked before anything is written there.
+  sd_require_in_root "$SD_H$SD_DIR" "the deployment directory $SD_DIR"
+  sd_require_in_root "$SD_H$SD_INSTRUCTIONS" "the directory $SD_INSTRUCTIONS"
   # The agent creates the deployment's directory before every command, hooks included.
   mkdir -p -- "$SD_H$SD_DIR" 2>/dev/null || sd_fail "Error creating deployment root directory $SD_DIR"
+}
+
+# Writes a deployment-instructions file (its name is predictable, so a revision could have installed a
+# link there) with the given content; fails the event with $3 when it cannot.
+sd_write_instruction() {
+  sd_require_in_root "$SD_H$1" "$1"
+  mkdir -p -- "$SD_H$SD_INSTRUCTIONS" && printf '%s' "$2" >"$SD_H$1" || sd_fail "$3"
 }
 `;
 }

@@ -235,6 +235,8 @@ export class Deployment {
     > & {
       creator?: string;
       deploymentType?: 'IN_PLACE' | 'BLUE_GREEN';
+      /** Another deployment group (another application) on the same host; default GROUP_ID. */
+      groupId?: string;
       /** Merged into the bundle by test helpers (S3 metadata on a local bundle). */
       bundleExtra?: Partial<BundleSpec>;
     } = {},
@@ -243,14 +245,14 @@ export class Deployment {
   }
 
   script(event: InstanceEvent): string {
-    const { creator, deploymentType, bundleExtra: _bundleExtra, ...rest } = this.options;
+    const { creator, deploymentType, groupId, bundleExtra: _bundleExtra, ...rest } = this.options;
     return buildLifecycleEventScript({
       event,
       deployment: {
         deploymentId: this.id,
         applicationName: 'my-app',
         deploymentGroupName: 'my-group',
-        deploymentGroupId: GROUP_ID,
+        deploymentGroupId: groupId ?? GROUP_ID,
         deploymentType: deploymentType ?? 'IN_PLACE',
         creator: creator ?? 'user',
       },
@@ -276,7 +278,7 @@ export class Deployment {
   }
 
   get dir(): string {
-    return join(this.host, ROOT, GROUP_ID, this.id);
+    return join(this.host, ROOT, this.options.groupId ?? GROUP_ID, this.id);
   }
 
   get archive(): string {
