@@ -216,6 +216,17 @@ sd_check_tree() {
   done <"$sd_tmp/links"
 }
 
+# Files keep the revision's permission bits, but not its setuid, setgid or sticky bits nor its owners
+# (stricter than the agent, whose tar -xp as root keeps both): a revision must not plant a set-user-id
+# binary or hand files to another user. The AppSpec's permissions section can still ask for them.
+sd_normalize_metadata() {
+  find "$sd_archive" ! -type l \( -perm -4000 -o -perm -2000 -o -perm -1000 \) -exec chmod u-s,g-s,o-t {} + 2>/dev/null ||
+    sd_unpack_failed 'Could not clear the setuid, setgid and sticky bits of the unpacked bundle.'
+  if [ "$(id -u 2>/dev/null)" = 0 ]; then
+    chown -R -h 0:0 -- "$sd_archive" 2>/dev/null || sd_unpack_failed 'Could not give the unpacked bundle to root.'
+  fi
+}
+
 # The agent strips the archive's single top-level directory when it holds a file named like appspec.
 sd_strip_top_directory() {
   sd_n=0
@@ -256,6 +267,7 @@ sd_check_entries "$sd_bundle"
 mkdir -p -- "$sd_archive" || sd_fail "Error creating $SD_DIR/deployment-archive"
 sd_extract "$sd_bundle" "$sd_archive"
 sd_check_tree
+sd_normalize_metadata
 sd_strip_top_directory
 # The hooks of this revision, for every later event that runs from it (reference §2.2).
 printf '%s\n' ${hooksLines} >"$SD_H$SD_DIR/stepdeploy-hooks.sh.tmp" &&
