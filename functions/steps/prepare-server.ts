@@ -1,6 +1,7 @@
 import { validateAppSpec } from '../domain/appspec/index.js';
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import { checkBundleEntries } from '../domain/bundle-checks.js';
+import { instanceScriptProblem } from '../domain/instance-scripts/index.js';
 import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
 import {
   HealthConstraintsInvalidError,
@@ -119,6 +120,8 @@ async function readServerRevision(
       .join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);
   }
+  const uncarried = instanceScriptProblem(verdict.appSpec);
+  if (uncarried !== undefined) throw new InvalidRevisionError(`The AppSpec file is invalid: ${uncarried}`);
   return { appSpec: verdict.appSpec, revision: pinned(record.revision, bundle.s3Object) };
 }
 
