@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { LocalRevisionSource } from '../functions/adapters/local/local-revision-source.js';
+import type { BundleLimits } from '../functions/domain/bundle-checks.js';
 import type {
   AlarmConfiguration,
   AutoRollbackConfiguration,
@@ -27,6 +28,10 @@ export interface ServerEnvironmentOptions {
   loadBalancerPort?: number;
   /** A local alarm on the load balancer's 5xx rate, in percent. */
   alarm5xxRatePercent?: number;
+  /** Limits on the revisions read (unpacked size, entries, compression ratio); defaults otherwise. */
+  bundleLimits?: Partial<BundleLimits>;
+  /** Cap of each deployment's scripts.log on a host. */
+  scriptsLogMaxBytes?: number;
   clock?: EngineClock;
 }
 
@@ -100,12 +105,16 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     databasePath: join(stateDir, 'records'),
     ports: {
       transport,
-      revisions: new LocalRevisionSource(),
+      revisions: new LocalRevisionSource(options.bundleLimits ? { limits: options.bundleLimits } : {}),
       ...(loadBalancer ? { loadBalancer } : {}),
       ...(alarm ? { alarms: alarm } : {}),
     },
     // Local health checks answer within a second; a minute is plenty before an instance fails.
-    settings: { trafficPollSeconds: 1, trafficTimeoutSeconds: 120 },
+    settings: {
+      trafficPollSeconds: 1,
+      trafficTimeoutSeconds: 120,
+      ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    },
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
   alarm?.onStateChange((name, state) => runtime.onAlarmStateChange(name, state));

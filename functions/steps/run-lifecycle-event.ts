@@ -201,5 +201,6 @@ async function scriptInput(
       : {}),
     ...(record.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
     ...(deps.settings.deploymentRoot ? { deploymentRoot: deps.settings.deploymentRoot } : {}),
+    ...(deps.settings.scriptsLogMaxBytes ? { scriptsLogMaxBytes: deps.settings.scriptsLogMaxBytes } : {}),
   };
 }

@@ -99,7 +99,10 @@ sd_fetch() {
   if [ ! -d ${path} ]; then
     sd_fail "The bundle directory "${described}" does not exist."
   fi
-  tar -cf "$1" -C ${path} . || sd_fail "Could not pack the bundle directory "${described}"."
+  # Sparse files stay sparse (-S, GNU tar and bsdtar): their holes must not become disk blocks here,
+  # in the unpacked revision and in the installed copy (cp keeps holes).
+  tar -S -cf "$1" -C ${path} . 2>/dev/null || tar -cf "$1" -C ${path} . ||
+    sd_fail "Could not pack the bundle directory "${described}"."
 }
 `;
     }

@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { ServerAppSpec } from '../appspec/model.js';
 import { isScriptableServerEvent, type HookRevision } from '../lifecycle.js';
-import { READER_AWK } from './awk.js';
+import { READER_AWK, TRIM_SH } from './awk.js';
 import { accountName, normalizeInRevision } from './paths.js';
 import { quoteProgram, sh, shellQuote } from './quote.js';
 import type { BundleSpec, DeploymentInfo } from './types.js';
@@ -96,8 +96,9 @@ sd_reader() {
   SD_EOF=$2
   SD_LOGF=$SD_H$SD_DIR/logs/scripts.log
   SD_EVENTS=$sd_tmp/events
+  SD_TRIM_SH=$sd_trim_sh
   LC_ALL=C
-  export SD_TAG SD_EOF SD_LOGF SD_EVENTS SD_TZ LC_ALL
+  export SD_TAG SD_EOF SD_LOGF SD_EVENTS SD_TZ SD_LOG_MAX SD_LOG_CHECK SD_TRIM_SH LC_ALL
   if [ "$sd_awk_interactive" = yes ]; then exec awk -W interactive "$sd_reader_awk"; fi
   exec awk "$sd_reader_awk"
 }
@@ -280,12 +281,29 @@ export interface HookEventOptions {
   deployment: DeploymentInfo;
   bundle: BundleSpec;
   ignoreFailures: boolean;
+  /** Cap of scripts.log (per deployment and instance); default DEFAULT_SCRIPTS_LOG_MAX_BYTES. */
+  scriptsLogMaxBytes?: number;
 }
 
+/** scripts.log of one deployment on one instance keeps at most this much (the newest lines). */
+export const DEFAULT_SCRIPTS_LOG_MAX_BYTES = 16 * 1024 * 1024;
+const MIN_SCRIPTS_LOG_MAX_BYTES = 64 * 1024;
+
 export function hookEventScript(options: HookEventOptions): string {
+  const logMax = options.scriptsLogMaxBytes ?? DEFAULT_SCRIPTS_LOG_MAX_BYTES;
+  if (!Number.isSafeInteger(logMax) || logMax < MIN_SCRIPTS_LOG_MAX_BYTES) {
+    throw new InvalidArgumentError(
+      `The scripts.log cap must be a whole number of bytes, at least ${String(MIN_SCRIPTS_LOG_MAX_BYTES)}.`,
+    );
+  }
+  // The readers look at the caps every so often: a log may pass its cap by that much before a trim.
+  const check = Math.max(4096, Math.min(Math.floor(logMax / 8), 1024 * 1024));
   return sh`
 SD_REVISION=${shellQuote(options.revision)}
 SD_IGNORE_FAILURES=${options.ignoreFailures ? '1' : '0'}
+SD_LOG_MAX=${String(logMax)}
+SD_LOG_CHECK=${String(check)}
+sd_trim_sh=${quoteProgram(TRIM_SH)}
 sd_reader_awk=${quoteProgram(READER_AWK)}
 ${exportEnvironment(options.event, options.deployment, options.bundle)}
 ${RUNNER}

@@ -104,6 +104,7 @@ export function buildLifecycleEventScript(input: LifecycleEventScriptInput): str
           bundle: input.bundle,
           ignoreFailures:
             input.ignoreApplicationStopFailures === true && IGNORABLE_EVENTS.includes(input.event),
+          ...(input.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: input.scriptsLogMaxBytes } : {}),
         })
       );
     }

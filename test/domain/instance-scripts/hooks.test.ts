@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerAppSpec, ServerHookScript } from '../../../functions/domain/appspec/model.js';
@@ -468,5 +468,50 @@ describe('which revision a hook event runs from', () => {
       ignoreApplicationStopFailures: true,
     });
     expect((await other.run('AfterInstall')).diagnostics.errorCode).toBe('ScriptFailed');
+  });
+});
+
+describe('scripts.log is capped per deployment (point 6 of issue 13)', () => {
+  it('a hook writing 4 MB keeps the newest lines within the cap, says what was removed, and leaves no copy behind', async () => {
+    const cap = 256 * 1024;
+    const d = await prepared(
+      tempDir(),
+      'd-BIGLOG001',
+      { AfterInstall: [hook('chatty.sh', 60)] },
+      {
+        // 40,000 numbered lines of about 100 bytes, the last one recognisable.
+        'chatty.sh': script(
+          'awk \'BEGIN { for (i = 1; i <= 40000; i++) printf "line %06d %s\\n", i, sprintf("%88s", "x") }\'\necho the-last-line',
+        ),
+      },
+      { scriptsLogMaxBytes: cap },
+    );
+    const result = await d.run('AfterInstall');
+    expect(result.diagnostics.errorCode).toBe('Success');
+    const logDir = join(d.dir, 'logs');
+    const log = readFileSync(join(logDir, 'scripts.log'), 'utf8');
+    // The cap, plus at most what two readers write between two looks at it.
+    expect(Buffer.byteLength(log)).toBeLessThanOrEqual(cap + 2 * 32 * 1024 + 4096);
+    expect(log).toContain(
+      `[stepdeploy] scripts.log was over its cap of ${String(cap)} bytes: older lines were removed.`,
+    );
+    expect(log.trimEnd().split('\n').pop()).toMatch(/\[stdout\]the-last-line$/);
+    expect(log).not.toContain('line 000001 ');
+    expect(readdirSync(logDir)).toEqual(['scripts.log']);
+  });
+
+  it('refuses a cap too small to hold a log', async () => {
+    const d = new Deployment(
+      tempDir(),
+      'd-BIGLOG002',
+      appSpec(),
+      { location: '/x', bundleType: 'tar' },
+      {
+        scriptsLogMaxBytes: 1000,
+      },
+    );
+    expect(() => d.script('AfterInstall')).toThrow(
+      'The scripts.log cap must be a whole number of bytes, at least 65536.',
+    );
   });
 });

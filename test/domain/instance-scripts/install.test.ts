@@ -427,3 +427,23 @@ describe('symbolic links installed on the host (point 1 of issue 13)', () => {
     expect(read(join(host, 'srv/real/x'))).toBe('followed');
   });
 });
+
+describe('sparse files (point 6 of issue 13)', () => {
+  it('a 500 MB sparse file of a directory bundle stays sparse in bundle.tar, the unpacked revision and the installed copy', async () => {
+    const src = writeTree(tempDir(), { 'appspec.yml': APPSPEC_TEXT, 'data/.keep': '' });
+    execFileSync('truncate', ['-s', '500M', join(src, 'data', 'holes.db')]);
+    const host = tempDir();
+    const d = new Deployment(
+      host,
+      'd-SPARSE001',
+      appSpec({ files: [{ source: 'data', destination: '/srv/data' }] }),
+      { location: src, bundleType: 'directory' },
+    );
+    expect((await d.run('DownloadBundle')).json).toEqual(SUCCESS);
+    expect((await d.run('Install')).json).toEqual(SUCCESS);
+    expect(statSync(join(host, 'srv/data/holes.db')).size).toBe(500 * 1024 * 1024);
+    // Disk actually used by the whole host root, in KiB: the bundle, the revision and the copy.
+    const usedKiB = Number(execFileSync('du', ['-sk', host], { encoding: 'utf8' }).split('\t')[0]);
+    expect(usedKiB).toBeLessThan(10 * 1024);
+  });
+});
