@@ -31,6 +31,7 @@ export function registerRecordCommands(program: Command): void {
             renderProgress(
               view,
               `Deployment ${deploymentId} (${record.applicationName}/${record.deploymentGroupName}, ${record.deploymentConfigName})`,
+              (process.stdout.isTTY && process.stdout.columns) || 80,
             ),
           );
           if (view.status === 'Failed' || view.status === 'Stopped') console.log(renderFailures(view));

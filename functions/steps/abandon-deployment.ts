@@ -31,7 +31,7 @@ export function abandonDeployment(deps: Pick<StepDeps, 'store' | 'clock'>) {
     if (!isUnfinished(record)) return undefined;
     const now = deps.clock.now();
     // Cleared before the status changes: a retry after a partial run still finds it unfinished.
-    await closeUnfinishedTargets(store, record.deploymentId, now);
+    await closeUnfinishedTargets(store, record.deploymentId, now, errorInformation.message);
     const wait = await store.getPendingWait(record.deploymentId);
     if (wait) await store.clearPendingWait(record.deploymentId, wait.taskToken);
     await store.unwatchAlarms(
@@ -46,7 +46,12 @@ export function abandonDeployment(deps: Pick<StepDeps, 'store' | 'clock'>) {
           status: 'Failed',
           completeTime: now.toISOString(),
           errorInformation,
-          lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, 'Failed'),
+          lifecycleEvents: closeLifecycleEvents(
+            record.lifecycleEvents ?? [],
+            now,
+            'Failed',
+            errorInformation.message,
+          ),
         },
         UNFINISHED_STATUSES,
       );

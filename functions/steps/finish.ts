@@ -64,11 +64,14 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
       ? storedOutcome(record)
       : outcomeOf(state);
     const now = clock.now();
-    if (record.computePlatform === 'Server') await closeUnfinishedTargets(store, record.deploymentId, now);
+    const reason = endedBefore(outcome);
+    if (record.computePlatform === 'Server') {
+      await closeUnfinishedTargets(store, record.deploymentId, now, reason);
+    }
     const finished = await store.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
-      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status),
+      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status, reason),
       ...(outcome.errorCode
         ? { errorInformation: { code: outcome.errorCode, message: outcome.message ?? '' } }
         : {}),
@@ -84,6 +87,14 @@ export function finish(deps: Pick<StepDeps, 'store' | 'events' | 'clock'>) {
     const rollbackRequested = outcome.status !== 'Succeeded' && state.rollback?.rollbackRequested === true;
     return { deploymentId: record.deploymentId, ...outcome, rollbackRequested };
   };
+}
+
+/** The message of an event that was still running when the deployment ended. */
+function endedBefore(outcome: { status: string; errorCode?: string; message?: string }): string {
+  const why = outcome.errorCode
+    ? ` (${outcome.errorCode}${outcome.message ? `: ${outcome.message}` : ''})`
+    : '';
+  return `The deployment ended ${outcome.status}${why} before this lifecycle event finished.`;
 }
 
 function outcomeOf(state: FinishInput['state']): Omit<FinishOutput, 'deploymentId' | 'rollbackRequested'> {

@@ -32,6 +32,7 @@ export function closeLifecycleEvents(
   events: LifecycleEventRecord[],
   now: Date,
   deploymentStatus?: string,
+  reason = 'The deployment ended before this lifecycle event finished.',
 ): LifecycleEventRecord[] {
   const at = now.toISOString();
   return events.map((event) =>
@@ -40,7 +41,18 @@ export function closeLifecycleEvents(
       : event.status === 'Pending'
         ? { ...event, status: 'Skipped' }
         : event.status === 'InProgress'
-          ? { ...event, status: 'Failed', endTime: at }
+          ? {
+              ...event,
+              status: 'Failed',
+              endTime: at,
+              // A failed event always says why, even one that only ended with its deployment.
+              diagnostics: event.diagnostics ?? {
+                errorCode: 'UnknownError',
+                scriptName: '',
+                message: reason,
+                logTail: '',
+              },
+            }
           : event,
   );
 }

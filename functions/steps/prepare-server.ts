@@ -113,7 +113,13 @@ async function readServerRevision(
   if (bundle.appSpecText === undefined) {
     throw new InvalidRevisionError('The revision has no appspec.yml (or appspec.yaml) at its root.');
   }
-  const verdict = validateAppSpec(bundle.appSpecText, { platform: 'server' });
+  // Detected rather than assumed, so that a Lambda or ECS AppSpec is named as such.
+  const verdict = validateAppSpec(bundle.appSpecText);
+  if (verdict.platform !== 'server') {
+    throw new InvalidRevisionError(
+      `The revision's AppSpec is for the ${verdict.platform === 'lambda' ? 'Lambda' : 'ECS'} compute platform (its Resources name ${verdict.platform === 'lambda' ? 'a Lambda function' : 'an ECS service'}), but this is a Server deployment, which needs an AppSpec with version, os, files and hooks.`,
+    );
+  }
   if (!verdict.valid || verdict.appSpec?.platform !== 'server') {
     const details = verdict.errors
       .map((e) => `${e.path || '(document)'}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`)

@@ -43,8 +43,16 @@ export function withTargetEvent(
   };
 }
 
-/** A target that will run no more events: the rest are Skipped, and it ends as `status`. */
-export function closeTarget(target: InstanceTargetRecord, status: string, now: Date): InstanceTargetRecord {
+/**
+ * A target that will run no more events: the rest are Skipped, and it ends as `status`. An event in
+ * flight fails with `reason` as its message (what ended it), unless it has diagnostics already.
+ */
+export function closeTarget(
+  target: InstanceTargetRecord,
+  status: string,
+  now: Date,
+  reason = 'The deployment ended before this lifecycle event finished.',
+): InstanceTargetRecord {
   const at = now.toISOString();
   return {
     ...target,
@@ -54,7 +62,17 @@ export function closeTarget(target: InstanceTargetRecord, status: string, now: D
       event.status === 'Pending'
         ? { ...event, status: 'Skipped' }
         : event.status === 'InProgress'
-          ? { ...event, status: 'Failed', endTime: at }
+          ? {
+              ...event,
+              status: 'Failed',
+              endTime: at,
+              diagnostics: event.diagnostics ?? {
+                errorCode: 'UnknownError',
+                scriptName: '',
+                message: reason,
+                logTail: '',
+              },
+            }
           : event,
     ),
   };
@@ -65,11 +83,12 @@ export async function closeUnfinishedTargets(
   store: DeploymentStore,
   deploymentId: string,
   now: Date,
+  reason?: string,
 ): Promise<void> {
   for (const target of await store.listDeploymentTargets(deploymentId)) {
     if (target.status === 'Pending') await store.putDeploymentTarget(closeTarget(target, 'Skipped', now));
     else if (target.status === 'InProgress')
-      await store.putDeploymentTarget(closeTarget(target, 'Failed', now));
+      await store.putDeploymentTarget(closeTarget(target, 'Failed', now, reason));
   }
 }
 
