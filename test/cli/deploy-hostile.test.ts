@@ -90,44 +90,20 @@ describe.concurrent('point 1: a symbolic link installed by one application', () 
   });
 });
 
-describe.concurrent('point 7: unsafe values fail as INVALID_REVISION before any host is touched', () => {
-  it.each([
-    [
-      'owner: "root;touch x"',
-      'permissions:\n  - object: /srv\n    owner: "root;touch x"\n',
-      'permissions[0].owner',
-    ],
-    [
-      'group: "$(touch x)"',
-      'permissions:\n  - object: /srv\n    group: "$(touch x)"\n',
-      'permissions[0].group',
-    ],
-    [
-      'an ACL entry with ";"',
-      'permissions:\n  - object: /srv\n    acls: ["u:bob;touch x:rwx"]\n',
-      'permissions[0].acls[0]',
-    ],
-    [
-      'a NUL in a destination',
-      'files:\n  - source: app\n    destination: "/srv/a\\0b"\n',
-      'files[0].destination',
-    ],
-    [
-      'an invalid runas',
-      'hooks:\n  AfterInstall:\n    - location: a.sh\n      runas: "root; id"\n',
-      'hooks.AfterInstall[0].runas',
-    ],
-  ])('%s', async (_case, section, field) => {
+describe.concurrent('point 7: an unsafe value fails as INVALID_REVISION before any host is touched', () => {
+  // Every kind of unsafe value is checked by the validator (test/domain/appspec/script-values.test.ts);
+  // this is the whole path: Prepare refuses the revision and no event runs on the host.
+  it('owner: "root;touch x"', async () => {
     const stateDir = newStateDir();
     const revision = writeTree(join(tempDir(), 'unsafe'), {
-      'appspec.yml': `version: 0.0\nos: linux\n${section}`,
+      'appspec.yml': 'version: 0.0\nos: linux\npermissions:\n  - object: /srv\n    owner: "root;touch x"\n',
       'app/index.html': 'x',
-      'a.sh': { content: '#!/bin/sh\n', mode: 0o755 },
     });
     const { result, view } = await deploy(revision, stateDir);
     expect(result.code).toBe(1);
     expect(view).toMatchObject({ status: 'Failed', errorCode: 'INVALID_REVISION' });
-    expect(view.errorMessage).toContain(`The AppSpec file is invalid: ${field}`);
+    expect(view.errorMessage).toContain('The AppSpec file is invalid: permissions[0].owner');
+    expect(view.errorMessage).toContain('"root;touch x" is not a name stepdeploy accepts');
     expectUntouched(stateDir, view);
   });
 });
@@ -210,38 +186,13 @@ describe.concurrent('point 6: limits', () => {
   it('a zip bomb is refused in Prepare by its compression ratio: no host gets a byte of it', async () => {
     const stateDir = newStateDir();
     const bomb = join(tempDir(), 'bomb.zip');
-    zeroBomb(bomb, 256 * 1024 ** 2);
+    zeroBomb(bomb, 64 * 1024 ** 2);
     expect(statSync(bomb).size).toBeLessThan(1024 ** 2);
     const { result, view } = await deploy(bomb, stateDir);
     expect(result.code).toBe(1);
     expect(view).toMatchObject({ status: 'Failed', errorCode: 'INVALID_REVISION' });
     expect(view.errorMessage).toMatch(
       /a compression ratio over \d+:1, beyond the limit of 100:1 \(a zip bomb looks like this\); nothing was unpacked\. Raise the limit \(stepdeploy deploy --max-compression-ratio\)/,
-    );
-    expectUntouched(stateDir, view);
-    // With the limit raised, the size limit still holds.
-    const again = await deploy(
-      bomb,
-      stateDir,
-      '--max-compression-ratio',
-      '100000',
-      '--max-bundle-size',
-      '100MiB',
-    );
-    expect(again.view.errorMessage).toContain(
-      "The bundle unpacks to more than 100 MiB, the limit on a bundle's unpacked size",
-    );
-  });
-
-  it('more entries than --max-bundle-entries are refused, naming the limit', async () => {
-    const stateDir = newStateDir();
-    const revision = writeTree(join(tempDir(), 'many'), {
-      'appspec.yml': 'version: 0.0\nos: linux\n',
-      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f/${String(i)}`, 'x'])),
-    });
-    const { view } = await deploy(revision, stateDir, '--max-bundle-entries', '10');
-    expect(view.errorMessage).toContain(
-      "The bundle holds more than 10 entries (files, directories and links), the limit on a bundle's entry count",
     );
     expectUntouched(stateDir, view);
   });
@@ -252,16 +203,16 @@ describe.concurrent('point 6: limits', () => {
       'appspec.yml': 'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: chatty.sh\n',
       'chatty.sh': {
         content:
-          '#!/bin/sh\nawk \'BEGIN { for (i = 1; i <= 30000; i++) printf "line %06d %s\\n", i, sprintf("%80s", "x") }\'\necho done-writing\n',
+          '#!/bin/sh\nawk \'BEGIN { for (i = 1; i <= 8000; i++) printf "line %06d %s\\n", i, sprintf("%80s", "x") }\'\necho done-writing\n',
         mode: 0o755,
       },
     });
-    const { view } = await deploy(revision, stateDir, '--max-log-size', '256KiB');
+    const { view } = await deploy(revision, stateDir, '--max-log-size', '128KiB');
     expect(view.status).toBe('Succeeded');
     const groupDir = join(hostRoot(stateDir), DEPLOYMENT_ROOT, 'chatty-local');
     const [deploymentDir] = execFileSync('ls', [groupDir], { encoding: 'utf8' }).trim().split('\n');
     const log = readFileSync(join(groupDir, deploymentDir ?? '', 'logs', 'scripts.log'), 'utf8');
-    expect(Buffer.byteLength(log)).toBeLessThan(256 * 1024 + 80 * 1024);
+    expect(Buffer.byteLength(log)).toBeLessThan(128 * 1024 + 40 * 1024);
     expect(log).toContain('[stdout]done-writing');
     expect(log).toContain('older lines were removed');
   });

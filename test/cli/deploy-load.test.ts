@@ -4,12 +4,13 @@
  * with --load-balancer while a client in another process sends steady traffic through it; no
  * request may fail or pass its 1 s deadline.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopHostProcesses } from '../../local/hosts/processes.js';
 import { tempDir } from '../domain/instance-scripts/harness.js';
-import { repoRoot, runCli, runCliAsync } from './run-cli.js';
+import { repoRoot, runCli, type CliResult } from './run-cli.js';
 
 const work = tempDir('sd-load-');
 const stateDir = join(work, 'state');
@@ -22,6 +23,35 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Traffic {
   requests: number;
   failures: string[];
+}
+
+/**
+ * `deploy` in the background; `ended` resolves when it prints the deployment's final status, which it
+ * does before it closes its load balancer (requests after that would meet a closed listener).
+ */
+function deployInBackground(args: string[]): { ended: Promise<void>; exited: Promise<CliResult> } {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'stepdeploy.js'), 'deploy', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 180_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  let announce: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (announce = resolve));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (/^Deployment d-\w+: (Succeeded|Failed|Stopped)/m.test(stderr)) announce();
+  });
+  const exited = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      announce();
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return { ended, exited };
 }
 
 /** One request every 10 ms from the first 200 on, each with a 1 s deadline, until `done` resolves. */
@@ -68,6 +98,8 @@ describe('a huge AppSpec deployed behind the load balancer under steady load', (
         '--hosts',
         '2',
         '--load-balancer',
+        '--config',
+        'CodeDeployDefault.AllAtOnce',
         '--state-dir',
         stateDir,
         '--json',
@@ -83,20 +115,17 @@ describe('a huge AppSpec deployed behind the load balancer under steady load', (
     writeFileSync(join(revision, 'appspec.yml'), `${appspec.trimEnd()}\n${keys}\n`);
     expect(readFileSync(join(revision, 'appspec.yml')).length).toBeGreaterThan(850_000);
 
-    const deployment = runCliAsync(
-      [
-        'deploy',
-        revision,
-        '--application',
-        'webapp',
-        '--hosts',
-        '2',
-        '--load-balancer',
-        '--state-dir',
-        stateDir,
-      ],
-      { timeoutMs: 180_000 },
-    );
+    // OneAtATime: one of the two hosts is in service at every moment.
+    const deployment = deployInBackground([
+      revision,
+      '--application',
+      'webapp',
+      '--hosts',
+      '2',
+      '--load-balancer',
+      '--state-dir',
+      stateDir,
+    ]);
     const runtime = join(stateDir, 'runtime.json');
     const url = () => {
       if (!existsSync(runtime)) return undefined;
@@ -106,8 +135,8 @@ describe('a huge AppSpec deployed behind the load balancer under steady load', (
         return undefined; // being written
       }
     };
-    const traffic = await steadyTraffic(url, deployment);
-    const result = await deployment;
+    const traffic = await steadyTraffic(url, deployment.ended);
+    const result = await deployment.exited;
 
     expect(result.code).toBe(0);
     // The load balancer's address is printed (and was in runtime.json, where the traffic found it).

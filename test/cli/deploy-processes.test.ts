@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostProcesses, stopHostProcesses } from '../../local/hosts/processes.js';
 import { tempDir } from '../domain/instance-scripts/harness.js';
-import { repoRoot, runCli } from './run-cli.js';
+import { repoRoot, runCliAsync } from './run-cli.js';
 
 const started: ChildProcess[] = [];
 const stateDirs: string[] = [];
@@ -45,7 +45,8 @@ async function killed(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-describe('deploy killed with SIGKILL', () => {
+// Each test has its own state directory: they run side by side.
+describe.concurrent('deploy killed with SIGKILL', () => {
   it('its watcher ends a running hook that ignores SIGTERM: nothing of the event is left 5 s later', async () => {
     const work = tempDir('sd-kill-hook-');
     const revision = join(work, 'app');
@@ -70,7 +71,7 @@ describe('deploy killed with SIGKILL', () => {
 
     expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
     // Recovery by the next command marks the deployment failed.
-    const status = runCli(['status', '--state-dir', stateDir, '--json']);
+    const status = await runCliAsync(['status', '--state-dir', stateDir, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Failed', errorCode: 'INTERNAL_ERROR' });
   });
 
@@ -100,7 +101,7 @@ describe('deploy killed with SIGKILL', () => {
     const left = hostProcesses(join(stateDir, 'hosts'));
     expect(left.length).toBeGreaterThan(0);
 
-    const status = runCli(['status', '--state-dir', stateDir, '--json']);
+    const status = await runCliAsync(['status', '--state-dir', stateDir, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Failed', errorCode: 'INTERNAL_ERROR' });
     expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
   });

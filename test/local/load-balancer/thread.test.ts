@@ -55,7 +55,7 @@ console.log(JSON.stringify({ requests, failures }));
 `;
 
 describe('the load balancer on its own thread', () => {
-  it('keeps serving, within each request deadline, while the thread that drives it is busy for 2 s', async () => {
+  it('keeps serving, within each request deadline, while the thread that drives it is busy for 1.5 s', async () => {
     const backend = await nodeProcess(BACKEND);
     const lb = await LoadBalancerThread.start({ targetPorts: { app: Number(backend.first) } });
     cleanups.push(() => lb.stop());
@@ -63,11 +63,11 @@ describe('the load balancer on its own thread', () => {
     await lb.registerTargets('web', ['app']);
     await lb.waitForHealthy('web', ['app'], 5000);
 
-    const client = await nodeProcess(CLIENT, [lb.url, '3000']);
+    const client = await nodeProcess(CLIENT, [lb.url, '2500']);
     let result = '';
     client.child.stdout?.on('data', (chunk: Buffer) => (result += chunk.toString()));
     // This thread does CPU-heavy work, as validating a huge AppSpec did, for longer than a deadline.
-    const busyUntil = Date.now() + 2000;
+    const busyUntil = Date.now() + 1500;
     let spins = 0;
     while (Date.now() < busyUntil) spins++;
     expect(spins).toBeGreaterThan(0);
@@ -77,7 +77,7 @@ describe('the load balancer on its own thread', () => {
       requests: number;
       failures: number;
     };
-    expect(requests).toBeGreaterThan(100);
+    expect(requests).toBeGreaterThan(80);
     expect(failures).toBe(0);
   });
 
