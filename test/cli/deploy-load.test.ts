@@ -74,8 +74,6 @@ async function steadyTraffic(url: () => string | undefined, done: Promise<unknow
           if (!serving) return;
           traffic.requests++;
           if (response.status !== 200) traffic.failures.push(`HTTP ${String(response.status)}`);
-          if (process.env.SD_DEBUG && response.status !== 200)
-            console.log(Date.now(), 'FAIL', response.status);
         },
         (error: unknown) => {
           if (!serving) return;
