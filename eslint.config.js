@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.stepdeploy/', 'coverage/', 'infra/cdk.out/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.stepdeploy/', 'coverage/', 'infra/cdk.out/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,21 +55,24 @@ const SYMBOLS: Record<string, string> = {
   Skipped: pc.dim('-'),
 };
 
+/** Three letters per event, so that the table of the 13 events fits 80 columns. */
 const SHORT_NAMES: Record<string, string> = {
   BeforeBlockTraffic: 'BBT',
   BlockTraffic: 'BT',
   AfterBlockTraffic: 'ABT',
-  ApplicationStop: 'Stop',
+  ApplicationStop: 'Stp',
   DownloadBundle: 'Dl',
   BeforeInstall: 'BI',
-  Install: 'Inst',
+  Install: 'Ins',
   AfterInstall: 'AI',
-  ApplicationStart: 'Start',
+  ApplicationStart: 'Sta',
   ValidateService: 'Val',
   BeforeAllowTraffic: 'BAT',
   AllowTraffic: 'AT',
   AfterAllowTraffic: 'AAT',
 };
+
+const CELL = 4;
 
 function statusText(status: string): string {
   if (status === 'Succeeded') return pc.green(status);
@@ -78,15 +81,29 @@ function statusText(status: string): string {
   return status;
 }
 
-/** Hosts by lifecycle events, one symbol per event: the live progress of a Server deployment. */
-export function renderProgress(view: DeploymentView, title: string): string {
+/** Plain text cut to `width` characters, with an ellipsis when something was cut. */
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/**
+ * Hosts by lifecycle events, one symbol per event: the live progress of a Server deployment. Every
+ * line fits `width` columns (80 by default; a terminal that reports 0 columns gets 80): 13 events
+ * take 52 columns.
+ */
+export function renderProgress(view: DeploymentView, title: string, width = 80): string {
+  const columns = width > 0 ? width : 80;
   const events = view.instances[0]?.events.map((event) => event.name) ?? [];
-  const header = `${'host'.padEnd(10)} ${events.map((name) => (SHORT_NAMES[name] ?? name).padEnd(5)).join(' ')}  status`;
+  const hostWidth = Math.max(4, ...view.instances.map((instance) => instance.id.length)) + 1;
+  const header = `${'host'.padEnd(hostWidth)}${events.map((name) => (SHORT_NAMES[name] ?? name.slice(0, 3)).padEnd(CELL)).join('')} status`;
   const rows = view.instances.map((instance) => {
-    const cells = instance.events.map((event) => `${SYMBOLS[event.status] ?? '?'}    `).join(' ');
-    return `${instance.id.padEnd(10)} ${cells}  ${statusText(instance.status)}`;
+    const cells = instance.events
+      .map((event) => `${SYMBOLS[event.status] ?? '?'}${' '.repeat(CELL - 1)}`)
+      .join('');
+    return `${fit(instance.id, hostWidth - 1).padEnd(hostWidth)}${cells} ${statusText(instance.status)}`;
   });
-  return [`${title}: ${statusText(view.status)}`, pc.dim(header), ...rows].join('\n');
+  const heading = `${fit(title, columns - view.status.length - 2)}: ${statusText(view.status)}`;
+  return [heading, pc.dim(fit(header, columns)), ...rows].join('\n');
 }
 
 /** What went wrong, per failed event, with CodeDeploy's diagnostics and the log tail. */
@@ -96,9 +113,8 @@ export function renderFailures(view: DeploymentView): string {
   for (const instance of view.instances) {
     for (const event of instance.events) {
       if (event.status !== 'Failed') continue;
-      lines.push(
-        `${instance.id} ${event.name}: ${event.errorCode ?? 'UnknownError'}: ${event.message ?? ''}`,
-      );
+      const message = event.message || 'no diagnostics were recorded for this event';
+      lines.push(`${instance.id} ${event.name}: ${event.errorCode ?? 'UnknownError'}: ${message}`);
       if (event.logTail)
         lines.push(
           ...event.logTail

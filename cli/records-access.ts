@@ -5,6 +5,8 @@ import type { LifecycleEventStatus, TargetStatus } from '../functions/domain/sta
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
 import { callCodeDeployApi } from '../local/server/api-client.js';
 import { loadOrCreateServerKey, type ServerKey } from '../local/server/server-file.js';
+import { EventProcessRecords } from '../local/hosts/event-processes.js';
+import { hostsDirectory } from '../local/hosts/hosts.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
 import { recoverInterruptedDeployments } from '../local/runtime/recover.js';
 import { liveRuntime } from '../local/state-dir.js';
@@ -40,6 +42,8 @@ export async function openRecords(stateDir: string): Promise<RecordsAccess> {
       close: async () => {},
     };
   }
+  // Nothing of an event the ended process left running survives its recovery.
+  await EventProcessRecords.of(dir).endLeftovers(hostsDirectory(dir));
   const database = await startLocalDatabase({ path: join(dir, 'records') });
   const recovered = await recoverInterruptedDeployments(database.store, new Date());
   return { ...storeAccess(database.store), recovered, close: () => database.close() };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { LocalRevisionSource } from '../functions/adapters/local/local-revision-source.js';
+import type { BundleLimits } from '../functions/domain/bundle-checks.js';
 import type {
   AlarmConfiguration,
   AutoRollbackConfiguration,
@@ -8,15 +9,17 @@ import type {
 import { startApiListener } from './server/api-listener.js';
 import { loadOrCreateServerKey } from './server/server-file.js';
 import { RealClock, type EngineClock } from './engine/index.js';
-import { ensureHosts, type LocalHost } from './hosts/hosts.js';
+import { EventProcessRecords } from './hosts/event-processes.js';
+import { ensureHosts, hostsDirectory, type LocalHost } from './hosts/hosts.js';
 import { LocalHostTransport } from './hosts/transport.js';
-import { LocalAlarm } from './load-balancer/five-xx-alarm.js';
-import { LocalLoadBalancer } from './load-balancer/load-balancer.js';
+import { LoadBalancerThread, type LoadBalancerAlarm } from './load-balancer/thread.js';
 import { recoverInterruptedDeployments } from './runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from './runtime/runtime.js';
 import { announceRuntime, assertStateDirFree } from './state-dir.js';
 
 export const TARGET_GROUP = 'local';
+/** How long a new process waits for the instances that were in service to pass their health checks. */
+const RESTORE_HEALTHY_MS = 5000;
 
 export interface ServerEnvironmentOptions {
   stateDir: string;
@@ -26,6 +29,10 @@ export interface ServerEnvironmentOptions {
   loadBalancerPort?: number;
   /** A local alarm on the load balancer's 5xx rate, in percent. */
   alarm5xxRatePercent?: number;
+  /** Limits on the revisions read (unpacked size, entries, compression ratio); defaults otherwise. */
+  bundleLimits?: Partial<BundleLimits>;
+  /** Cap of each deployment's scripts.log on a host. */
+  scriptsLogMaxBytes?: number;
   clock?: EngineClock;
 }
 
@@ -34,8 +41,9 @@ export interface ServerEnvironment {
   runtime: LocalRuntime;
   hosts: LocalHost[];
   transport: LocalHostTransport;
-  loadBalancer?: LocalLoadBalancer;
-  alarm?: LocalAlarm;
+  /** The load balancer runs on its own thread, so the deployment's work never stalls its traffic. */
+  loadBalancer?: LoadBalancerThread;
+  alarm?: LoadBalancerAlarm;
   alarmName?: string;
   apiUrl: string;
   /** Interrupted deployments found and ended when the records were opened. */
@@ -59,27 +67,31 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
   const stateDir = assertStateDirFree(options.stateDir);
   const clock = options.clock ?? new RealClock();
   const hosts = await ensureHosts(stateDir, options.hosts);
-  const transport = new LocalHostTransport(hosts, { track: (work) => clock.track(work) });
+  // Scripts of events a process that ended left running (it and its watcher were killed) end first.
+  const eventProcesses = EventProcessRecords.of(stateDir);
+  await eventProcesses.endLeftovers(hostsDirectory(stateDir));
+  const transport = new LocalHostTransport(hosts, {
+    track: (work) => clock.track(work),
+    records: eventProcesses,
+  });
 
-  let loadBalancer: LocalLoadBalancer | undefined;
-  let alarm: LocalAlarm | undefined;
+  let loadBalancer: LoadBalancerThread | undefined;
+  let alarm: LoadBalancerAlarm | undefined;
   const alarmName = options.alarm5xxRatePercent !== undefined ? 'local-load-balancer-5xx' : undefined;
   if (options.loadBalancer) {
-    const ports = new Map(hosts.map((host) => [host.id, host.port]));
-    loadBalancer = new LocalLoadBalancer({
+    loadBalancer = await LoadBalancerThread.start({
       port: options.loadBalancerPort ?? 0,
-      resolvePort: (id) => ports.get(id),
+      targetPorts: Object.fromEntries(hosts.map((host) => [host.id, host.port])),
     });
-    loadBalancer.createTargetGroup(TARGET_GROUP, {
+    await loadBalancer.createTargetGroup(TARGET_GROUP, {
       healthCheckPath: '/health',
       healthCheckIntervalMs: 500,
       healthyThreshold: 2,
       unhealthyThreshold: 2,
       deregistrationDelayMs: 3000,
     });
-    await loadBalancer.start();
     if (alarmName) {
-      alarm = new LocalAlarm(loadBalancer, {
+      alarm = await loadBalancer.createAlarm({
         name: alarmName,
         periodMs: 1000,
         evaluationPeriods: 2,
@@ -94,16 +106,20 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     databasePath: join(stateDir, 'records'),
     ports: {
       transport,
-      revisions: new LocalRevisionSource(),
+      revisions: new LocalRevisionSource(options.bundleLimits ? { limits: options.bundleLimits } : {}),
       ...(loadBalancer ? { loadBalancer } : {}),
       ...(alarm ? { alarms: alarm } : {}),
     },
     // Local health checks answer within a second; a minute is plenty before an instance fails.
-    settings: { trafficPollSeconds: 1, trafficTimeoutSeconds: 120 },
+    settings: {
+      trafficPollSeconds: 1,
+      trafficTimeoutSeconds: 120,
+      ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    },
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
   alarm?.onStateChange((name, state) => runtime.onAlarmStateChange(name, state));
-  alarm?.start();
+  await alarm?.start();
 
   const recovered = await recoverInterruptedDeployments(runtime.deps.store, clock.now());
   // Signed with the state directory's key: only whoever can read <state-dir>/server.json may call it.
@@ -115,7 +131,11 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
     },
     key: loadOrCreateServerKey(stateDir),
   });
-  const withdraw = announceRuntime(stateDir, api.url);
+  const withdraw = announceRuntime(
+    stateDir,
+    api.url,
+    loadBalancer ? { loadBalancerUrl: loadBalancer.url } : {},
+  );
 
   return {
     stateDir,
@@ -156,12 +176,18 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
       const healthy = hosts
         .filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy')
         .map((host) => host.id);
-      if (loadBalancer && healthy.length > 0) await loadBalancer.registerTargets(TARGET_GROUP, healthy);
+      if (loadBalancer && healthy.length > 0) {
+        await loadBalancer.registerTargets(TARGET_GROUP, healthy);
+        // Serving again before the deployment starts, as they were on the load balancer that ended with
+        // the last process; an app that is not running any more just fails its checks meanwhile.
+        await loadBalancer.waitForHealthy(TARGET_GROUP, healthy, RESTORE_HEALTHY_MS).catch(() => undefined);
+      }
       return group;
     },
     async close() {
-      alarm?.stop();
+      await alarm?.stop().catch(() => undefined);
       await transport.idle();
+      eventProcesses.stopWatcher();
       withdraw();
       await api.close();
       await loadBalancer?.stop();

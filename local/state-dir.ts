@@ -6,6 +6,8 @@ export interface RuntimeAnnouncement {
   pid: number;
   apiUrl: string;
   startedAt: string;
+  /** The local load balancer's listener, when the process runs one. */
+  loadBalancerUrl?: string;
 }
 
 function announcementFile(stateDir: string): string {
@@ -54,11 +56,18 @@ export function assertStateDirFree(stateDir: string): string {
 }
 
 /** Tells other commands where this process serves the API; returns the function that withdraws it. */
-export function announceRuntime(stateDir: string, apiUrl: string): () => void {
+export function announceRuntime(
+  stateDir: string,
+  apiUrl: string,
+  listeners: { loadBalancerUrl?: string } = {},
+): () => void {
   const file = announcementFile(stateDir);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ pid: process.pid, apiUrl, startedAt: new Date().toISOString() }, null, 2)}\n`,
-  );
+  const announcement: RuntimeAnnouncement = {
+    pid: process.pid,
+    apiUrl,
+    startedAt: new Date().toISOString(),
+    ...listeners,
+  };
+  writeFileSync(file, `${JSON.stringify(announcement, null, 2)}\n`);
   return () => rmSync(file, { force: true });
 }

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import logUpdate from 'log-update';
+import { detectPlatform } from '../../functions/domain/appspec/index.js';
+import { parseAppSpecSource } from '../../functions/domain/appspec/source.js';
+import { DEFAULT_BUNDLE_LIMITS, formatBytes } from '../../functions/domain/bundle-checks.js';
+import { DEFAULT_SCRIPTS_LOG_MAX_BYTES } from '../../functions/domain/instance-scripts/hooks.js';
+import { nameProblem } from '../../functions/domain/names.js';
 import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
-import { bundleTypeOf } from '../../functions/adapters/bundle/read-bundle.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
-import { SERVER_IN_PLACE_FLOW } from '../../functions/steps/prepare-server-in-place.js';
-import { openServerEnvironment, type ServerEnvironment } from '../../local/server-environment.js';
+import type { ServerEnvironment } from '../../local/server-environment.js';
 import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
@@ -25,6 +27,10 @@ interface DeployOptions {
   autoRollback?: boolean;
   stateDir: string;
   json?: boolean;
+  maxBundleSize?: number;
+  maxBundleEntries?: number;
+  maxCompressionRatio?: number;
+  maxLogSize?: number;
 }
 
 export function registerDeployCommand(program: Command): void {
@@ -34,8 +40,12 @@ export function registerDeployCommand(program: Command): void {
     'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances',
   )
     .argument('<revision>', 'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml')
-    .option('--application <name>', "application name (default: the revision's directory name)")
-    .option('--deployment-group <name>', 'deployment group name', 'local')
+    .option(
+      '--application <name>',
+      "application name (default: the revision's directory name)",
+      name('application'),
+    )
+    .option('--deployment-group <name>', 'deployment group name', name('deployment group'), 'local')
     .option('--config <name>', 'deployment configuration', 'CodeDeployDefault.OneAtATime')
     .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
     .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')
@@ -47,19 +57,55 @@ export function registerDeployCommand(program: Command): void {
     .option('--auto-rollback', 'on failure or alarm, redeploy the last successful revision')
     .option('--state-dir <dir>', 'where records and hosts live', '.stepdeploy')
     .option('--json', 'print one JSON object instead of live progress')
+    .option(
+      '--max-bundle-size <size>',
+      `largest unpacked bundle, in bytes or with KiB/MiB/GiB (default ${formatBytes(DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes)})`,
+      byteSize,
+    )
+    .option(
+      '--max-bundle-entries <n>',
+      `most files, directories and links in a bundle (default ${DEFAULT_BUNDLE_LIMITS.maxEntries})`,
+      positiveInteger,
+    )
+    .option(
+      '--max-compression-ratio <n>',
+      `highest unpacked-to-archive size ratio, against zip bombs (default ${DEFAULT_BUNDLE_LIMITS.maxCompressionRatio})`,
+      positiveInteger,
+    )
+    .option(
+      '--max-log-size <size>',
+      `cap of each deployment's scripts.log on a host, newest lines kept (default ${formatBytes(DEFAULT_SCRIPTS_LOG_MAX_BYTES)})`,
+      byteSize,
+    )
     .action(async (revision: string, options: DeployOptions) => {
       const revisionPath = checkRevision(revision);
+      checkServerRevision(revision, revisionPath);
       const configName = checkServerConfig(options.config);
       if (options.alarm5xxRate !== undefined && !options.loadBalancer) {
         throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
       }
       const applicationName = options.application ?? applicationNameOf(revisionPath);
+      // Loaded here, not at the top: every other command would pay for the runtime at start-up.
+      const { openServerEnvironment } = await import('../../local/server-environment.js');
       const env = await openServerEnvironment({
         stateDir: options.stateDir,
         hosts: options.hosts,
         loadBalancer: options.loadBalancer === true,
         ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
+        bundleLimits: {
+          ...(options.maxBundleSize !== undefined ? { maxUnpackedBytes: options.maxBundleSize } : {}),
+          ...(options.maxBundleEntries !== undefined ? { maxEntries: options.maxBundleEntries } : {}),
+          ...(options.maxCompressionRatio !== undefined
+            ? { maxCompressionRatio: options.maxCompressionRatio }
+            : {}),
+        },
+        ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
       });
+      if (env.loadBalancer && !options.json) {
+        console.error(
+          `load balancer: ${env.loadBalancer.url} (while this deployment runs; also in ${join(env.stateDir, 'runtime.json')})`,
+        );
+      }
       const interrupted = onInterrupt(env);
       try {
         const view = await runDeployment(env, {
@@ -69,6 +115,8 @@ export function registerDeployCommand(program: Command): void {
           revisionPath,
           autoRollback: options.autoRollback === true,
           live: !options.json && process.stdout.isTTY === true,
+          // --json prints the one object and nothing else (errors aside).
+          quiet: options.json === true,
         });
         if (options.json) console.log(JSON.stringify(view, null, 2));
         process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
@@ -101,17 +149,21 @@ export async function runDeployment(
     deploymentConfigName: input.configName,
     autoRollback: input.autoRollback,
   });
+  const { bundleTypeOf } = await import('../../functions/adapters/bundle/read-bundle.js');
   const deploymentId = formatDeploymentId(new Uint8Array(randomBytes(9)));
-  await env.runtime.startDeployment(SERVER_IN_PLACE_FLOW, {
-    deploymentId,
-    applicationName: input.applicationName,
-    deploymentGroupName: input.deploymentGroupName,
-    deploymentConfigName: input.configName,
-    revision: {
-      revisionType: 'Local',
-      localLocation: { path: input.revisionPath, bundleType: await bundleTypeOf(input.revisionPath) },
+  await env.runtime.startDeployment(
+    { computePlatform: 'Server', deploymentType: 'IN_PLACE' },
+    {
+      deploymentId,
+      applicationName: input.applicationName,
+      deploymentGroupName: input.deploymentGroupName,
+      deploymentConfigName: input.configName,
+      revision: {
+        revisionType: 'Local',
+        localLocation: { path: input.revisionPath, bundleType: await bundleTypeOf(input.revisionPath) },
+      },
     },
-  });
+  );
   const view = await follow(env, deploymentId, input, `Deployment ${deploymentId}`);
   if (view.rollbackDeploymentId) {
     await follow(env, view.rollbackDeploymentId, input, `Rollback ${view.rollbackDeploymentId}`);
@@ -138,13 +190,14 @@ async function follow(
     await new Promise((r) => setTimeout(r, 50));
     outcome = env.runtime.outcome(deploymentId);
   }
+  const logUpdate = input.live ? await liveOutput() : undefined;
   let done = false;
   void outcome.finally(() => (done = true));
   let lastLine = '';
   while (!done) {
     const view = await current(env, deploymentId).catch(() => undefined);
     if (view && !input.quiet) {
-      if (input.live) logUpdate(renderProgress(view, title));
+      if (logUpdate) logUpdate(renderProgress(view, title, terminalColumns()));
       else {
         const line = summaryLine(view, title);
         if (line !== lastLine) console.error(line);
@@ -155,13 +208,37 @@ async function follow(
   }
   const view = await current(env, deploymentId);
   if (!input.quiet) {
-    if (input.live) {
-      logUpdate(renderProgress(view, title));
+    if (logUpdate) {
+      logUpdate(renderProgress(view, title, terminalColumns()));
       logUpdate.done();
     } else console.error(summaryLine(view, title));
     if (view.status !== 'Succeeded') console.error(renderFailures(view));
   }
   return view;
+}
+
+/** The terminal's width; one that reports 0 columns (some CI consoles) gets the classic 80. */
+function terminalColumns(): number {
+  return process.stdout.columns || 80;
+}
+
+/**
+ * log-update on standard output, seen through a terminal that never reports 0 rows or columns: with
+ * 0 rows log-update prints nothing at all, with 0 columns it wraps every character.
+ */
+async function liveOutput() {
+  const { createLogUpdate } = await import('log-update');
+  const terminal = {
+    isTTY: process.stdout.isTTY,
+    get columns() {
+      return terminalColumns();
+    },
+    get rows() {
+      return process.stdout.rows || 24;
+    },
+    write: (text: string) => process.stdout.write(text),
+  };
+  return createLogUpdate(terminal as unknown as NodeJS.WriteStream);
 }
 
 /** One line per change when there is no terminal to redraw (CI logs, --json). */
@@ -219,8 +296,57 @@ function applicationNameOf(path: string): string {
   return (
     basename(path)
       .replace(/\.(zip|tar|tgz|tar\.gz)$/i, '')
-      .replace(/[^A-Za-z0-9._+=,@-]/g, '-') || 'app'
+      .replace(/[^A-Za-z0-9._+=,@-]/g, '-')
+      .slice(0, 100) || 'app'
   );
+}
+
+/** An application or group name, checked where it is given (CodeDeploy's rule). */
+function name(kind: 'application' | 'deployment group') {
+  return (value: string): string => {
+    const problem = nameProblem(kind, value);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    return value;
+  };
+}
+
+const SIZE = /^(\d+)\s*(B|KiB|MiB|GiB|TiB)?$/i;
+const UNIT: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** `2GiB`, `512 MiB`, `1048576`: a size in bytes. */
+function byteSize(value: string): number {
+  const match = SIZE.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (UNIT[(match[2] ?? 'b').toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new InvalidArgumentError(
+      'must be a size in bytes, or a whole number with KiB, MiB, GiB or TiB (e.g. 2GiB)',
+    );
+  }
+  return bytes;
+}
+
+/**
+ * A directory revision whose AppSpec is a Lambda or ECS one: `deploy` runs Server deployments on
+ * local hosts, so say what the revision is and where it goes instead of failing on its missing `os`.
+ */
+function checkServerRevision(given: string, path: string): void {
+  if (!statSync(path).isDirectory()) return;
+  const file = ['appspec.yaml', 'appspec.yml', 'appspec.json']
+    .map((candidate) => join(path, candidate))
+    .find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+  if (file === undefined) return;
+  const platform = detectPlatform(parseAppSpecSource(readFileSync(file, 'utf8')).value);
+  const shown = relative(process.cwd(), file) || file;
+  if (platform === 'lambda') {
+    throw new UsageError(
+      `${given} holds a Lambda AppSpec (${shown} shifts a Lambda alias), and \`deploy\` deploys Server revisions to local hosts. Rehearse it with: stepdeploy simulate ${shown} --config CodeDeployDefault.LambdaCanary10Percent5Minutes`,
+    );
+  }
+  if (platform === 'ecs') {
+    throw new UsageError(
+      `${given} holds an ECS AppSpec (${shown} replaces an ECS service's task set), and \`deploy\` deploys Server revisions to local hosts; stepdeploy deploys ECS services in AWS.`,
+    );
+  }
 }
 
 function checkServerConfig(name: string): string {

@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { hostsDirectory } from '../../local/hosts/hosts.js';
-import { stopHostProcesses } from '../../local/hosts/processes.js';
 import { deploymentView, renderFailures, renderProgress } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
-import { openRecords } from '../records-access.js';
+import type { RecordsAccess } from '../records-access.js';
+
+/** Loaded when a command runs, not at start-up: it brings in dynalite and the API client. */
+async function openRecords(stateDir: string): Promise<RecordsAccess> {
+  return (await import('../records-access.js')).openRecords(stateDir);
+}
 
 const STATE_DIR_HELP = 'where records and hosts live';
 
@@ -28,6 +31,7 @@ export function registerRecordCommands(program: Command): void {
             renderProgress(
               view,
               `Deployment ${deploymentId} (${record.applicationName}/${record.deploymentGroupName}, ${record.deploymentConfigName})`,
+              (process.stdout.isTTY && process.stdout.columns) || 80,
             ),
           );
           if (view.status === 'Failed' || view.status === 'Stopped') console.log(renderFailures(view));
@@ -106,6 +110,10 @@ export function registerRecordCommands(program: Command): void {
   subcommand(hosts, 'stop', "End the local hosts' processes (the apps your deployments started)")
     .option('--state-dir <dir>', STATE_DIR_HELP, '.stepdeploy')
     .action(async (options: { stateDir: string }) => {
+      const [{ hostsDirectory }, { stopHostProcesses }] = await Promise.all([
+        import('../../local/hosts/hosts.js'),
+        import('../../local/hosts/processes.js'),
+      ]);
       const count = await stopHostProcesses(hostsDirectory(resolve(options.stateDir)));
       console.log(count === 0 ? 'no host processes were running' : `stopped ${count} host process(es)`);
     });

@@ -208,3 +208,64 @@ export function resolveBundleFile(entries: readonly BundleEntry[], path: string)
   }
   return undefined;
 }
+
+/**
+ * How big a bundle may be once unpacked, and how many entries it may hold: checked while it is
+ * listed, before any host is touched. The compression ratio (unpacked bytes / archive bytes) catches
+ * a zip or gzip bomb, which unpacks a few megabytes into gigabytes on every host.
+ */
+export interface BundleLimits {
+  maxUnpackedBytes: number;
+  maxEntries: number;
+  maxCompressionRatio: number;
+}
+
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
+  maxUnpackedBytes: 2 * 1024 ** 3,
+  maxEntries: 50_000,
+  maxCompressionRatio: 100,
+};
+
+/**
+ * Below this unpacked size the ratio is not judged: a small bundle of repetitive text compresses far
+ * better than 100:1 and is no threat to a disk.
+ */
+export const COMPRESSION_RATIO_FLOOR_BYTES = 16 * 1024 ** 2;
+
+export interface BundleTotals {
+  entries: number;
+  unpackedBytes: number;
+  /** The archive's own size (tar, tgz, zip); absent for a directory. */
+  archiveBytes?: number;
+}
+
+/** `2 GiB`, `512 MiB`, `300 KiB`, `12 bytes`. */
+export function formatBytes(bytes: number): string {
+  const units: Array<[string, number]> = [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
+  for (const [unit, size] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+/** The first limit the totals so far exceed, as a message naming it and how to raise it. */
+export function bundleLimitProblem(totals: BundleTotals, limits: BundleLimits): string | undefined {
+  if (totals.entries > limits.maxEntries) {
+    return `The bundle holds more than ${limits.maxEntries} entries (files, directories and links), the limit on a bundle's entry count; nothing was unpacked. Raise the limit (stepdeploy deploy --max-bundle-entries) if the revision really needs that many.`;
+  }
+  if (totals.unpackedBytes > limits.maxUnpackedBytes) {
+    return `The bundle unpacks to more than ${formatBytes(limits.maxUnpackedBytes)}, the limit on a bundle's unpacked size; nothing was unpacked. Raise the limit (stepdeploy deploy --max-bundle-size) if the revision really is that big.`;
+  }
+  const archive = totals.archiveBytes;
+  if (archive !== undefined && totals.unpackedBytes > COMPRESSION_RATIO_FLOOR_BYTES) {
+    const ratio = totals.unpackedBytes / Math.max(archive, 1);
+    if (ratio > limits.maxCompressionRatio) {
+      return `The bundle unpacks ${formatBytes(archive)} into more than ${formatBytes(totals.unpackedBytes)}, a compression ratio over ${Math.floor(ratio)}:1, beyond the limit of ${limits.maxCompressionRatio}:1 (a zip bomb looks like this); nothing was unpacked. Raise the limit (stepdeploy deploy --max-compression-ratio) if the revision is genuine.`;
+    }
+  }
+  return undefined;
+}

@@ -40,7 +40,7 @@ export function abandonDeployment(
     if (!isUnfinished(record)) return undefined;
     const now = deps.clock.now();
     // Cleared before the status changes: a retry after a partial run still finds it unfinished.
-    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now);
+    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now, errorInformation.message);
     const wait = await pendingWaits.getPendingWait(record.deploymentId);
     if (wait) await pendingWaits.clearPendingWait(record.deploymentId, wait.taskToken);
     await deps.alarmWatches.unwatchAlarms(
@@ -55,7 +55,12 @@ export function abandonDeployment(
           status: 'Failed',
           completeTime: now.toISOString(),
           errorInformation,
-          lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, 'Failed'),
+          lifecycleEvents: closeLifecycleEvents(
+            record.lifecycleEvents ?? [],
+            now,
+            'Failed',
+            errorInformation.message,
+          ),
         },
         UNFINISHED_STATUSES,
       );

@@ -11,6 +11,8 @@ export interface StepSettings {
   trafficTimeoutSeconds: number;
   /** Where instances keep CodeDeploy's deployment-root layout. */
   deploymentRoot?: string;
+  /** Cap of each deployment's scripts.log on an instance (newest lines kept); default 16 MiB. */
+  scriptsLogMaxBytes?: number;
   /**
    * Hook functions stepdeploy may invoke must start with this (CodeDeploy's role allows
    * `CodeDeployHook_*`); the stack grants lambda:InvokeFunction on the same prefix only.

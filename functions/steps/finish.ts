@@ -86,11 +86,12 @@ export function finish(deps: FinishDeps) {
     }
     const outcome = isTerminalDeploymentStatus(record.status) ? storedOutcome(record) : outcomeOf(state);
     const now = clock.now();
-    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now);
+    const reason = endedBefore(outcome);
+    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now, reason);
     const finished = await deployments.updateDeployment(record.deploymentId, {
       status: outcome.status,
       completeTime: record.completeTime ?? now.toISOString(),
-      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status),
+      lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status, reason),
       ...(outcome.errorCode
         ? { errorInformation: { code: outcome.errorCode, message: outcome.message ?? '' } }
         : {}),
@@ -110,6 +111,14 @@ export function finish(deps: FinishDeps) {
     const rollbackRequested = outcome.status !== 'Succeeded' && state.rollback?.rollbackRequested === true;
     return { deploymentId: record.deploymentId, ...outcome, rollbackRequested };
   };
+}
+
+/** The message of an event that was still running when the deployment ended. */
+function endedBefore(outcome: { status: string; errorCode?: string; message?: string }): string {
+  const why = outcome.errorCode
+    ? ` (${outcome.errorCode}${outcome.message ? `: ${outcome.message}` : ''})`
+    : '';
+  return `The deployment ended ${outcome.status}${why} before this lifecycle event finished.`;
 }
 
 function outcomeOf(state: FinishInput['state']): Outcome {

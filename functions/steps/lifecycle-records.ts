@@ -35,13 +35,33 @@ export function closeLifecycleEvents(
   events: LifecycleEventRecord[],
   now: Date,
   deploymentStatus?: DeploymentStatus,
+  reason = 'The deployment ended before this lifecycle event finished.',
 ): LifecycleEventRecord[] {
   const at = now.toISOString();
   return events.map((event): LifecycleEventRecord => {
     if (event.lifecycleEventName === 'End' && event.status === 'Pending' && deploymentStatus === 'Succeeded')
       return { ...event, status: 'Succeeded', startTime: at, endTime: at };
     if (event.status === 'Pending') return { ...event, status: 'Skipped' };
-    if (event.status === 'InProgress') return { ...event, status: 'Failed', endTime: at };
+    if (event.status === 'InProgress') return failedInFlight(event, at, reason);
     return event;
   });
+}
+
+/** An event in flight when its deployment ended: Failed, and it always says why. */
+export function failedInFlight(
+  event: LifecycleEventRecord,
+  at: string,
+  reason: string,
+): LifecycleEventRecord {
+  return {
+    ...event,
+    status: 'Failed',
+    endTime: at,
+    diagnostics: event.diagnostics ?? {
+      errorCode: 'UnknownError',
+      scriptName: '',
+      message: reason,
+      logTail: '',
+    },
+  };
 }

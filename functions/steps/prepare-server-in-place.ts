@@ -1,6 +1,7 @@
 import { validateAppSpec } from '../domain/appspec/index.js';
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import { checkBundleEntries } from '../domain/bundle-checks.js';
+import { instanceScriptProblem } from '../domain/instance-scripts/index.js';
 import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
 import {
   HealthConstraintsInvalidError,
@@ -120,13 +121,21 @@ async function readServerRevision(
   if (bundle.appSpecText === undefined) {
     throw new InvalidRevisionError('The revision has no appspec.yml (or appspec.yaml) at its root.');
   }
-  const verdict = validateAppSpec(bundle.appSpecText, { platform: 'server' });
+  // Detected rather than assumed, so that a Lambda or ECS AppSpec is named as such.
+  const verdict = validateAppSpec(bundle.appSpecText);
+  if (verdict.platform !== 'server') {
+    throw new InvalidRevisionError(
+      `The revision's AppSpec is for the ${verdict.platform === 'lambda' ? 'Lambda' : 'ECS'} compute platform (its Resources name ${verdict.platform === 'lambda' ? 'a Lambda function' : 'an ECS service'}), but this is a Server deployment, which needs an AppSpec with version, os, files and hooks.`,
+    );
+  }
   if (!verdict.valid || verdict.appSpec?.platform !== 'server') {
     const details = verdict.errors
       .map((e) => `${e.path || '(document)'}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`)
       .join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);
   }
+  const uncarried = instanceScriptProblem(verdict.appSpec);
+  if (uncarried !== undefined) throw new InvalidRevisionError(`The AppSpec file is invalid: ${uncarried}`);
   return { appSpec: verdict.appSpec, revision: pinned(record.revision, bundle.s3Object) };
 }
 

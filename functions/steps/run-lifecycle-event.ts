@@ -211,6 +211,7 @@ async function scriptInput(
     ...(record.fileExistsBehavior ? { fileExistsBehavior: record.fileExistsBehavior } : {}),
     ...(record.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
     ...(deps.settings.deploymentRoot ? { deploymentRoot: deps.settings.deploymentRoot } : {}),
+    ...(deps.settings.scriptsLogMaxBytes ? { scriptsLogMaxBytes: deps.settings.scriptsLogMaxBytes } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { TargetStatus } from '../domain/status.js';
 import type { DeploymentTargets } from '../ports/deployment-store.js';
+import { failedInFlight } from './lifecycle-records.js';
 import type {
   InstanceTargetRecord,
   LifecycleEventDiagnostics,
@@ -52,11 +53,15 @@ export function withTargetEvent(
   };
 }
 
-/** A target that will run no more events: the rest are Skipped, and it ends as `status`. */
+/**
+ * A target that will run no more events: the rest are Skipped, and it ends as `status`. An event in
+ * flight fails with `reason` as its message (what ended it), unless it has diagnostics already.
+ */
 export function closeTarget(
   target: InstanceTargetRecord,
   status: TargetStatus,
   now: Date,
+  reason = 'The deployment ended before this lifecycle event finished.',
 ): InstanceTargetRecord {
   const at = now.toISOString();
   return {
@@ -65,7 +70,7 @@ export function closeTarget(
     lastUpdatedAt: at,
     lifecycleEvents: target.lifecycleEvents.map((event): LifecycleEventRecord => {
       if (event.status === 'Pending') return { ...event, status: 'Skipped' };
-      if (event.status === 'InProgress') return { ...event, status: 'Failed', endTime: at };
+      if (event.status === 'InProgress') return failedInFlight(event, at, reason);
       return event;
     }),
   };
@@ -79,11 +84,12 @@ export async function closeUnfinishedTargets(
   targets: DeploymentTargets,
   deploymentId: string,
   now: Date,
+  reason?: string,
 ): Promise<void> {
   for (const target of await targets.listDeploymentTargets(deploymentId)) {
     if (target.status === 'Pending') await targets.putDeploymentTarget(closeTarget(target, 'Skipped', now));
     else if (target.status === 'InProgress')
-      await targets.putDeploymentTarget(closeTarget(target, 'Failed', now));
+      await targets.putDeploymentTarget(closeTarget(target, 'Failed', now, reason));
   }
 }
 

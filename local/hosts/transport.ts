@@ -6,6 +6,7 @@ import type {
   InstanceCommandResult,
   InstanceTransportPort,
 } from '../../functions/ports/instance-transport.js';
+import type { EventProcessRecords } from './event-processes.js';
 import type { LocalHost } from './hosts.js';
 
 type Listener = (commandId: string) => void | Promise<unknown>;
@@ -29,7 +30,12 @@ export class LocalHostTransport implements InstanceTransportPort {
 
   constructor(
     hosts: readonly LocalHost[],
-    private readonly options: { env?: NodeJS.ProcessEnv; track?: <T>(work: Promise<T>) => Promise<T> } = {},
+    private readonly options: {
+      env?: NodeJS.ProcessEnv;
+      track?: <T>(work: Promise<T>) => Promise<T>;
+      /** Where running scripts' process groups are kept, so that none outlives this process. */
+      records?: EventProcessRecords;
+    } = {},
   ) {
     for (const host of hosts) this.hosts.set(host.id, host);
   }
@@ -122,6 +128,7 @@ export class LocalHostTransport implements InstanceTransportPort {
         stderr: `no local host ${instanceId}`,
       });
     }
+    const records = this.options.records;
     return new Promise((resolve) => {
       let stdout = '';
       let stderr = '';
@@ -136,6 +143,7 @@ export class LocalHostTransport implements InstanceTransportPort {
             STEPDEPLOY_HOST_ROOT: host.root,
             STEPDEPLOY_HOST_ID: host.id,
             PORT: String(host.port),
+            ...(records ? { STEPDEPLOY_PROCESS_GROUPS: records.file(commandId, instanceId) } : {}),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
           // Its own process group, so a timeout can end everything the script started, as SSM does.
@@ -154,7 +162,10 @@ export class LocalHostTransport implements InstanceTransportPort {
         return;
       }
       const pid = child.pid;
-      if (pid) this.processes.get(commandId)?.add(pid);
+      if (pid) {
+        this.processes.get(commandId)?.add(pid);
+        records?.started(commandId, instanceId, pid);
+      }
       const append = (current: string, chunk: Buffer) =>
         current.length >= MAX_OUTPUT_BYTES ? current : current + chunk.toString('utf8');
       child.stdout.on('data', (chunk: Buffer) => (stdout = append(stdout, chunk)));
@@ -187,7 +198,13 @@ export class LocalHostTransport implements InstanceTransportPort {
             : code === 0
               ? 'Success'
               : 'Failed';
-        resolve({ instanceId, status, exitCode: code, stdout, stderr });
+        // A script that ended on its own ended its hooks; one that was killed could not, so the
+        // groups it recorded are ended here (an app a finished ApplicationStart left is not in them).
+        const done = records ? records.finished(commandId, instanceId, code === null) : Promise.resolve();
+        void done.then(
+          () => resolve({ instanceId, status, exitCode: code, stdout, stderr }),
+          () => resolve({ instanceId, status, exitCode: code, stdout, stderr }),
+        );
       });
     });
   }

@@ -38,6 +38,8 @@ describe('stepdeploy deploy', () => {
       timeoutMs: 120_000,
     });
     expect(result.code).toBe(0);
+    // --json: the one object on stdout, and nothing at all on stderr.
+    expect(result.stderr).toBe('');
     const view = JSON.parse(result.stdout);
     expect(Object.keys(view).sort()).toEqual([
       'deploymentId',
@@ -85,6 +87,8 @@ describe('stepdeploy deploy', () => {
       { timeoutMs: 120_000 },
     );
     expect(result.code).toBe(1);
+    // A failed deployment is the command's answer, not an error of the command: still JSON only.
+    expect(result.stderr).toBe('');
     const view = JSON.parse(result.stdout);
     expect(view.status).toBe('Failed');
     expect(view.errorCode).toBe('HEALTH_CONSTRAINTS');
@@ -150,6 +154,21 @@ describe('stepdeploy deploy', () => {
     [['deploy', 'examples/webapp', '--alarm-5xx-rate', '5'], 'add --load-balancer'],
     [['deploy', 'examples/webapp', '--hosts', '0'], 'at least 1'],
     [['deploy', 'README.md'], 'must be a directory, a .zip'],
+    [
+      ['deploy', 'examples/webapp', '--application', ''],
+      "an empty name is not a valid application name: CodeDeploy's application names are 1 to 100 letters, digits and '.', '_', '+', '=', ',', '@' or '-'.",
+    ],
+    [['deploy', 'examples/webapp', '--application', 'a/b'], '"a/b" is not a valid application name'],
+    [
+      ['deploy', 'examples/webapp', '--deployment-group', 'g'.repeat(101)],
+      'is not a valid deployment group name',
+    ],
+    [
+      ['deploy', 'examples/lambda'],
+      'examples/lambda holds a Lambda AppSpec (examples/lambda/appspec.yml shifts a Lambda alias), and `deploy` deploys Server revisions to local hosts. Rehearse it with: stepdeploy simulate examples/lambda/appspec.yml',
+    ],
+    [['deploy', 'examples/webapp', '--max-bundle-size', '2XB'], 'must be a size in bytes'],
+    [['deploy', 'examples/webapp', '--max-bundle-entries', '0'], 'at least 1'],
   ])('exits 2 on a usage error: %j', (args, message) => {
     const result = runCli([...args, '--state-dir', join(work, 'unused')]);
     expect(result.code).toBe(2);

@@ -104,6 +104,13 @@ async function expectAbandoned(deploymentId: string) {
       status: 'Failed',
       startTime: '2025-03-01T11:01:00.000Z',
       endTime: NOW.toISOString(),
+      // The event in flight says why it failed: what ended the deployment.
+      diagnostics: {
+        errorCode: 'UnknownError',
+        scriptName: '',
+        message: record?.errorInformation?.message,
+        logTail: '',
+      },
     },
     { lifecycleEventName: 'End', status: 'Skipped' },
   ]);
@@ -112,6 +119,11 @@ async function expectAbandoned(deploymentId: string) {
     'i-1': 'Failed',
     'i-2': 'Skipped',
   });
+  // The instance's event in flight fails with a message, never an empty one.
+  const inFlight = targets.find((t) => t.targetId === 'i-1')?.lifecycleEvents[0];
+  expect(inFlight).toMatchObject({ status: 'Failed', diagnostics: { errorCode: 'UnknownError' } });
+  expect(inFlight?.diagnostics?.message).toBe(record?.errorInformation?.message);
+  expect(inFlight?.diagnostics?.message).not.toBe('');
   expect(await db.store.getPendingWait(deploymentId)).toBeUndefined();
   expect(await db.store.deploymentsWatchingAlarm(ALARM)).toEqual([]);
   expect(await db.store.getGroupLockHolder(APP, GROUP)).toBeUndefined();

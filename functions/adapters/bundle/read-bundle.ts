@@ -2,13 +2,22 @@
  * Lists a revision bundle (tar, tgz, zip or a directory) and reads its AppSpec, without unpacking
  * anything onto disk: the listing feeds the domain's safety checks, which must run before any file
  * of an untrusted bundle lands anywhere. Shared by the S3 source (AWS) and the local source.
+ *
+ * A bundle on disk is streamed (a zip is read entry by entry), never read whole into memory, and the
+ * listing stops at the first limit it exceeds: entries, unpacked size, compression ratio.
  */
-import type { Dirent } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl, { type Entry as ZipEntry, type ZipFile } from 'yauzl';
-import { appSpecEntryPath, resolveBundleFile } from '../../domain/bundle-checks.js';
+import {
+  appSpecEntryPath,
+  bundleLimitProblem,
+  DEFAULT_BUNDLE_LIMITS,
+  resolveBundleFile,
+  type BundleLimits,
+} from '../../domain/bundle-checks.js';
 import { StepDeployError } from '../../domain/errors.js';
 import type { BundleEntry, RevisionBundle } from '../../ports/revision-source.js';
 
@@ -17,13 +26,20 @@ export class InvalidBundleError extends StepDeployError {
   override name = 'InvalidBundleError' as const;
 }
 
+/** The bundle exceeds one of its limits (entries, unpacked size, compression ratio). */
+export class BundleLimitExceededError extends StepDeployError {
+  override name = 'BundleLimitExceededError' as const;
+}
+
 export type ArchiveType = 'tar' | 'tgz' | 'zip';
 export type BundleType = ArchiveType | 'directory';
 
 export type BundleSource =
-  { kind: 'buffer'; data: Buffer; bundleType: ArchiveType } | { kind: 'directory'; path: string };
+  | { kind: 'buffer'; data: Buffer; bundleType: ArchiveType }
+  | { kind: 'file'; path: string; bundleType: ArchiveType }
+  | { kind: 'directory'; path: string };
 
-/** Bundles are read into memory (a Lambda has no room to spare on /tmp); this bounds the memory. */
+/** Bundles from S3 are read into memory (a Lambda has no room to spare on /tmp); this bounds the memory. */
 export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
 /** An AppSpec is a small YAML file; a bigger one is a mistake (or an attack), not worth buffering. */
@@ -39,14 +55,52 @@ interface Listing {
   close(): void;
 }
 
-export async function readBundle(source: BundleSource): Promise<RevisionBundle> {
+/** Counts entries and unpacked bytes as the listing goes, and stops it at the first limit exceeded. */
+class Tally {
+  entries = 0;
+  unpackedBytes = 0;
+
+  constructor(
+    private readonly limits: BundleLimits,
+    private readonly archiveBytes?: number,
+  ) {}
+
+  add(size: number): void {
+    this.entries += 1;
+    this.unpackedBytes += Math.max(0, size);
+    this.check();
+  }
+
+  check(): void {
+    const problem = bundleLimitProblem(
+      {
+        entries: this.entries,
+        unpackedBytes: this.unpackedBytes,
+        ...(this.archiveBytes !== undefined ? { archiveBytes: this.archiveBytes } : {}),
+      },
+      this.limits,
+    );
+    if (problem !== undefined) throw new BundleLimitExceededError(problem);
+  }
+}
+
+export async function readBundle(
+  source: BundleSource,
+  limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
+): Promise<RevisionBundle> {
   const bundleType: BundleType = source.kind === 'directory' ? 'directory' : source.bundleType;
+  const input: ArchiveInput | undefined =
+    source.kind === 'buffer'
+      ? { kind: 'buffer', data: source.data, size: source.data.length }
+      : source.kind === 'file'
+        ? { kind: 'file', path: source.path, size: (await stat(source.path)).size }
+        : undefined;
   const listing =
-    source.kind === 'directory'
-      ? await listDirectory(source.path)
+    source.kind === 'directory' || input === undefined
+      ? await listDirectory((source as { path: string }).path, new Tally(limits))
       : source.bundleType === 'zip'
-        ? await listZip(source.data)
-        : await listTar(source.data, source.bundleType);
+        ? await listZip(input, new Tally(limits, input.size))
+        : await listTar(input, source.bundleType, new Tally(limits, input.size));
   try {
     const { entries } = listing;
     const appSpecPath = appSpecEntryPath(entries);
@@ -110,33 +164,75 @@ function isAppSpecCandidate(path: string): boolean {
   return segments.length <= 2 && (name === 'appspec.yml' || name === 'appspec.yaml');
 }
 
+/** An archive to read: in memory (S3), or a file on disk read as a stream. */
+type ArchiveInput =
+  { kind: 'buffer'; data: Buffer; size: number } | { kind: 'file'; path: string; size: number };
+
+/** The first two bytes, to tell gzip from a plain tar as GNU tar does. */
+async function leadingBytes(input: ArchiveInput): Promise<Buffer> {
+  if (input.kind === 'buffer') return input.data.subarray(0, 2);
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(input.path, { start: 0, end: 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /**
- * One pass of the tar parser over the whole buffer. Strict mode turns every warning (bad checksum,
+ * One pass of the tar parser over the whole archive. Strict mode turns every warning (bad checksum,
  * truncated input, not a tar at all) into an error; gzip is detected from the data, like GNU tar.
- * node-tar's parser keeps the stored paths as they are (only extraction sanitizes them).
+ * node-tar's parser keeps the stored paths as they are (only extraction sanitizes them). `onEntry`
+ * may throw (a limit exceeded): the pass stops there with that error.
  */
-async function parseTar(data: Buffer, onEntry: (entry: ReadEntry, ignored: boolean) => void): Promise<void> {
+async function parseTar(
+  input: ArchiveInput,
+  onEntry: (entry: ReadEntry, ignored: boolean) => void,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const stream = input.kind === 'file' ? createReadStream(input.path) : undefined;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      stream?.destroy();
+      reject(error);
+    };
+    const guarded = (entry: ReadEntry, ignored: boolean) => {
+      try {
+        onEntry(entry, ignored);
+      } catch (error) {
+        parser.abort(error as Error);
+        fail(error);
+      }
+    };
     const parser = new Parser({
       strict: true,
+      // The ratio is judged on the whole bundle, with stepdeploy's own limit and message.
+      maxDecompressionRatio: Number.MAX_SAFE_INTEGER,
       onReadEntry: (entry) => {
-        onEntry(entry, false);
+        guarded(entry, false);
         // The parser waits for each entry's body to be consumed; bodies nobody listens to are dropped.
         entry.resume();
       },
     });
     parser.on('ignoredEntry', (entry: ReadEntry) => {
-      if (!entry.meta) onEntry(entry, true);
+      if (!entry.meta) guarded(entry, true);
     });
-    parser.on('error', reject);
-    parser.on('end', () => resolve());
-    parser.end(data);
+    parser.on('error', fail);
+    parser.on('end', () => {
+      if (!failed) resolve();
+    });
+    if (stream) {
+      stream.on('error', fail);
+      stream.pipe(parser);
+    } else {
+      parser.end((input as { data: Buffer }).data);
+    }
   });
 }
 
-async function listTar(data: Buffer, bundleType: 'tar' | 'tgz'): Promise<Listing> {
+async function listTar(input: ArchiveInput, bundleType: 'tar' | 'tgz', tally: Tally): Promise<Listing> {
   // The instance runs `tar -zxpf` for tgz, which fails on an uncompressed archive; say so now.
-  if (bundleType === 'tgz' && !(data[0] === 0x1f && data[1] === 0x8b)) {
+  const head = await leadingBytes(input);
+  if (bundleType === 'tgz' && !(head[0] === 0x1f && head[1] === 0x8b)) {
     throw new InvalidBundleError('The bundle is declared tgz but is not gzip-compressed.');
   }
   const entries: BundleEntry[] = [];
@@ -144,8 +240,9 @@ async function listTar(data: Buffer, bundleType: 'tar' | 'tgz'): Promise<Listing
   // first pass, so that the common case reads the archive once (a link to elsewhere takes a second).
   const candidates = new Map<string, Buffer | 'too large'>();
   try {
-    await parseTar(data, (entry, ignored) => {
+    await parseTar(input, (entry, ignored) => {
       const type = ignored ? 'other' : tarEntryType(entry.type);
+      tally.add(type === 'file' ? entry.size : 0);
       entries.push({
         path: entry.path,
         type,
@@ -154,6 +251,7 @@ async function listTar(data: Buffer, bundleType: 'tar' | 'tgz'): Promise<Listing
       if (type === 'file' && isAppSpecCandidate(entry.path)) collect(entry, candidates);
     });
   } catch (error) {
+    if (error instanceof BundleLimitExceededError) throw error;
     throw unreadable(bundleType, error);
   }
   return {
@@ -164,7 +262,7 @@ async function listTar(data: Buffer, bundleType: 'tar' | 'tgz'): Promise<Listing
       if (cached !== undefined) return contentOf(path, cached);
       const found = new Map<string, Buffer | 'too large'>();
       try {
-        await parseTar(data, (entry) => {
+        await parseTar(input, (entry) => {
           if (entry.path === path && tarEntryType(entry.type) === 'file') collect(entry, found);
         });
       } catch (error) {
@@ -218,16 +316,19 @@ function zipEntryType(entry: ZipEntry, name: string): BundleEntry['type'] {
   return 'other';
 }
 
-async function listZip(data: Buffer): Promise<Listing> {
+async function openZip(input: ArchiveInput): Promise<ZipFile> {
+  // decodeStrings: false, because yauzl refuses absolute and `..` names outright; the bundle checks
+  // must see them to report them. Names are decoded below exactly as yauzl would, minus the refusal.
+  const options = { decodeStrings: false, autoClose: false, validateEntrySizes: true };
+  return input.kind === 'buffer'
+    ? yauzl.fromBufferPromise(input.data, options)
+    : yauzl.openPromise(input.path, options);
+}
+
+async function listZip(input: ArchiveInput, tally: Tally): Promise<Listing> {
   let zip: ZipFile;
   try {
-    // decodeStrings: false, because yauzl refuses absolute and `..` names outright; the bundle checks
-    // must see them to report them. Names are decoded below exactly as yauzl would, minus the refusal.
-    zip = await yauzl.fromBufferPromise(data, {
-      decodeStrings: false,
-      autoClose: false,
-      validateEntrySizes: true,
-    });
+    zip = await openZip(input);
   } catch (error) {
     throw unreadable('zip', error);
   }
@@ -243,6 +344,8 @@ async function listZip(data: Buffer): Promise<Listing> {
         true,
       );
       const type = zipEntryType(entry, name);
+      // The declared sizes are what the limits judge; they are verified against the data below.
+      tally.add(type === 'file' ? entry.uncompressedSize : 0);
       if (type === 'symlink') {
         const target = (await readZipMember(zip, entry, MAX_LINK_TARGET_BYTES, name)).toString('utf8');
         entries.push({ path: name, type, linkTarget: target });
@@ -251,9 +354,15 @@ async function listZip(data: Buffer): Promise<Listing> {
       }
       members.set(name, entry);
     }
+    // A zip may declare small sizes and hold far more: every member is inflated once, counted and
+    // dropped (yauzl fails a member whose data exceeds its declared size), so that the limits hold.
+    for (const entry of members.values()) {
+      if (zipEntryType(entry, '') === 'file' && entry.uncompressedSize > 0) await drainZipMember(zip, entry);
+    }
   } catch (error) {
     zip.close();
-    throw error instanceof InvalidBundleError ? error : unreadable('zip', error);
+    const ours = error instanceof InvalidBundleError || error instanceof BundleLimitExceededError;
+    throw ours ? error : unreadable('zip', error);
   }
   return {
     entries,
@@ -270,6 +379,12 @@ async function listZip(data: Buffer): Promise<Listing> {
   };
 }
 
+async function drainZipMember(zip: ZipFile, entry: ZipEntry): Promise<void> {
+  const stream = await zip.openReadStreamPromise(entry);
+  // Each chunk is counted by yauzl against the declared size, and dropped.
+  for await (const _chunk of stream);
+}
+
 async function readZipMember(zip: ZipFile, entry: ZipEntry, limit: number, path: string): Promise<Buffer> {
   if (entry.uncompressedSize > limit) {
     throw new InvalidBundleError(`The bundle member ${path} is larger than ${limit} bytes.`);
@@ -282,7 +397,7 @@ async function readZipMember(zip: ZipFile, entry: ZipEntry, limit: number, path:
 
 // -- directory -------------------------------------------------------------------------------------
 
-async function listDirectory(root: string): Promise<Listing> {
+async function listDirectory(root: string, tally: Tally): Promise<Listing> {
   // The root itself may be a symbolic link (a `current` link to a release); everything below it is
   // listed with lstat semantics, so that links show up as links and are never followed.
   const info = await stat(root).catch((error: unknown) => {
@@ -292,7 +407,7 @@ async function listDirectory(root: string): Promise<Listing> {
   });
   if (!info.isDirectory()) throw new InvalidBundleError(`The revision path ${root} is not a directory.`);
   const entries: BundleEntry[] = [];
-  await walk(root, '', entries);
+  await walk(root, '', entries, tally);
   return {
     entries,
     close: () => undefined,
@@ -308,7 +423,7 @@ async function listDirectory(root: string): Promise<Listing> {
   };
 }
 
-async function walk(root: string, relative: string, into: BundleEntry[]): Promise<void> {
+async function walk(root: string, relative: string, into: BundleEntry[], tally: Tally): Promise<void> {
   let children: Dirent[];
   try {
     children = await readdir(join(root, relative), { withFileTypes: true });
@@ -323,11 +438,13 @@ async function walk(root: string, relative: string, into: BundleEntry[]): Promis
   children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const child of children) {
     const path = relative === '' ? child.name : `${relative}/${child.name}`;
+    // A file counts with its apparent size: a sparse file's holes are bytes once it is packed.
+    tally.add(child.isFile() ? (await lstat(join(root, path))).size : 0);
     if (child.isSymbolicLink()) {
       into.push({ path, type: 'symlink', linkTarget: await readlink(join(root, path)) });
     } else if (child.isDirectory()) {
       into.push({ path, type: 'directory' });
-      await walk(root, path, into);
+      await walk(root, path, into, tally);
     } else if (child.isFile()) {
       into.push({ path, type: 'file' });
     } else {

@@ -9,11 +9,14 @@ import { resolve } from 'node:path';
 import { InvalidRevisionError, ResourceNotFoundError } from '../../domain/deployment-errors.js';
 import type { RevisionBundle, RevisionSourcePort } from '../../ports/revision-source.js';
 import type { RevisionLocation } from '../../ports/records.js';
-import { InvalidBundleError, MAX_BUNDLE_BYTES, readBundle, type BundleType } from '../bundle/read-bundle.js';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../domain/bundle-checks.js';
+import { InvalidBundleError, readBundle, type BundleType } from '../bundle/read-bundle.js';
 
 export interface LocalRevisionSourceOptions {
   /** Relative revision paths are resolved against this directory (default: the process's cwd). */
   baseDirectory?: string;
+  /** The bundle limits checked while a revision is read (default DEFAULT_BUNDLE_LIMITS). */
+  limits?: Partial<BundleLimits>;
 }
 
 interface LocatedRevision {
@@ -26,8 +29,10 @@ export class LocalRevisionSource implements RevisionSourcePort {
 
   async readRevision(revision: RevisionLocation): Promise<RevisionBundle> {
     const { path, bundleType } = await this.locate(revision);
-    if (bundleType === 'directory') return readBundle({ kind: 'directory', path });
-    return readBundle({ kind: 'buffer', data: await readFile(path), bundleType });
+    const limits = { ...DEFAULT_BUNDLE_LIMITS, ...this.options.limits };
+    if (bundleType === 'directory') return readBundle({ kind: 'directory', path }, limits);
+    // Streamed from disk: a bundle is never read whole into memory.
+    return readBundle({ kind: 'file', path, bundleType }, limits);
   }
 
   async readAppSpecFile(revision: RevisionLocation): Promise<string> {
@@ -63,11 +68,6 @@ export class LocalRevisionSource implements RevisionSourcePort {
     }
     if (!info.isDirectory() && !info.isFile()) {
       throw new InvalidRevisionError(`The revision ${path} is neither a directory nor a regular file.`);
-    }
-    if (info.isFile() && info.size > MAX_BUNDLE_BYTES) {
-      throw new InvalidBundleError(
-        `The revision ${path} is ${info.size} bytes; stepdeploy reads bundles of at most ${MAX_BUNDLE_BYTES} bytes (512 MiB).`,
-      );
     }
     return { path, bundleType };
   }

@@ -8,6 +8,14 @@
 import type { SelinuxContext, ServerPermissionSpec } from './model.js';
 import { readAce } from './acl-entry.js';
 import {
+  ACCOUNT_NAME_RULE,
+  isAccountName,
+  isLineSafe,
+  isSelinuxWord,
+  LINE_BREAK_OR_NUL_PROBLEM,
+  SELINUX_WORD_RULE,
+} from './script-values.js';
+import {
   asList,
   isMapping,
   rubyInspect,
@@ -82,8 +90,11 @@ function linuxPermission(c: Collector, entry: Mapping, path: Path): ServerPermis
     );
   });
   const type = typeList(c, entry.type, [...path, 'type']);
-  const owner = text(c, entry.owner, [...path, 'owner']);
-  const group = text(c, entry.group, [...path, 'group']);
+  const owner = accountName(c, text(c, entry.owner, [...path, 'owner']), [...path, 'owner'], 'owner');
+  const group = accountName(c, text(c, entry.group, [...path, 'group']), [...path, 'group'], 'group');
+  if (object !== undefined) lineSafe(c, object, [...path, 'object'], 'object');
+  if (pattern !== undefined) lineSafe(c, pattern, [...path, 'pattern'], 'pattern');
+  except?.forEach((glob, i) => lineSafe(c, glob, [...path, 'except', i], 'except glob'));
   const mode =
     entry.mode === null || entry.mode === undefined ? undefined : checkMode(c, entry.mode, [...path, 'mode']);
   const acls = checkAcls(c, entry.acls, [...path, 'acls']);
@@ -100,6 +111,32 @@ function linuxPermission(c: Collector, entry: Mapping, path: Path): ServerPermis
     ...(context !== undefined ? { context } : {}),
     type: type ?? [...TYPES],
   };
+}
+
+const CORRECT_PERMISSIONS = 'Correct the permissions section of the AppSpec file, and then try again.';
+
+/** A value for the instance scripts' files and shell words: stricter than the agent, which takes any. */
+function lineSafe(c: Collector, value: string, path: Path, what: string): boolean {
+  if (isLineSafe(value)) return true;
+  c.error(
+    `The permissions ${what} ${JSON.stringify(value)} ${LINE_BREAK_OR_NUL_PROBLEM}. ${CORRECT_PERMISSIONS}`,
+    path,
+  );
+  return false;
+}
+
+/**
+ * An owner or group for chown. The agent takes any string and fails at Install when the instance has
+ * no such user; stepdeploy refuses at once what cannot be a name (`root;touch x`, `$(id)`).
+ */
+function accountName(c: Collector, value: string | undefined, path: Path, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (isAccountName(value)) return value;
+  c.error(
+    `The permissions ${what} ${JSON.stringify(value)} is not a name stepdeploy accepts: it must be ${ACCOUNT_NAME_RULE}. ${CORRECT_PERMISSIONS}`,
+    path,
+  );
+  return undefined;
 }
 
 /** A scalar as the agent's string; undefined for nil, an error for lists and mappings. */
@@ -187,10 +224,20 @@ function checkAcls(c: Collector, value: unknown, path: Path): string[] | undefin
   }
   return value.map((item: unknown, i) => {
     const ace = c.display(item, [...path, i]);
-    const problem = typeof item === 'string' ? aceError(ace) : invalidAce(ace);
+    const problem = typeof item === 'string' ? (aceError(ace) ?? aceNameError(ace)) : invalidAce(ace);
     if (problem !== undefined) c.error(problem, [...path, i]);
     return ace;
   });
+}
+
+/**
+ * The whole ACL is one setfacl argument, so a name with `,`, `;` or a space would add entries or
+ * break the command: stricter than the agent, a name must be a user or group name.
+ */
+function aceNameError(ace: string): string | undefined {
+  const reading = readAce(ace);
+  if (!('ace' in reading) || reading.ace.name === '' || isAccountName(reading.ace.name)) return undefined;
+  return `The acl entry ${JSON.stringify(ace)} names ${JSON.stringify(reading.ace.name)}, which is not a name stepdeploy accepts: it must be ${ACCOUNT_NAME_RULE}. ${CORRECT_PERMISSIONS}`;
 }
 
 function invalidAce(ace: string): string {
@@ -231,6 +278,17 @@ function checkContext(c: Collector, value: unknown, path: Path): SelinuxContext 
     range = c.display(value.range, [...path, 'range']);
     const problem = rangeError(range);
     if (problem !== undefined) c.error(problem, [...path, 'range']);
+  }
+  // A range the agent accepts (checked above) is made of SELinux word characters already.
+  for (const [key, word] of [
+    ['name', name],
+    ['type', type],
+  ] as const) {
+    if (word === undefined || isSelinuxWord(word)) continue;
+    c.error(
+      `The SELinux context ${key} ${JSON.stringify(word)} is not one stepdeploy can pass to semanage: it must be ${SELINUX_WORD_RULE}. ${CORRECT_PERMISSIONS}`,
+      [...path, key],
+    );
   }
   if (type === undefined) return undefined;
   return { ...(name !== undefined ? { name } : {}), type, ...(range !== undefined ? { range } : {}) };

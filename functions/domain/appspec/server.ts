@@ -8,6 +8,13 @@
 import type { AppSpecIssue } from './issues.js';
 import { SERVER_SCRIPTABLE_EVENTS } from '../lifecycle.js';
 import type { FileExistsBehavior, ServerAppSpec, ServerFileSpec, ServerHookScript } from './model.js';
+import {
+  ACCOUNT_NAME_RULE,
+  isAccountName,
+  isLineSafe,
+  LINE_BREAK_OR_NUL_PROBLEM,
+  pathInRevision,
+} from './script-values.js';
 import { validatePermissions } from './server-permissions.js';
 import {
   asList,
@@ -220,7 +227,14 @@ function validateScript(c: Collector, value: unknown, path: Path, os: unknown): 
   if (location === '' || value.location === null || value.location === undefined) {
     c.error(NO_LOCATION, [...path, 'location']);
   }
+  if (location) checkScriptLocation(c, location, [...path, 'location']);
   const runas = scalarText(c, value.runas, [...path, 'runas'])?.trim() || undefined;
+  if (runas !== undefined && !isAccountName(runas)) {
+    c.error(
+      `The runas user ${JSON.stringify(runas)} is not a user name stepdeploy accepts: it must be ${ACCOUNT_NAME_RULE}. Correct the hooks section of the AppSpec file, and then try again.`,
+      [...path, 'runas'],
+    );
+  }
   if (runas !== undefined && os === 'windows') {
     c.warn(
       'RUNAS_ON_WINDOWS',
@@ -286,6 +300,16 @@ function validateFiles(c: Collector, value: unknown, os: unknown): ServerFileSpe
     }
     if (source) checkSource(c, source, [...path, 'source']);
     if (destination) checkDestination(c, destination, [...path, 'destination'], os);
+    if (source && !isLineSafe(source)) c.error(unsafePath('source', source, 'files'), [...path, 'source']);
+    if (destination && !isLineSafe(destination)) {
+      c.error(unsafePath('destination', destination, 'files'), [...path, 'destination']);
+    }
+    if (source && isLineSafe(source) && pathInRevision(source) === undefined) {
+      c.error(
+        `The source ${source} climbs out of the revision with '..': stepdeploy installs only files of the revision. Correct the files section of the AppSpec file, and then try again.`,
+        [...path, 'source'],
+      );
+    }
     if (!source || !destination) return;
     const key = `${normalise(source, os)}\0${normalise(destination, os)}`;
     const earlier = seen.get(key);
@@ -309,6 +333,33 @@ function pathText(c: Collector, value: unknown, path: Path): string | undefined 
   if (typeof value === 'string') return value;
   c.shape(value, path, 'a path string');
   return undefined;
+}
+
+function unsafePath(what: string, value: string, section: string): string {
+  return `The ${what} ${JSON.stringify(value)} ${LINE_BREAK_OR_NUL_PROBLEM}. Rename it, correct the ${section} section of the AppSpec file, and then try again.`;
+}
+
+/**
+ * A hook script inside the revision. The agent joins the location to the archive directory and runs
+ * whatever it names; stepdeploy runs only scripts of the revision (stricter: no `..` out of it).
+ */
+function checkScriptLocation(c: Collector, location: string, path: Path): void {
+  if (!isLineSafe(location)) {
+    c.error(unsafePath('script location', location, 'hooks'), path);
+    return;
+  }
+  const inRevision = pathInRevision(location);
+  if (inRevision === undefined) {
+    c.error(
+      `The script location ${location} climbs out of the revision with '..': stepdeploy runs only scripts of the revision. Correct the hooks section of the AppSpec file, and then try again.`,
+      path,
+    );
+  } else if (inRevision === '') {
+    c.error(
+      `The script location ${location} names the revision's root directory, not a script. Correct the hooks section of the AppSpec file, and then try again.`,
+      path,
+    );
+  }
 }
 
 function checkSource(c: Collector, source: string, path: Path): void {

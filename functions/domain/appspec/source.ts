@@ -1,4 +1,18 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import {
+  Composer,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  type CST,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  YAMLParseError,
+} from 'yaml';
 import { formatPath, INVALID_REVISION, type AppSpecIssue, type PathSegment } from './issues.js';
 
 /**
@@ -25,23 +39,38 @@ export interface AppSpecSource {
 
 const BOM = '\uFEFF';
 
+/**
+ * The deepest nesting of lists and mappings read. Real AppSpecs nest about 7 levels (an ECS service's
+ * subnets); the parser and the validators recurse, so a document nested thousands deep would
+ * overflow the stack instead of getting an error.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
 export function parseAppSpecSource(text: string): AppSpecSource {
   const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(body, {
-    version: '1.1',
-    lineCounter,
-    uniqueKeys: false, // Ruby's loader keeps the last duplicate key; so do we.
-    prettyErrors: false,
-    strict: false,
-  });
-
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  // The concrete syntax tree is built without recursion; its depth is checked before the recursive
+  // composition into a document.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(body)];
+  const tooDeep = firstTooDeep(tokens);
+  if (tooDeep !== undefined) {
+    return {
+      value: undefined,
+      errors: [{ ...nestingError(), ...position(tooDeep) }],
+      format: body.trimStart().startsWith('{') ? 'json' : 'yaml',
+      locate: () => undefined,
+      issue: (code, message, path) => ({ code, message, path: formatPath(path) }),
+    };
+  }
+  const doc = composeOne(tokens, body.length);
+  const index = new MapIndex();
+
   const locate = (path: readonly PathSegment[]) => {
-    const node = nodeAt(doc.contents as Node | null, path);
+    const node = nodeAt(doc.contents as Node | null, path, index);
     if (!node?.range) return undefined;
     return position(node.range[0]);
   };
@@ -53,7 +82,7 @@ export function parseAppSpecSource(text: string): AppSpecSource {
   });
 
   const scalar = (path: readonly PathSegment[]) => {
-    const node = exactNodeAt(doc.contents as Node | null, path);
+    const node = exactNodeAt(doc.contents as Node | null, path, index);
     if (!isScalar(node)) return undefined;
     const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
     return { text: typeof node.source === 'string' ? node.source : String(node.value), quoted };
@@ -79,7 +108,11 @@ export function parseAppSpecSource(text: string): AppSpecSource {
   if (looksLikeJson) {
     // JSON is YAML, but YAML rejects some valid JSON (tabs in indentation): let JSON have the last word.
     try {
-      return { value: JSON.parse(body), errors: [], format: 'json', locate: () => undefined, issue };
+      const value: unknown = JSON.parse(body);
+      if (valueDepthExceeds(value, MAX_NESTING_DEPTH)) {
+        return { value: undefined, errors: [nestingError()], format: 'json', locate: () => undefined, issue };
+      }
+      return { value, errors: [], format: 'json', locate: () => undefined, issue };
     } catch (error) {
       return { value: undefined, errors: [jsonError(body, error)], format: 'json', locate, issue };
     }
@@ -91,6 +124,118 @@ export function parseAppSpecSource(text: string): AppSpecSource {
     ...position(error.pos[0]),
   }));
   return { value: undefined, errors, format: 'yaml', locate, issue };
+}
+
+const PARSE_OPTIONS = {
+  version: '1.1',
+  uniqueKeys: false, // Ruby's loader keeps the last duplicate key; so do we.
+  strict: false,
+} as const;
+
+/** The first document, as `parseDocument` gives it (a second one is an error, as there). */
+function composeOne(tokens: CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer(PARSE_OPTIONS);
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next;
+      continue;
+    }
+    doc.errors.push(
+      new YAMLParseError(
+        [next.range[0], next.range[1]],
+        'MULTIPLE_DOCS',
+        'Source contains multiple documents; please use YAML.parseAllDocuments()',
+      ),
+    );
+    break;
+  }
+  return doc as Document.Parsed;
+}
+
+function nestingError(): AppSpecIssue {
+  return {
+    code: INVALID_REVISION,
+    message: `The AppSpec file nests lists and mappings more than ${MAX_NESTING_DEPTH} levels deep, which no AppSpec needs. Flatten the document, and then try again.`,
+    path: '',
+  };
+}
+
+type CollectionToken = CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
+
+/** The offset of the first collection nested deeper than the limit, walking the tree without recursion. */
+function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<{ token: CST.Token | undefined; depth: number }> = tokens.map((token) => ({
+    token,
+    depth: 0,
+  }));
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop() as { token: CST.Token | undefined; depth: number };
+    if (token === undefined) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+      continue;
+    }
+    if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection')
+      continue;
+    const collection = token as CollectionToken;
+    if (depth + 1 > MAX_NESTING_DEPTH) return collection.offset;
+    for (const item of collection.items) {
+      if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
+      stack.push({ token: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** Whether a parsed JSON value nests deeper than `limit`, without recursion. */
+function valueDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Key lookups in mapping nodes, indexed on first use: an issue is located by walking its path, and a
+ * document with thousands of keys (each one an "unknown key" warning) must not cost a scan per issue.
+ */
+class MapIndex {
+  private readonly indexes = new WeakMap<
+    YAMLMap,
+    { first: Map<string, Pair>; last: Map<string, Pair>; firstLower: Map<string, Pair> }
+  >();
+
+  private of(map: YAMLMap) {
+    let index = this.indexes.get(map);
+    if (index) return index;
+    index = { first: new Map(), last: new Map(), firstLower: new Map() };
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      if (!index.first.has(key)) index.first.set(key, pair);
+      index.last.set(key, pair);
+      const lower = key.toLowerCase();
+      if (!index.firstLower.has(lower)) index.firstLower.set(lower, pair);
+    }
+    this.indexes.set(map, index);
+    return index;
+  }
+
+  /** The first pair whose key is exactly `key`, else the first whose key matches it case-insensitively. */
+  loose(map: YAMLMap, key: string): Pair | undefined {
+    const index = this.of(map);
+    return index.first.get(key) ?? index.firstLower.get(key.toLowerCase());
+  }
+
+  /** The last pair whose key is exactly `key` (the one Ruby's loader keeps). */
+  exact(map: YAMLMap, key: string): Pair | undefined {
+    return this.of(map).last.get(key);
+  }
 }
 
 function jsonError(body: string, error: unknown): AppSpecIssue {
@@ -112,7 +257,7 @@ function firstLine(message: string): string {
 }
 
 /** Walks the YAML node tree; map keys match exactly first, then case-insensitively. */
-function nodeAt(root: Node | null, path: readonly PathSegment[]): Node | null {
+function nodeAt(root: Node | null, path: readonly PathSegment[], index: MapIndex): Node | null {
   let node: Node | null = root;
   for (const segment of path) {
     if (!node) return null;
@@ -121,12 +266,7 @@ function nodeAt(root: Node | null, path: readonly PathSegment[]): Node | null {
       const item = node.items[segment];
       next = (item as Node | undefined) ?? null;
     } else if (typeof segment === 'string' && isMap(node)) {
-      const pairs = node.items.filter(isPair);
-      const keyText = (pair: (typeof pairs)[number]) =>
-        isScalar(pair.key) ? String(pair.key.value) : undefined;
-      const pair =
-        pairs.find((p) => keyText(p) === segment) ??
-        pairs.find((p) => keyText(p)?.toLowerCase() === segment.toLowerCase());
+      const pair = index.loose(node, segment);
       if (pair) next = (pair.value as Node | null) ?? (pair.key as Node | null);
     }
     if (!next) return node; // nearest existing ancestor
@@ -136,15 +276,13 @@ function nodeAt(root: Node | null, path: readonly PathSegment[]): Node | null {
 }
 
 /** Like `nodeAt`, but only an exact match: no case-insensitive keys, no nearest ancestor. */
-function exactNodeAt(root: Node | null, path: readonly PathSegment[]): Node | null {
+function exactNodeAt(root: Node | null, path: readonly PathSegment[], index: MapIndex): Node | null {
   let node: Node | null = root;
   for (const segment of path) {
     if (typeof segment === 'number' && isSeq(node)) {
       node = (node.items[segment] as Node | undefined) ?? null;
     } else if (typeof segment === 'string' && isMap(node)) {
-      const pair = node.items.findLast(
-        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment,
-      );
+      const pair = index.exact(node, segment);
       node = (pair?.value as Node | null | undefined) ?? null;
     } else {
       return null;

@@ -9,6 +9,7 @@
  * `YYYY-MM-DD HH:MM:SS [stdout]<line>` and, untimestamped, to the event's log (for the tail).
  * POSIX awk has no clock except `srand()`, which returns the previous seed: calling it twice gives
  * the current time in seconds, turned into local time with the offset `date +%z` printed at start.
+ * Every SD_LOG_CHECK bytes it runs SD_TRIM_SH, which keeps scripts.log and the event's log under their caps.
  */
 export const READER_AWK = String.raw`
 BEGIN {
@@ -19,6 +20,7 @@ BEGIN {
     if (substr(tz, 1, 1) == "-") off = -off
   }
   last = -1
+  every = ENVIRON["SD_LOG_CHECK"] + 0; written = 0
 }
 function stamp(    t, days, secs, z, era, doe, yoe, y, doy, mp, d, m) {
   srand(); t = srand() + off
@@ -38,7 +40,11 @@ function stamp(    t, days, secs, z, era, doe, yoe, y, doy, mp, d, m) {
   line = tag $0
   print (stamp() " " line) >> logf; fflush(logf)
   print line >> evf; fflush(evf)
+  # Now and then the logs are trimmed to their caps (the command is constant text; data is in ENVIRON).
+  written += length(line) + 21
+  if (every > 0 && written >= every) { written = 0; system(ENVIRON["SD_TRIM_SH"]) }
 }
+END { if (ENVIRON["SD_EOF"] != "") printf "" > ENVIRON["SD_EOF"] }
 `;
 
 /**
@@ -220,4 +226,24 @@ END {
   }
   for (k = 1; k <= no; k++) print out[k]
 }
+`;
+
+/**
+ * Run by the readers every SD_LOG_CHECK bytes: a file over its cap keeps its newest half, without its
+ * first (cut) line, rewritten in place, so that the readers' append-mode files stay the same file. The
+ * copy it makes is at most half the cap, never the size of the log. Data comes from the environment:
+ * SD_LOGF, SD_LOG_MAX (scripts.log) and SD_EVENTS (the event's own log, which only feeds the tail).
+ */
+export const TRIM_SH = String.raw`
+sd_trim() {
+  sd_size=$(wc -c <"$1" 2>/dev/null) || return 0
+  if [ "$sd_size" -le "$2" ]; then return 0; fi
+  tail -c "$3" "$1" | sed 1d >"$1.kept" || { rm -f "$1.kept"; return 0; }
+  : >"$1"
+  if [ -n "$4" ]; then printf '%s\n' "$4" >>"$1"; fi
+  cat "$1.kept" >>"$1"
+  rm -f "$1.kept"
+}
+sd_trim "$SD_LOGF" "$SD_LOG_MAX" $((SD_LOG_MAX / 2)) "$(date '+%Y-%m-%d %H:%M:%S') [stepdeploy] scripts.log was over its cap of $SD_LOG_MAX bytes: older lines were removed."
+sd_trim "$SD_EVENTS" 65536 16384 ''
 `;

@@ -99,7 +99,10 @@ sd_fetch() {
   if [ ! -d ${path} ]; then
     sd_fail "The bundle directory "${described}" does not exist."
   fi
-  tar -cf "$1" -C ${path} . || sd_fail "Could not pack the bundle directory "${described}"."
+  # Sparse files stay sparse (-S, GNU tar and bsdtar): their holes must not become disk blocks here,
+  # in the unpacked revision and in the installed copy (cp keeps holes).
+  tar -S -cf "$1" -C ${path} . 2>/dev/null || tar -cf "$1" -C ${path} . ||
+    sd_fail "Could not pack the bundle directory "${described}"."
 }
 `;
     }
@@ -216,6 +219,17 @@ sd_check_tree() {
   done <"$sd_tmp/links"
 }
 
+# Files keep the revision's permission bits, but not its setuid, setgid or sticky bits nor its owners
+# (stricter than the agent, whose tar -xp as root keeps both): a revision must not plant a set-user-id
+# binary or hand files to another user. The AppSpec's permissions section can still ask for them.
+sd_normalize_metadata() {
+  find "$sd_archive" ! -type l \( -perm -4000 -o -perm -2000 -o -perm -1000 \) -exec chmod u-s,g-s,o-t {} + 2>/dev/null ||
+    sd_unpack_failed 'Could not clear the setuid, setgid and sticky bits of the unpacked bundle.'
+  if [ "$(id -u 2>/dev/null)" = 0 ]; then
+    chown -R -h 0:0 -- "$sd_archive" 2>/dev/null || sd_unpack_failed 'Could not give the unpacked bundle to root.'
+  fi
+}
+
 # The agent strips the archive's single top-level directory when it holds a file named like appspec.
 sd_strip_top_directory() {
   sd_n=0
@@ -256,13 +270,13 @@ sd_check_entries "$sd_bundle"
 mkdir -p -- "$sd_archive" || sd_fail "Error creating $SD_DIR/deployment-archive"
 sd_extract "$sd_bundle" "$sd_archive"
 sd_check_tree
+sd_normalize_metadata
 sd_strip_top_directory
 # The hooks of this revision, for every later event that runs from it (reference §2.2).
 printf '%s\n' ${hooksLines} >"$SD_H$SD_DIR/stepdeploy-hooks.sh.tmp" &&
   mv -- "$SD_H$SD_DIR/stepdeploy-hooks.sh.tmp" "$SD_H$SD_DIR/stepdeploy-hooks.sh" ||
   sd_fail "Could not write $SD_DIR/stepdeploy-hooks.sh"
-mkdir -p -- "$SD_H$SD_INSTRUCTIONS" && printf '%s' "$SD_DIR" >"$SD_H$SD_MOST_RECENT_FILE" ||
-  sd_fail "Could not write $SD_MOST_RECENT_FILE"
+sd_write_instruction "$SD_MOST_RECENT_FILE" "$SD_DIR" "Could not write $SD_MOST_RECENT_FILE"
 sd_finish 0 '' 'Succeeded: '
 `;
 }

@@ -2,12 +2,13 @@
  * Hook events: the hooks file DownloadBundle writes for its revision, and the runner every scriptable
  * event uses (reference §2.2-§2.4). The runner picks the revision the event runs from, sources that
  * revision's hooks file and runs its scripts as the agent does: ScriptMissing, chmod +x, a new process
- * group, CodeDeploy's environment, runas/sudo, one deadline with SIGTERM to the group, scripts.log.
+ * group, CodeDeploy's environment, runas/sudo, one deadline with SIGTERM to the group (then SIGKILL,
+ * stricter than the agent), scripts.log.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { ServerAppSpec } from '../appspec/model.js';
 import { isScriptableServerEvent, type HookRevision } from '../lifecycle.js';
-import { READER_AWK } from './awk.js';
+import { READER_AWK, TRIM_SH } from './awk.js';
 import { accountName, normalizeInRevision } from './paths.js';
 import { quoteProgram, sh, shellQuote } from './quote.js';
 import type { BundleSpec, DeploymentInfo } from './types.js';
@@ -88,13 +89,16 @@ sd_q() {
 }
 
 # Runs in the background as the reader of one output stream; exec, so that its pid is awk's. mawk
-# reads a pipe in blocks unless told otherwise, which would hold lines back from scripts.log.
+# reads a pipe in blocks unless told otherwise, which would hold lines back from scripts.log. It
+# creates its end-of-stream file ($2) when the stream closes, which tells the watchdog it was closed.
 sd_reader() {
   SD_TAG=$1
+  SD_EOF=$2
   SD_LOGF=$SD_H$SD_DIR/logs/scripts.log
   SD_EVENTS=$sd_tmp/events
+  SD_TRIM_SH=$sd_trim_sh
   LC_ALL=C
-  export SD_TAG SD_LOGF SD_EVENTS SD_TZ LC_ALL
+  export SD_TAG SD_EOF SD_LOGF SD_EVENTS SD_TZ SD_LOG_MAX SD_LOG_CHECK SD_TRIM_SH LC_ALL
   if [ "$sd_awk_interactive" = yes ]; then exec awk -W interactive "$sd_reader_awk"; fi
   exec awk "$sd_reader_awk"
 }
@@ -128,9 +132,10 @@ sd_hook() {
 }
 
 # Runs one script: stdin from /dev/null, stdout and stderr through FIFOs into scripts.log, in a new
-# process group (setsid, else job control), with a watchdog that at the deadline sends SIGTERM to the
-# whole group (code 3) or, when the script has exited but something still holds its output open,
-# stops reading (code 6).
+# process group (setsid, else job control), with a watchdog that at the deadline ends the whole group
+# (SIGTERM, then SIGKILL after a grace) and reports code 3, or, when the script has exited but
+# something still holds its output open, stops reading, ends the group and reports code 6. A group
+# whose script exited with its outputs closed is left alone: it may be an app ApplicationStart started.
 sd_run_script() {
   sd_n=$((sd_n + 1))
   sd_fo=$sd_tmp/stdout.$sd_n
@@ -140,14 +145,15 @@ sd_run_script() {
     sd_script_failed 5 '' "Unable to create the output pipes for the script $2"
     return 1
   fi
-  sd_reader '[stdout]' <"$sd_fo" >/dev/null 2>&1 3>&- &
+  sd_reader '[stdout]' "$sd_flag.eof1" <"$sd_fo" >/dev/null 2>&1 3>&- &
   sd_r1=$!
-  sd_reader '[stderr]' <"$sd_fe" >/dev/null 2>&1 3>&- &
+  sd_reader '[stderr]' "$sd_flag.eof2" <"$sd_fe" >/dev/null 2>&1 3>&- &
   sd_r2=$!
   sd_setsid=
   if sd_have setsid; then sd_setsid=1; else set -m 2>/dev/null; fi
   (
     sd_export_env
+    unset STEPDEPLOY_PROCESS_GROUPS
     CDPATH= cd -- "$\{SD_H:-/}" 2>/dev/null || cd /
     if [ -n "$4" ] && [ "$5" = 1 ]; then
       set -- sudo su "$4" -c "$(sd_q "$1")"
@@ -164,6 +170,11 @@ sd_run_script() {
   sd_pid=$!
   if [ -z "$sd_setsid" ]; then set +m 2>/dev/null; fi
   sd_child_group=$sd_pid
+  # Whoever runs this script may end the hook's group if the script itself cannot (local hosts keep
+  # the list in their state directory, so that nothing of an unfinished event outlives the deployment).
+  if [ -n "$\{STEPDEPLOY_PROCESS_GROUPS:-}" ]; then
+    printf '%s\n' "$sd_pid" >>"$STEPDEPLOY_PROCESS_GROUPS" 2>/dev/null
+  fi
   sd_main=$$
   # The watchdog is stopped with USR2, which this shell does not trap. A signal this shell traps (TERM)
   # can reach the new subshell while it still has this shell's handler, before its own trap is set:
@@ -176,17 +187,19 @@ sd_run_script() {
     sleep "$3" &
     sd_ws=$!
     wait "$sd_ws"
+    sd_ws=
     if [ -e "$sd_flag.exited" ]; then
+      if [ -e "$sd_flag.eof1" ] && [ -e "$sd_flag.eof2" ]; then exit 0; fi
       : >"$sd_flag.open"
       kill -TERM "$sd_r1" "$sd_r2" 2>/dev/null
+      sd_end_group "$sd_pid"
     else
       : >"$sd_flag.timedout"
-      kill -TERM "-$sd_pid" 2>/dev/null || kill -TERM "$sd_pid" 2>/dev/null
       kill -USR1 "$sd_main" 2>/dev/null
-      # A moment for the readers to drain what the group wrote before it died.
-      sleep 1 &
-      sd_ws=$!
-      wait "$sd_ws"
+      sd_end_group "$sd_pid"
+      # A moment for the readers to drain what the group wrote before it died; one held open by a
+      # process that left the group (a new session) is stopped.
+      sleep 1
       kill -TERM "$sd_r1" "$sd_r2" 2>/dev/null
     fi
   ) </dev/null >/dev/null 2>&1 3>&- &
@@ -201,8 +214,14 @@ sd_run_script() {
   sd_s1=$?
   wait "$sd_r2"
   sd_s2=$?
-  kill -USR2 "$sd_wd" 2>/dev/null
-  wait "$sd_wd" 2>/dev/null
+  # Past the deadline the watchdog is ending the group: wait for it, so that nothing of it remains
+  # when the event reports. Otherwise the outputs closed in time and it is stopped.
+  if [ -e "$sd_flag.timedout" ] || [ -e "$sd_flag.open" ]; then
+    wait "$sd_wd" 2>/dev/null
+  else
+    kill -USR2 "$sd_wd" 2>/dev/null
+    wait "$sd_wd" 2>/dev/null
+  fi
   sd_child_group=
   rm -f -- "$sd_fo" "$sd_fe"
   if [ -e "$sd_flag.timedout" ]; then
@@ -243,9 +262,15 @@ sd_select_root() {
   sd_hook_root=
   if [ ! -f "$SD_H$sd_pointer" ]; then return 0; fi
   sd_hook_root=$(cat -- "$SD_H$sd_pointer")
-  case $sd_hook_root in
-    /*) ;;
+  # One deployment directory of this group: a revision may have installed the file, and its hooks
+  # must not run from anywhere else.
+  sd_id=$\{sd_hook_root#"$SD_GROUP_DIR"/}
+  case $sd_hook_root/ in
+    "$SD_GROUP_DIR"/?*/) ;;
     *) sd_event_failed 5 '' "The file $sd_pointer does not name a deployment directory." ;;
+  esac
+  case $sd_id in
+    */* | . | ..) sd_event_failed 5 '' "The file $sd_pointer does not name a deployment directory." ;;
   esac
 }
 `;
@@ -256,12 +281,29 @@ export interface HookEventOptions {
   deployment: DeploymentInfo;
   bundle: BundleSpec;
   ignoreFailures: boolean;
+  /** Cap of scripts.log (per deployment and instance); default DEFAULT_SCRIPTS_LOG_MAX_BYTES. */
+  scriptsLogMaxBytes?: number;
 }
 
+/** scripts.log of one deployment on one instance keeps at most this much (the newest lines). */
+export const DEFAULT_SCRIPTS_LOG_MAX_BYTES = 16 * 1024 * 1024;
+const MIN_SCRIPTS_LOG_MAX_BYTES = 64 * 1024;
+
 export function hookEventScript(options: HookEventOptions): string {
+  const logMax = options.scriptsLogMaxBytes ?? DEFAULT_SCRIPTS_LOG_MAX_BYTES;
+  if (!Number.isSafeInteger(logMax) || logMax < MIN_SCRIPTS_LOG_MAX_BYTES) {
+    throw new InvalidArgumentError(
+      `The scripts.log cap must be a whole number of bytes, at least ${String(MIN_SCRIPTS_LOG_MAX_BYTES)}.`,
+    );
+  }
+  // The readers look at the caps every so often: a log may pass its cap by that much before a trim.
+  const check = Math.max(4096, Math.min(Math.floor(logMax / 8), 1024 * 1024));
   return sh`
 SD_REVISION=${shellQuote(options.revision)}
 SD_IGNORE_FAILURES=${options.ignoreFailures ? '1' : '0'}
+SD_LOG_MAX=${String(logMax)}
+SD_LOG_CHECK=${String(check)}
+sd_trim_sh=${quoteProgram(TRIM_SH)}
 sd_reader_awk=${quoteProgram(READER_AWK)}
 ${exportEnvironment(options.event, options.deployment, options.bundle)}
 ${RUNNER}

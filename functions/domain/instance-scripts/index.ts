@@ -9,6 +9,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { revisionForEvent } from '../lifecycle.js';
+import type { ServerAppSpec } from '../appspec/model.js';
 import type { DeploymentCreator } from '../status.js';
 import { DEPLOYMENT_CREATOR_VALUES } from '../status.js';
 import { downloadBundleScript } from './download.js';
@@ -16,6 +17,7 @@ import { hookEventScript, hooksFile } from './hooks.js';
 import { installScript } from './install.js';
 import { joinPath, normalizeAbsolute, pathComponent } from './paths.js';
 import { preamble, type ScriptContext } from './preamble.js';
+import { UnsafeScriptValueError } from './errors.js';
 import { assertSafeValue } from './quote.js';
 import { INSTANCE_EVENTS, type InstanceEvent, type LifecycleEventScriptInput } from './types.js';
 
@@ -102,8 +104,39 @@ export function buildLifecycleEventScript(input: LifecycleEventScriptInput): str
           bundle: input.bundle,
           ignoreFailures:
             input.ignoreApplicationStopFailures === true && IGNORABLE_EVENTS.includes(input.event),
+          ...(input.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: input.scriptsLogMaxBytes } : {}),
         })
       );
     }
   }
+}
+
+/**
+ * Why the instance scripts cannot carry this AppSpec, or undefined when they can: Prepare asks before
+ * any host is touched, so that a value the validator let through fails the deployment as an invalid
+ * revision rather than at an event on the hosts. Builds every event's script with stand-in ids.
+ */
+export function instanceScriptProblem(appSpec: ServerAppSpec): string | undefined {
+  for (const event of INSTANCE_EVENTS) {
+    try {
+      buildLifecycleEventScript({
+        event,
+        deployment: {
+          deploymentId: 'd-CHECK0000',
+          applicationName: 'check',
+          deploymentGroupName: 'check',
+          deploymentGroupId: 'check',
+          deploymentType: 'IN_PLACE',
+          creator: 'user',
+        },
+        appSpec,
+        bundle: { location: '/bundle.tar', bundleType: 'tar' },
+      });
+    } catch (error) {
+      if (error instanceof UnsafeScriptValueError || error instanceof InvalidArgumentError)
+        return error.message;
+      throw error;
+    }
+  }
+  return undefined;
 }

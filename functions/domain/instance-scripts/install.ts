@@ -26,6 +26,8 @@ sd_cleanup_previous() {
     cp -- "$sd_tmp/cleanup" "$sd_tmp/cleanup.complete"
   fi
   LC_ALL=C awk "$sd_reverse_awk" "$sd_tmp/cleanup.complete" >"$sd_tmp/cleanup.reversed"
+  sd_checked_parent=
+  sd_parent_inside=
   while IFS= read -r sd_l <&5; do
     if [ -z "$sd_l" ]; then continue; fi
     case $sd_l in
@@ -35,6 +37,17 @@ sd_cleanup_previous() {
         ;;
     esac
     sd_p=$SD_H$sd_l
+    # Only inside the host root: a directory of the list may have become a link leading out since.
+    sd_parent=$\{sd_l%/*}
+    if [ "$sd_parent" != "$sd_checked_parent" ]; then
+      sd_checked_parent=$sd_parent
+      sd_parent_inside=1
+      if ! sd_in_root "$SD_H$sd_parent"; then sd_parent_inside=; fi
+    fi
+    if [ -z "$sd_parent_inside" ]; then
+      printf 'stepdeploy: %s was not removed: its directory leads outside the host root.\n' "$sd_l" >&2
+      continue
+    fi
     if [ -L "$sd_p" ]; then
       rm -f -- "$sd_p" || sd_fail "Unable to remove $sd_l"
     elif [ -d "$sd_p" ]; then
@@ -72,12 +85,21 @@ sd_plan_copy() {
   printf 'C %s\nS %s\n' "$2" "$\{1#"$SD_H"}"
 }
 
+# A planned directory must not lead outside the host root (through a link a revision installed): the
+# walk fails there, before anything is copied.
+sd_plan_inside() {
+  if sd_in_root "$SD_H$1"; then return 0; fi
+  printf 'F %s\n' "The deployment failed because the destination $1 leads through a symbolic link to $\{sd_real:-a path} outside the host root $SD_H; stepdeploy does not install through it. Remove the link, or change the destination in the files section of the AppSpec file, and then try again."
+  return 1
+}
+
 # One files entry: source (in the revision, empty for its root), destination, and the target of a
 # file source (destination/basename). A directory source copies its contents; a file source goes
 # into the destination directory; missing ancestors are created.
 sd_plan_entry() {
   if [ -n "$1" ]; then sd_src=$sd_archive/$1; else sd_src=$sd_archive; fi
   if [ -d "$sd_src" ] && [ ! -L "$sd_src" ]; then
+    sd_plan_inside "$2" || return 1
     sd_plan_ancestors "$2"
     if [ ! -d "$SD_H$2" ]; then printf 'M %s\n' "$2"; fi
     if [ "$2" = / ]; then sd_base=; else sd_base=$2; fi
@@ -87,6 +109,8 @@ sd_plan_entry() {
       if [ "$sd_e" = "$sd_src" ]; then continue; fi
       sd_t=$sd_base/$\{sd_e#"$sd_src"/}
       if [ -d "$sd_e" ] && [ ! -L "$sd_e" ]; then
+        # An existing directory here may be a link (the files under it go where it leads).
+        if [ -L "$SD_H$sd_t" ]; then sd_plan_inside "$sd_t" || return 1; fi
         if [ ! -d "$SD_H$sd_t" ]; then printf 'M %s\n' "$sd_t"; fi
       else
         sd_plan_copy "$sd_e" "$sd_t" || return 1
@@ -97,6 +121,7 @@ sd_plan_entry() {
       printf 'F %s\n' "The deployment failed because the source $1 named in the files section does not exist in the revision."
       return 1
     fi
+    sd_plan_inside "$2" || return 1
     sd_plan_ancestors "$3"
     sd_plan_copy "$sd_src" "$3" || return 1
   fi
@@ -114,6 +139,7 @@ sd_copy() {
 
 # Runs the planned instructions, recording every copied file and created directory.
 sd_apply() {
+  sd_require_in_root "$SD_H$SD_CLEANUP_FILE" "$SD_CLEANUP_FILE"
   exec 4>"$SD_H$SD_CLEANUP_FILE" || sd_fail "Unable to write $SD_CLEANUP_FILE"
   while IFS= read -r sd_line <&5; do
     case $sd_line in
@@ -189,7 +215,7 @@ if [ $? -ne 0 ]; then
   sd_fail "$\{sd_message:-The install plan could not be made.}"
 fi
 sd_apply
-printf '%s' "$SD_DIR" >"$SD_H$SD_LAST_SUCCESSFUL_FILE" || sd_fail "Could not write $SD_LAST_SUCCESSFUL_FILE"
+sd_write_instruction "$SD_LAST_SUCCESSFUL_FILE" "$SD_DIR" "Could not write $SD_LAST_SUCCESSFUL_FILE"
 sd_finish 0 '' 'Succeeded: '
 `;
 }

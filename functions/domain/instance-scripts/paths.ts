@@ -2,6 +2,7 @@
  * Path arithmetic done at build time, so that the scripts only ever see normalised paths. Paths are
  * the instance's view (what the AppSpec says); the scripts prefix them with the host root at run time.
  */
+import { isAccountName } from '../appspec/script-values.js';
 import { UnsafeScriptValueError } from './errors.js';
 import { assertSafeValue } from './quote.js';
 
@@ -56,12 +57,10 @@ export function pathComponent(value: string, what: string): string {
   return value;
 }
 
-const ACCOUNT_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/;
-
 /** A user or group name (or numeric id) handed to su, chown or chgrp: never an option. */
 export function accountName(value: string, what: string): string {
   assertSafeValue(value, what);
-  if (!ACCOUNT_NAME.test(value)) {
+  if (!isAccountName(value)) {
     throw new UnsafeScriptValueError(
       `${what} ${JSON.stringify(value)} is not a user or group name the instance scripts accept.`,
     );

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { readAce, type Ace } from '../appspec/acl-entry.js';
 import type { ServerPermissionSpec } from '../appspec/model.js';
+import { isSelinuxWord } from '../appspec/script-values.js';
 import { accountName, normalizeAbsolute } from './paths.js';
 import { UnsafeScriptValueError } from './errors.js';
 import { assertSafeValue, sh, shellQuote } from './quote.js';
@@ -58,11 +59,9 @@ function rubyInspect(list: string[]): string {
   return `[${list.map((item) => JSON.stringify(item)).join(', ')}]`;
 }
 
-const SELINUX_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.:,-]*$/;
-
 function selinuxWord(value: string, what: string): string {
   assertSafeValue(value, what);
-  if (!SELINUX_WORD.test(value)) {
+  if (!isSelinuxWord(value)) {
     throw new UnsafeScriptValueError(
       `${what} ${JSON.stringify(value)} is not an SELinux name stepdeploy accepts.`,
     );

@@ -5,6 +5,9 @@
 import { JSON_AWK } from './awk.js';
 import { quoteProgram, sh, shellQuote } from './quote.js';
 
+/** Seconds a hook's process group has between SIGTERM and SIGKILL. */
+export const KILL_GRACE_SECONDS = 3;
+
 /** The build-time facts every event script needs, all normalised (instance view). */
 export interface ScriptContext {
   event: string;
@@ -41,6 +44,7 @@ SD_INSTRUCTIONS=${shellQuote(context.instructionsDir)}
 SD_CLEANUP_FILE=${shellQuote(context.cleanupFile)}
 SD_LAST_SUCCESSFUL_FILE=${shellQuote(context.lastSuccessfulFile)}
 SD_MOST_RECENT_FILE=${shellQuote(context.mostRecentFile)}
+SD_KILL_GRACE=${String(KILL_GRACE_SECONDS)}
 SD_H=
 sd_tmp=
 sd_child_group=
@@ -64,12 +68,38 @@ sd_fail() {
   sd_finish 5 '' "$1"
 }
 
+# Whether a process group still has a live member. kill -0 counts zombies too (ended processes their
+# new parent has not reaped, which some containers' init never does); where ps shows states, they
+# do not count.
+sd_group_alive() {
+  if sd_states=$(ps -A -o pgid= -o stat= 2>/dev/null) && [ -n "$sd_states" ]; then
+    printf '%s\n' "$sd_states" | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+  else
+    kill -0 "-$1" 2>/dev/null
+  fi
+}
+
+# Ends a hook's process group as the agent does at a deadline, with SIGTERM; then, stricter than the
+# agent, with SIGKILL for whatever is still there after SD_KILL_GRACE seconds (a hook that traps TERM
+# must not outlive its deployment).
+sd_end_group() {
+  if ! kill -TERM "-$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null
+    return 0
+  fi
+  sd_g=0
+  while [ "$sd_g" -lt "$SD_KILL_GRACE" ] && sd_group_alive "$1"; do
+    sleep 1
+    sd_g=$((sd_g + 1))
+  done
+  kill -KILL "-$1" 2>/dev/null
+  return 0
+}
+
 # A stop request (SSM cancel, Ctrl-C on a local host) takes the running hook's process group down too.
 sd_interrupted() {
   trap '' HUP INT TERM
-  if [ -n "$sd_child_group" ]; then
-    kill -TERM "-$sd_child_group" 2>/dev/null || kill -TERM "$sd_child_group" 2>/dev/null
-  fi
+  if [ -n "$sd_child_group" ]; then sd_end_group "$sd_child_group"; fi
   sd_fail "The $SD_EVENT script was stopped by a signal before it finished."
 }
 
@@ -85,6 +115,37 @@ sd_have() {
 # The real path of a path, following every symbolic link (realpath -m also copes with missing parts).
 sd_resolve() {
   if realpath -m / >/dev/null 2>&1; then realpath -m -- "$1" 2>/dev/null; else readlink -f -- "$1" 2>/dev/null; fi
+}
+
+# Whether writing the host path $1 (under $SD_H) stays inside the host root: its deepest existing
+# part, every symbolic link followed (a final one too), is the root or under it. A link that a
+# revision installed (of this application or another) may lead anywhere on this machine; nothing is
+# written through one that leads out. On an instance (no host root) every path is inside. Sets
+# sd_real to what the path resolved to.
+sd_in_root() {
+  sd_real=
+  if [ -z "$SD_H" ]; then return 0; fi
+  sd_q=$1
+  while [ ! -e "$sd_q" ] && [ ! -L "$sd_q" ]; do
+    sd_q=$\{sd_q%/*}
+    if [ -z "$sd_q" ]; then return 1; fi
+  done
+  if [ -d "$sd_q" ]; then
+    sd_real=$(CDPATH= cd -P -- "$sd_q" 2>/dev/null && pwd -P) || return 1
+  else
+    sd_real=$(sd_resolve "$sd_q")
+  fi
+  case $sd_real in
+    "$SD_H" | "$SD_H"/*) return 0 ;;
+  esac
+  return 1
+}
+
+# Fails the event unless writing the host path $1 stays inside the host root; $2 names it for the message.
+sd_require_in_root() {
+  if ! sd_in_root "$1"; then
+    sd_fail "The deployment failed because $2 leads through a symbolic link to $\{sd_real:-a path} outside the host root $SD_H; stepdeploy does not write through it. Remove the link, and then try again."
+  fi
 }
 
 sd_stamp() {
@@ -113,8 +174,18 @@ sd_init() {
     sd_fail 'The lifecycle event script could not create a temporary directory.'
   fi
   SD_TZ=$(date +%z 2>/dev/null)
+  # The deployment root and the files kept in it are checked before anything is written there.
+  sd_require_in_root "$SD_H$SD_DIR" "the deployment directory $SD_DIR"
+  sd_require_in_root "$SD_H$SD_INSTRUCTIONS" "the directory $SD_INSTRUCTIONS"
   # The agent creates the deployment's directory before every command, hooks included.
   mkdir -p -- "$SD_H$SD_DIR" 2>/dev/null || sd_fail "Error creating deployment root directory $SD_DIR"
+}
+
+# Writes a deployment-instructions file (its name is predictable, so a revision could have installed a
+# link there) with the given content; fails the event with $3 when it cannot.
+sd_write_instruction() {
+  sd_require_in_root "$SD_H$1" "$1"
+  mkdir -p -- "$SD_H$SD_INSTRUCTIONS" && printf '%s' "$2" >"$SD_H$1" || sd_fail "$3"
 }
 `;
 }

@@ -2,13 +2,12 @@
  * Quoting for the generated POSIX sh. Every value that comes from an AppSpec, a bundle location or a
  * deployment goes through `shellQuote`; nothing else turns data into script text.
  */
+import { isLineSafe } from '../appspec/script-values.js';
 import { UnsafeScriptValueError } from './errors.js';
-
-const UNSAFE_CHARACTERS = /[\n\r\0]/;
 
 /** Throws when a value cannot travel through the scripts' line-oriented files and shell words. */
 export function assertSafeValue(value: string, what: string): string {
-  if (UNSAFE_CHARACTERS.test(value)) {
+  if (!isLineSafe(value)) {
     throw new UnsafeScriptValueError(
       `${what} contains a newline, carriage return or NUL character, which an instance script cannot carry safely: ${JSON.stringify(value)}`,
     );

@@ -35,4 +35,6 @@ export interface LifecycleEventScriptInput {
   ignoreApplicationStopFailures?: boolean;
   /** Deployment root, default /opt/codedeploy-agent/deployment-root. */
   deploymentRoot?: string;
+  /** Cap of each deployment's scripts.log on an instance, newest lines kept (default 16 MiB). */
+  scriptsLogMaxBytes?: number;
 }

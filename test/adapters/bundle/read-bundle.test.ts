@@ -3,10 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { create, Header, type HeaderData } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  BundleLimitExceededError,
   bundleTypeOf,
   InvalidBundleError,
   MAX_APPSPEC_BYTES,
@@ -448,5 +449,138 @@ describe('bundleTypeOf', () => {
       name: 'InvalidBundleError',
       message: expect.stringContaining('name it .zip, .tar, .tar.gz or .tgz'),
     });
+  });
+});
+
+/** A zip of one deflated member, whose declared uncompressed size can lie. */
+function deflatedZip(name: string, content: Buffer, declaredSize = content.length): Buffer {
+  const nameBytes = Buffer.from(name);
+  const data = deflateRawSync(content);
+  const crc = crc32(content);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8); // deflate
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declaredSize, 22);
+  local.writeUInt16LE(nameBytes.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE((3 << 8) | 20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declaredSize, 24);
+  central.writeUInt16LE(nameBytes.length, 28);
+  central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + nameBytes.length, 12);
+  end.writeUInt32LE(local.length + nameBytes.length + data.length, 16);
+  return Buffer.concat([local, nameBytes, data, central, nameBytes, end]);
+}
+
+describe('readBundle: limits (point 6 of issue 13), checked while listing', () => {
+  const limits = { maxUnpackedBytes: 2 * 1024 ** 3, maxEntries: 50_000, maxCompressionRatio: 100 };
+  const files = (count: number) =>
+    rawTar(
+      Array.from({ length: count }, (_, i) => ({ path: `f${String(i)}`, type: 'File' as const, body: 'x' })),
+    );
+
+  it('refuses more entries than the limit, naming it and its flag', async () => {
+    const failure = readBundle(
+      { kind: 'buffer', data: files(4), bundleType: 'tar' },
+      { ...limits, maxEntries: 3 },
+    );
+    await expect(failure).rejects.toBeInstanceOf(BundleLimitExceededError);
+    await expect(failure).rejects.toThrow(
+      "The bundle holds more than 3 entries (files, directories and links), the limit on a bundle's entry count; nothing was unpacked. Raise the limit (stepdeploy deploy --max-bundle-entries)",
+    );
+    await expect(
+      readBundle({ kind: 'buffer', data: files(3), bundleType: 'tar' }, { ...limits, maxEntries: 3 }),
+    ).resolves.toMatchObject({ entries: expect.any(Array) });
+  });
+
+  it('refuses an unpacked size over the limit', async () => {
+    const data = rawTar([{ path: 'big', type: 'File', body: Buffer.alloc(3000) }]);
+    await expect(
+      readBundle({ kind: 'buffer', data, bundleType: 'tar' }, { ...limits, maxUnpackedBytes: 2048 }),
+    ).rejects.toThrow(
+      "The bundle unpacks to more than 2 KiB, the limit on a bundle's unpacked size; nothing was unpacked. Raise the limit (stepdeploy deploy --max-bundle-size)",
+    );
+  });
+
+  it('refuses a gzip bomb by its compression ratio, read from a file as a stream', async () => {
+    const path = join(work, 'bomb.tgz');
+    await writeFile(
+      path,
+      gzipSync(rawTar([{ path: 'zeros', type: 'File', body: Buffer.alloc(64 * 1024 ** 2) }])),
+    );
+    await expect(readBundle({ kind: 'file', path, bundleType: 'tgz' }, limits)).rejects.toThrow(
+      /^The bundle unpacks .* into more than 64 MiB, a compression ratio over \d+:1, beyond the limit of 100:1 \(a zip bomb looks like this\); nothing was unpacked\. Raise the limit \(stepdeploy deploy --max-compression-ratio\)/,
+    );
+  });
+
+  it('judges no ratio under 16 MiB unpacked: a small bundle of repetitive text is no bomb', async () => {
+    const data = gzipSync(
+      rawTar([
+        { path: 'appspec.yml', type: 'File', body: APPSPEC },
+        { path: 'zeros', type: 'File', body: Buffer.alloc(8 * 1024 ** 2) },
+      ]),
+    );
+    expect(data.length * 100).toBeLessThan(8 * 1024 ** 2);
+    await expect(readBundle({ kind: 'buffer', data, bundleType: 'tgz' }, limits)).resolves.toMatchObject({
+      appSpecText: APPSPEC,
+    });
+  });
+
+  it('refuses a zip bomb by its declared sizes, read from a file', async () => {
+    const path = join(work, 'bomb.zip');
+    await writeFile(path, deflatedZip('zeros', Buffer.alloc(64 * 1024 ** 2)));
+    await expect(readBundle({ kind: 'file', path, bundleType: 'zip' }, limits)).rejects.toBeInstanceOf(
+      BundleLimitExceededError,
+    );
+  });
+
+  it('refuses a zip whose member holds more than it declares (its data is inflated and counted)', async () => {
+    const data = deflatedZip('zeros', Buffer.alloc(4 * 1024 ** 2), 1024);
+    await expect(readBundle({ kind: 'buffer', data, bundleType: 'zip' }, limits)).rejects.toMatchObject({
+      name: 'InvalidBundleError',
+      message: expect.stringMatching(
+        /zip bundle is corrupt or not a zip archive: too many bytes in the stream/,
+      ),
+    });
+  });
+
+  it('counts a sparse file of a directory by its apparent size', async () => {
+    const dir = await tree('sparse', { 'appspec.yml': APPSPEC });
+    execFileSync('truncate', ['-s', '3M', join(dir, 'holes')]);
+    await expect(
+      readBundle({ kind: 'directory', path: dir }, { ...limits, maxUnpackedBytes: 2 * 1024 ** 2 }),
+    ).rejects.toThrow('unpacks to more than 2 MiB');
+  });
+
+  it('lists tar, tgz and zip files on disk as it lists them in memory', async () => {
+    const dir = await tree('disk', { 'appspec.yml': APPSPEC, 'app/index.html': 'hi' });
+    for (const bundleType of ['tar', 'tgz'] as const) {
+      const path = join(work, `disk.${bundleType}`);
+      await writeFile(path, await tarOf(dir, bundleType === 'tgz'));
+      const bundle = await readBundle({ kind: 'file', path, bundleType });
+      expect(bundle.appSpecText).toBe(APPSPEC);
+      expect(bundle.entries.map((e) => e.path)).toContain('./app/index.html');
+    }
+    const zipPath = join(work, 'disk.zip');
+    await writeFile(
+      zipPath,
+      zipBytes([
+        { name: 'appspec.yml', data: APPSPEC },
+        { name: 'app/index.html', data: 'hi' },
+      ]),
+    );
+    expect((await readBundle({ kind: 'file', path: zipPath, bundleType: 'zip' })).appSpecText).toBe(APPSPEC);
   });
 });

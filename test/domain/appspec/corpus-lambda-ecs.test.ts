@@ -3,16 +3,18 @@
  * every one validates without throwing, and each `suspect:` note's problem is reported, as an error
  * where CodeDeploy rejects the revision and as a warning where it ignores the problem or cannot know.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { validateEcsAppSpec } from '../../../functions/domain/appspec/ecs.js';
 import { INVALID_REVISION, type AppSpecIssue } from '../../../functions/domain/appspec/issues.js';
 import { validateLambdaAppSpec } from '../../../functions/domain/appspec/lambda.js';
 import { parseAppSpecSource } from '../../../functions/domain/appspec/source.js';
-
-const repoRoot = new URL('../../../', import.meta.url);
-const corpusDir = fileURLToPath(new URL('../shared/corpus/appspec/', repoRoot));
+import {
+  corpusAvailable,
+  corpusMissingNotice,
+  describeCorpus,
+  manifestRows,
+  readCorpusFile,
+} from './corpus.js';
 
 interface Row {
   file: string;
@@ -20,15 +22,12 @@ interface Row {
   notes: string;
 }
 
-const rows: Row[] = readFileSync(`${corpusDir}MANIFEST.tsv`, 'utf8')
-  .split('\n')
-  .slice(1)
-  .map((line) => line.split('\t'))
+const rows: Row[] = manifestRows()
   .filter((cells) => cells[4] === 'lambda' || cells[4] === 'ecs')
   .map(([file = '', , , , platform, notes = '']) => ({ file, platform: platform as Row['platform'], notes }));
 
 function check(row: Row) {
-  const source = parseAppSpecSource(readFileSync(`${corpusDir}${row.file}`, 'utf8'));
+  const source = parseAppSpecSource(readCorpusFile(row.file));
   return row.platform === 'lambda' ? validateLambdaAppSpec(source) : validateEcsAppSpec(source);
 }
 
@@ -361,7 +360,9 @@ const ACCEPTED_BY_REFERENCE: Record<string, string> = {
     'The EC2 agent rejects version "0.0" (reference §1.1), but Lambda/ECS AppSpecs never reach an agent and the docs say to "specify version with a string"; JSON users quote it, so the string "0.0" is accepted.',
 };
 
-describe('the Lambda and ECS corpus', () => {
+if (!corpusAvailable) corpusMissingNotice('Lambda and ECS AppSpec');
+
+describeCorpus('the Lambda and ECS corpus', () => {
   it('has the Lambda and ECS files of the manifest', () => {
     expect(rows.length).toBe(70);
     expect(rows.filter((row) => row.platform === 'lambda').length).toBe(27);
@@ -388,7 +389,7 @@ describe('the Lambda and ECS corpus', () => {
   });
 });
 
-describe('suspect files: the named problem is reported', () => {
+describeCorpus('suspect files: the named problem is reported', () => {
   const cases = Object.entries(SUSPECTS).flatMap(([file, expected]) =>
     expected.map(
       (problem) => [file, `${problem.severity} ${problem.path ?? ''}: ${problem.message}`, problem] as const,

@@ -1,28 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { AppSpecIssue } from '../../../functions/domain/appspec/issues.js';
 import { validateServerAppSpec } from '../../../functions/domain/appspec/server.js';
 import { parseAppSpecSource } from '../../../functions/domain/appspec/source.js';
-
-// The real-world corpus lives next to the repository, at <repo>/../shared/corpus/appspec.
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/appspec/', import.meta.url));
+import {
+  corpusAvailable,
+  corpusMissingNotice,
+  describeCorpus,
+  manifestRows,
+  readCorpusFile,
+} from './corpus.js';
 
 interface Entry {
   file: string;
   note: string;
 }
 
-const entries: Entry[] = readFileSync(`${CORPUS}MANIFEST.tsv`, 'utf8')
-  .split(/\r?\n/)
-  .slice(1)
-  .filter((line) => line.trim() !== '')
-  .map((line) => line.split('\t'))
+const entries: Entry[] = manifestRows()
   .filter((columns) => columns[4] === 'server')
   .map((columns) => ({ file: columns[0] ?? '', note: columns[5] ?? '' }));
 
-const validateFile = (file: string) =>
-  validateServerAppSpec(parseAppSpecSource(readFileSync(CORPUS + file, 'utf8')));
+const validateFile = (file: string) => validateServerAppSpec(parseAppSpecSource(readCorpusFile(file)));
 
 /** An issue the validator must report; `fragment` is part of the message. */
 interface Expected {
@@ -152,7 +149,9 @@ const SUSPECTS: Record<string, Expected[]> = {
 const isSuspect = (entry: Entry) => entry.note.startsWith('suspect:');
 const isWindowsOsError = (issue: AppSpecIssue) => issue.path === 'os' && issue.message.includes('(windows)');
 
-describe('the server AppSpec corpus', () => {
+if (!corpusAvailable) corpusMissingNotice('server AppSpec');
+
+describeCorpus('the server AppSpec corpus', () => {
   it('lists server files, and every suspect one has an expectation', () => {
     expect(entries.length).toBeGreaterThan(0);
     expect(Object.keys(SUSPECTS).sort()).toEqual(

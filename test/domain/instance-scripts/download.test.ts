@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,4 +256,41 @@ describe('DownloadBundle from a URL', () => {
     expect(result.diagnostics.message).toContain(`Could not download the bundle from ${base}/missing.tgz`);
     expect(result.stdout + result.stderr).not.toContain('secret');
   });
+});
+
+describe("DownloadBundle drops the archive's special bits and owners (point 8 of issue 13)", () => {
+  it.each(['tar', 'zip'] as const)(
+    'a %s with a 4755 file, a 2755 directory, a 0777 file and a file of uid 1000 unpacks with plain modes, owned by the deploying user: stricter than the agent (tar -xp as root keeps them)',
+    async (type) => {
+      const src = writeTree(tempDir(), {
+        'appspec.yml': APPSPEC_TEXT,
+        'bin/suid': { content: '#!/bin/sh\n', mode: 0o4755 },
+        'open.txt': { content: 'anyone', mode: 0o777 },
+        'theirs.txt': 'uid 1000',
+      });
+      chmodSync(join(src, 'bin'), 0o2755);
+      let bundle;
+      if (type === 'tar') {
+        // GNU tar: the last member is stored as owned by uid/gid 1000.
+        const out = join(tempDir(), 'bundle.tar');
+        execFileSync('tar', ['-cf', out, '-C', src, 'appspec.yml', 'bin', 'open.txt']);
+        execFileSync('tar', ['-rf', out, '--owner=1000', '--group=1000', '-C', src, 'theirs.txt']);
+        const listing = execFileSync('tar', ['--numeric-owner', '-tvf', out], { encoding: 'utf8' });
+        expect(listing).toMatch(/^-rwsr-xr-x .* bin\/suid$/m);
+        expect(listing).toMatch(/^-.* 1000\/1000 .* theirs\.txt$/m);
+        bundle = { location: out, bundleType: 'tar' as const };
+      } else {
+        bundle = pack(src, 'zip');
+      }
+      const host = tempDir();
+      const d = new Deployment(host, 'd-SPECIAL01', appSpec(), bundle);
+      expect((await d.run('DownloadBundle')).json).toEqual(SUCCESS);
+      const info = (path: string) => statSync(join(d.archive, path));
+      expect((info('bin/suid').mode & 0o7777).toString(8)).toBe('755');
+      expect((info('bin').mode & 0o7777).toString(8)).toBe('755');
+      expect((info('open.txt').mode & 0o7777).toString(8)).toBe('777');
+      const me = process.getuid?.() ?? 0;
+      for (const path of ['bin/suid', 'open.txt', 'theirs.txt']) expect(info(path).uid).toBe(me);
+    },
+  );
 });

@@ -60,6 +60,27 @@ export function writeTree(dir: string, tree: Record<string, TreeEntry>): string 
   return dir;
 }
 
+/**
+ * Live processes (zombies excluded) whose environment has SD_TEST_MARK=<mark>: everything a test's
+ * script started, whatever its process group or session. Linux only (reads /proc).
+ */
+export function markedProcesses(mark: string): number[] {
+  const wanted = `SD_TEST_MARK=${mark}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted))
+        pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
 export function hasCommand(name: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
@@ -214,6 +235,8 @@ export class Deployment {
     > & {
       creator?: string;
       deploymentType?: 'IN_PLACE' | 'BLUE_GREEN';
+      /** Another deployment group (another application) on the same host; default GROUP_ID. */
+      groupId?: string;
       /** Merged into the bundle by test helpers (S3 metadata on a local bundle). */
       bundleExtra?: Partial<BundleSpec>;
     } = {},
@@ -222,14 +245,14 @@ export class Deployment {
   }
 
   script(event: InstanceEvent): string {
-    const { creator, deploymentType, bundleExtra: _bundleExtra, ...rest } = this.options;
+    const { creator, deploymentType, groupId, bundleExtra: _bundleExtra, ...rest } = this.options;
     return buildLifecycleEventScript({
       event,
       deployment: {
         deploymentId: this.id,
         applicationName: 'my-app',
         deploymentGroupName: 'my-group',
-        deploymentGroupId: GROUP_ID,
+        deploymentGroupId: groupId ?? GROUP_ID,
         deploymentType: deploymentType ?? 'IN_PLACE',
         creator: creator ?? 'user',
       },
@@ -255,7 +278,7 @@ export class Deployment {
   }
 
   get dir(): string {
-    return join(this.host, ROOT, GROUP_ID, this.id);
+    return join(this.host, ROOT, this.options.groupId ?? GROUP_ID, this.id);
   }
 
   get archive(): string {

@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerAppSpec, ServerHookScript } from '../../../functions/domain/appspec/model.js';
+import { KILL_GRACE_SECONDS } from '../../../functions/domain/instance-scripts/preamble.js';
 import {
   APPSPEC_TEXT,
   appSpec,
   Deployment,
   GROUP_ID,
+  markedProcesses,
   pack,
   ROOT,
   tempDir,
@@ -200,7 +202,7 @@ describe('hook scripts', () => {
     for (const pid of written) expect(alive(pid), `process ${String(pid)}`).toBe(false);
   });
 
-  it('a background child that keeps stdout open fails the event at the deadline (agent code 6)', async () => {
+  it('a background child that keeps stdout open fails the event at the deadline (agent code 6) and is ended with its group', async () => {
     const pids = join(tempDir(), 'pids');
     const d = await prepared(
       tempDir(),
@@ -209,16 +211,70 @@ describe('hook scripts', () => {
       { 'daemon.sh': script(`sleep 20 &\necho $! > '${pids}'\necho started`) },
     );
     const result = await d.run('ApplicationStart');
-    try {
-      expect(result.json).toMatchObject({
-        error_code: 6,
-        script_name: 'daemon.sh',
-        message: 'Script at specified location: daemon.sh failed to close STDOUT',
-      });
-      expect(result.diagnostics.errorCode).toBe('UnknownError');
-    } finally {
-      process.kill(Number(readFileSync(pids, 'utf8')), 'SIGTERM');
-    }
+    expect(result.json).toMatchObject({
+      error_code: 6,
+      script_name: 'daemon.sh',
+      message: 'Script at specified location: daemon.sh failed to close STDOUT',
+    });
+    expect(result.diagnostics.errorCode).toBe('UnknownError');
+    expect(alive(Number(readFileSync(pids, 'utf8')))).toBe(false);
+  });
+
+  it('a hook that traps SIGTERM is killed (SIGKILL) after the grace: stricter than the agent, which only sends SIGTERM', async () => {
+    const mark = `sd-trap-${String(process.pid)}-${String(Date.now())}`;
+    const d = await prepared(
+      tempDir(),
+      'd-TRAPTERM1',
+      { ValidateService: [hook('stubborn.sh', 1)] },
+      {
+        'stubborn.sh': script(
+          "trap 'echo ignoring TERM' TERM\n(trap '' TERM; sleep 60) &\nwhile :; do sleep 1; done",
+        ),
+      },
+    );
+    const started = Date.now();
+    const result = await d.run('ValidateService', { SD_TEST_MARK: mark });
+    const endedAfterMs = Date.now() - started;
+    expect(result.json).toMatchObject({
+      error_code: 3,
+      message: 'Script at specified location: stubborn.sh failed to complete in 1 seconds',
+    });
+    // The event reports once the group is gone: deadline + grace + the readers' drain, not later.
+    expect(endedAfterMs).toBeLessThan((1 + KILL_GRACE_SECONDS + 1) * 1000 + 3000);
+    expect(markedProcesses(mark)).toEqual([]);
+  });
+
+  it('a hook that forks 200 children holding its stdout leaves none of them at the deadline', async () => {
+    const mark = `sd-fork-${String(process.pid)}-${String(Date.now())}`;
+    const d = await prepared(
+      tempDir(),
+      'd-FORK20001',
+      { AfterInstall: [hook('forks.sh', 2)] },
+      { 'forks.sh': script('i=0\nwhile [ $i -lt 200 ]; do sleep 60 & i=$((i + 1)); done\necho forked') },
+    );
+    const result = await d.run('AfterInstall', { SD_TEST_MARK: mark });
+    expect(result.json).toMatchObject({
+      error_code: 6,
+      message: expect.stringContaining('failed to close STDOUT'),
+    });
+    expect(markedProcesses(mark)).toEqual([]);
+  });
+
+  it('an app that ApplicationStart starts with its output redirected keeps running after the event', async () => {
+    const mark = `sd-app-${String(process.pid)}-${String(Date.now())}`;
+    const d = await prepared(
+      tempDir(),
+      'd-DAEMON001',
+      { ApplicationStart: [hook('start.sh', 1)] },
+      { 'start.sh': script('sleep 30 >/dev/null 2>&1 </dev/null &\necho started') },
+    );
+    const result = await d.run('ApplicationStart', { SD_TEST_MARK: mark });
+    expect(result.diagnostics.errorCode).toBe('Success');
+    // Past the deadline too: a hook that closed its outputs in time is not ended.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const app = markedProcesses(mark);
+    expect(app).toHaveLength(1);
+    for (const pid of app) process.kill(pid, 'SIGKILL');
   });
 
   it('stops the watchdog with a signal the event script does not trap, so a fresh watchdog cannot miss it', async () => {
@@ -412,5 +468,50 @@ describe('which revision a hook event runs from', () => {
       ignoreApplicationStopFailures: true,
     });
     expect((await other.run('AfterInstall')).diagnostics.errorCode).toBe('ScriptFailed');
+  });
+});
+
+describe('scripts.log is capped per deployment (point 6 of issue 13)', () => {
+  it('a hook writing 4 MB keeps the newest lines within the cap, says what was removed, and leaves no copy behind', async () => {
+    const cap = 256 * 1024;
+    const d = await prepared(
+      tempDir(),
+      'd-BIGLOG001',
+      { AfterInstall: [hook('chatty.sh', 60)] },
+      {
+        // 40,000 numbered lines of about 100 bytes, the last one recognisable.
+        'chatty.sh': script(
+          'awk \'BEGIN { for (i = 1; i <= 40000; i++) printf "line %06d %s\\n", i, sprintf("%88s", "x") }\'\necho the-last-line',
+        ),
+      },
+      { scriptsLogMaxBytes: cap },
+    );
+    const result = await d.run('AfterInstall');
+    expect(result.diagnostics.errorCode).toBe('Success');
+    const logDir = join(d.dir, 'logs');
+    const log = readFileSync(join(logDir, 'scripts.log'), 'utf8');
+    // The cap, plus at most what two readers write between two looks at it.
+    expect(Buffer.byteLength(log)).toBeLessThanOrEqual(cap + 2 * 32 * 1024 + 4096);
+    expect(log).toContain(
+      `[stepdeploy] scripts.log was over its cap of ${String(cap)} bytes: older lines were removed.`,
+    );
+    expect(log.trimEnd().split('\n').pop()).toMatch(/\[stdout\]the-last-line$/);
+    expect(log).not.toContain('line 000001 ');
+    expect(readdirSync(logDir)).toEqual(['scripts.log']);
+  });
+
+  it('refuses a cap too small to hold a log', async () => {
+    const d = new Deployment(
+      tempDir(),
+      'd-BIGLOG002',
+      appSpec(),
+      { location: '/x', bundleType: 'tar' },
+      {
+        scriptsLogMaxBytes: 1000,
+      },
+    );
+    expect(() => d.script('AfterInstall')).toThrow(
+      'The scripts.log cap must be a whole number of bytes, at least 65536.',
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerAppSpec } from '../../../functions/domain/appspec/model.js';
@@ -333,5 +341,109 @@ describe('Install permissions', () => {
     const result = await d.run('Install');
     expect(result.diagnostics.errorCode).toBe('UnknownError');
     expect(result.diagnostics.message).toContain('DownloadBundle must succeed before Install');
+  });
+});
+
+describe('symbolic links installed on the host (point 1 of issue 13)', () => {
+  /**
+   * A host root two levels below the work directory, and revision A (another application) that
+   * installs `x/up -> ../../..`: inside its bundle the link stays in the bundle (the checks accept
+   * it), but installed at /x it leads two levels above the host root, to the work directory.
+   */
+  async function plantEscapingLink() {
+    const work = tempDir('sd-escape-');
+    const host = join(work, 'outer', 'host');
+    mkdirSync(host, { recursive: true });
+    const planted = await install(
+      host,
+      'd-PLANT0001',
+      appSpec({ files: [{ source: 'deep/a/b/c', destination: '/x' }] }),
+      { 'deep/a/b/c/up': { symlink: '../../..' }, 'deep/a/b/c/readme': 'a' },
+      { groupId: 'dg-planter' },
+    );
+    expect(planted.result.json).toEqual(SUCCESS);
+    return { work, host };
+  }
+
+  it('another revision installing through the link fails with a clear message, and nothing lands outside the root', async () => {
+    const { work, host } = await plantEscapingLink();
+    const { result } = await install(
+      host,
+      'd-VICTIM001',
+      appSpec({ files: [{ source: 'payload/x', destination: '/x/up/escaped' }] }),
+      { 'payload/x': 'written through the link' },
+    );
+    expect(result.diagnostics.errorCode).toBe('UnknownError');
+    expect(result.diagnostics.message).toBe(
+      `The deployment failed because the destination /x/up/escaped leads through a symbolic link to ${work} outside the host root ${host}; stepdeploy does not install through it. Remove the link, or change the destination in the files section of the AppSpec file, and then try again.`,
+    );
+    expect(existsSync(join(work, 'escaped'))).toBe(false);
+  });
+
+  it('a directory of the revision walked onto the link fails the same way', async () => {
+    const { work, host } = await plantEscapingLink();
+    const { result } = await install(
+      host,
+      'd-VICTIM002',
+      appSpec({ files: [{ source: 'site', destination: '/x' }] }),
+      { 'site/up/escaped/x': 'written through the link' },
+    );
+    expect(result.diagnostics.message).toContain('the destination /x/up leads through a symbolic link');
+    expect(existsSync(join(work, 'escaped'))).toBe(false);
+  });
+
+  it("the deployment root's instruction files are not written through a link that leads out", async () => {
+    const work = tempDir('sd-escape-root-');
+    const host = join(work, 'outer', 'host');
+    // deployment-instructions is a link, as a revision with destination /opt/codedeploy-agent (or a
+    // hook) could leave it, leading two levels above the host root.
+    mkdirSync(join(host, ROOT), { recursive: true });
+    symlinkSync('../../../../..', join(host, ROOT, 'deployment-instructions'));
+    const d = new Deployment(
+      host,
+      'd-VICTIM003',
+      appSpec(),
+      pack(writeTree(tempDir(), { 'appspec.yml': APPSPEC_TEXT }), 'tar'),
+    );
+    const result = await d.run('DownloadBundle');
+    expect(result.diagnostics.message).toBe(
+      `The deployment failed because the directory ${ROOT}/deployment-instructions leads through a symbolic link to ${work} outside the host root ${host}; stepdeploy does not write through it. Remove the link, and then try again.`,
+    );
+    expect(existsSync(join(work, `${GROUP_ID}_most_recent_install`))).toBe(false);
+  });
+
+  it('on an instance (no host root) a destination through a link is followed, as the agent does', async () => {
+    // The same script run with the host root "/" is what an instance runs: links are the admin's.
+    const host = tempDir('sd-real-');
+    writeTree(host, { 'srv/real/.keep': '' });
+    execFileSync('ln', ['-s', 'real', join(host, 'srv', 'current')]);
+    const { result } = await install(
+      host,
+      'd-FOLLOW001',
+      appSpec({ files: [{ source: 'payload/x', destination: '/srv/current' }] }),
+      { 'payload/x': 'followed' },
+    );
+    expect(result.json).toEqual(SUCCESS);
+    expect(read(join(host, 'srv/real/x'))).toBe('followed');
+  });
+});
+
+describe('sparse files (point 6 of issue 13)', () => {
+  it('a 500 MB sparse file of a directory bundle stays sparse in bundle.tar, the unpacked revision and the installed copy', async () => {
+    const src = writeTree(tempDir(), { 'appspec.yml': APPSPEC_TEXT, 'data/.keep': '' });
+    execFileSync('truncate', ['-s', '500M', join(src, 'data', 'holes.db')]);
+    const host = tempDir();
+    const d = new Deployment(
+      host,
+      'd-SPARSE001',
+      appSpec({ files: [{ source: 'data', destination: '/srv/data' }] }),
+      { location: src, bundleType: 'directory' },
+    );
+    expect((await d.run('DownloadBundle')).json).toEqual(SUCCESS);
+    expect((await d.run('Install')).json).toEqual(SUCCESS);
+    expect(statSync(join(host, 'srv/data/holes.db')).size).toBe(500 * 1024 * 1024);
+    // Disk actually used by the whole host root, in KiB: the bundle, the revision and the copy.
+    const usedKiB = Number(execFileSync('du', ['-sk', host], { encoding: 'utf8' }).split('\t')[0]);
+    expect(usedKiB).toBeLessThan(10 * 1024);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * No process of an unfinished lifecycle event outlives its deployment: `deploy` is killed with
+ * SIGKILL in the middle of a hook and in the middle of Install, and what is left of the event's
+ * processes is counted afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hostProcesses, stopHostProcesses } from '../../local/hosts/processes.js';
+import { tempDir } from '../domain/instance-scripts/harness.js';
+import { repoRoot, runCliAsync } from './run-cli.js';
+
+const started: ChildProcess[] = [];
+const stateDirs: string[] = [];
+afterAll(async () => {
+  for (const child of started) child.kill('SIGKILL');
+  for (const stateDir of stateDirs) await stopHostProcesses(join(stateDir, 'hosts'), 0);
+});
+
+function deployInBackground(revision: string, stateDir: string): ChildProcess {
+  stateDirs.push(stateDir);
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'stepdeploy.js'), 'deploy', revision, '--state-dir', stateDir, '--json'],
+    { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } },
+  );
+  started.push(child);
+  return child;
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function killed(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+// Each test has its own state directory: they run side by side.
+describe.concurrent('deploy killed with SIGKILL', () => {
+  it('its watcher ends a running hook that ignores SIGTERM: nothing of the event is left 5 s later', async () => {
+    const work = tempDir('sd-kill-hook-');
+    const revision = join(work, 'app');
+    mkdirSync(join(revision, 'scripts'), { recursive: true });
+    writeFileSync(
+      join(revision, 'appspec.yml'),
+      'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: scripts/stubborn.sh\n      timeout: 300\n',
+    );
+    writeFileSync(
+      join(revision, 'scripts', 'stubborn.sh'),
+      '#!/bin/sh\ntrap "" TERM\n(sleep 120) &\n: > "$STEPDEPLOY_HOST_ROOT/started"\nwhile :; do sleep 1; done\n',
+      { mode: 0o755 },
+    );
+    const stateDir = join(work, 'state');
+    const deploy = deployInBackground(revision, stateDir);
+    const marker = join(stateDir, 'hosts', 'host-1', 'root', 'started');
+    await until('the hook to start', () => existsSync(marker));
+    expect(hostProcesses(join(stateDir, 'hosts')).length).toBeGreaterThan(0);
+
+    await killed(deploy);
+    await sleep(5000);
+
+    expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
+    // Recovery by the next command marks the deployment failed.
+    const status = await runCliAsync(['status', '--state-dir', stateDir, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Failed', errorCode: 'INTERNAL_ERROR' });
+  });
+
+  it('with its watcher killed too, during Install: the next command (status) ends what is left', async () => {
+    const work = tempDir('sd-kill-install-');
+    const revision = join(work, 'many');
+    mkdirSync(join(revision, 'files'), { recursive: true });
+    for (let i = 0; i < 4000; i++) writeFileSync(join(revision, 'files', `f${String(i)}`), `${String(i)}\n`);
+    writeFileSync(
+      join(revision, 'appspec.yml'),
+      'version: 0.0\nos: linux\nfiles:\n  - source: files\n    destination: /srv/many\n',
+    );
+    const stateDir = join(work, 'state');
+    const deploy = deployInBackground(revision, stateDir);
+    const root = join(stateDir, 'hosts', 'host-1', 'root');
+    const cleanupFile = join(
+      root,
+      'opt/codedeploy-agent/deployment-root/deployment-instructions/many-local-cleanup',
+    );
+    await until('Install to start copying', () => existsSync(cleanupFile));
+
+    const watcher = Number(readFileSync(join(stateDir, 'running-events', 'watcher.pid'), 'utf8'));
+    process.kill(watcher, 'SIGKILL');
+    await killed(deploy);
+    await sleep(1000);
+    // The Install script is still copying: nothing else would end it.
+    const left = hostProcesses(join(stateDir, 'hosts'));
+    expect(left.length).toBeGreaterThan(0);
+
+    const status = await runCliAsync(['status', '--state-dir', stateDir, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Failed', errorCode: 'INTERNAL_ERROR' });
+    expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
+  });
+});
