@@ -6,5 +6,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Most suites wait on processes, sockets and timers: two workers halve the wall time on 2 cores.
+    maxWorkers: 2,
   },
 });
