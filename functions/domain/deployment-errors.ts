@@ -30,6 +30,12 @@ export class LifecycleEventAlreadyCompletedException extends StepDeployError {
 export class UnsupportedActionForDeploymentTypeException extends StepDeployError {
   override name = 'UnsupportedActionForDeploymentTypeException' as const;
 }
+export class DeploymentIsNotInReadyStateException extends StepDeployError {
+  override name = 'DeploymentIsNotInReadyStateException' as const;
+}
+export class InvalidDeploymentWaitTypeException extends StepDeployError {
+  override name = 'InvalidDeploymentWaitTypeException' as const;
+}
 
 // -- Why a running deployment stops (thrown by steps, matched by Catch) -------------------------
 /** A watched CloudWatch alarm is in ALARM. */

@@ -240,10 +240,16 @@ export interface HookExecutionRecord {
   createTime: string;
 }
 
+/**
+ * What a deployment is parked on. `ReadyWait` and `TerminationWait` are the blue/green waits that
+ * ContinueDeployment (READY_WAIT, TERMINATION_WAIT) ends early; the others only a stop or an alarm ends.
+ */
+export type PendingWaitKind = 'Hook' | 'Bake' | 'InstanceCommand' | 'ReadyWait' | 'TerminationWait';
+
 export interface PendingWait {
   deploymentId: string;
   taskToken: string;
-  kind: 'Hook' | 'Bake' | 'InstanceCommand';
+  kind: PendingWaitKind;
   stateName: string;
   since: string;
 }
