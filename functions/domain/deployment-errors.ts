@@ -121,6 +121,29 @@ export class UnsupportedDeploymentFlowError extends StepDeployError {
 export class DeploymentFlowMismatchError extends StepDeployError {
   override name = 'DeploymentFlowMismatchError' as const;
 }
+/** The ECS service cannot be deployed as the group says (missing, not EXTERNAL, a task set left over). */
+export class InvalidEcsServiceError extends StepDeployError {
+  override name = 'InvalidEcsServiceError' as const;
+}
+/** ECS refused or failed a task-set change, or the replacement never became stable in time. */
+export class EcsUpdateError extends StepDeployError {
+  override name = 'EcsUpdateError' as const;
+}
+/** The group names no usable target-group pair or production listener. */
+export class MissingElbInformationError extends StepDeployError {
+  override name = 'MissingElbInformationError' as const;
+}
+/**
+ * A listener or a target group is not what the deployment expects: it forwards elsewhere than the
+ * group's target-group pair, or someone changed its weights during the deployment.
+ */
+export class ElasticLoadBalancingInvalidError extends StepDeployError {
+  override name = 'ElasticLoadBalancingInvalidError' as const;
+}
+/** The ready wait (deploymentReadyOption STOP_DEPLOYMENT) ran out before ContinueDeployment READY_WAIT. */
+export class ReadyWaitExpiredError extends StepDeployError {
+  override name = 'ReadyWaitExpiredError' as const;
+}
 /** Too many instances failed for the minimum-healthy-hosts rule. */
 export class HealthConstraintsError extends StepDeployError {
   override name = 'HealthConstraintsError' as const;
@@ -154,6 +177,12 @@ const FAILURES: Record<string, { code: ErrorCode; status: FailureStatus }> = {
   InvalidRevisionError: { code: 'INVALID_REVISION', status: 'Failed' },
   InvalidLambdaConfigurationError: { code: 'INVALID_LAMBDA_CONFIGURATION', status: 'Failed' },
   InvalidLambdaFunctionError: { code: 'INVALID_LAMBDA_FUNCTION', status: 'Failed' },
+  InvalidEcsServiceError: { code: 'INVALID_ECS_SERVICE', status: 'Failed' },
+  EcsUpdateError: { code: 'ECS_UPDATE_ERROR', status: 'Failed' },
+  MissingElbInformationError: { code: 'MISSING_ELB_INFORMATION', status: 'Failed' },
+  ElasticLoadBalancingInvalidError: { code: 'ELASTIC_LOAD_BALANCING_INVALID', status: 'Failed' },
+  // CodeDeploy stops a deployment whose ready wait ends without ContinueDeployment [error code inferred].
+  ReadyWaitExpiredError: { code: 'TIMEOUT', status: 'Stopped' },
   ThrottlingError: { code: 'THROTTLED', status: 'Failed' },
   HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
   HealthConstraintsInvalidError: { code: 'HEALTH_CONSTRAINTS_INVALID', status: 'Failed' },

@@ -8,22 +8,30 @@
  */
 import { UnsupportedDeploymentFlowError } from '../domain/deployment-errors.js';
 import { flowId, sameFlow, type FlowId, type FlowKey } from '../domain/flows.js';
+import { AllowTestTraffic } from '../steps/allow-test-traffic.js';
 import { AllowTraffic } from '../steps/allow-traffic.js';
 import { Bake } from '../steps/bake.js';
 import { BlockTraffic } from '../steps/block-traffic.js';
+import { BlueGreenWait } from '../steps/blue-green-wait.js';
 import { CheckTargets } from '../steps/check-targets.js';
 import { CollectEventResults } from '../steps/collect-event-results.js';
+import { CreateTaskSet } from '../steps/create-task-set.js';
+import { DeleteOriginalTaskSet } from '../steps/delete-original-task-set.js';
 import type { AnyStepSpec } from '../steps/deps.js';
 import { Finish } from '../steps/finish.js';
 import { NextBatch } from '../steps/next-batch.js';
+import { ECS_FLOW, PrepareEcs } from '../steps/prepare-ecs.js';
 import { LAMBDA_FLOW, PrepareLambda } from '../steps/prepare-lambda.js';
 import { PrepareServerInPlace, SERVER_IN_PLACE_FLOW } from '../steps/prepare-server-in-place.js';
 import { RecordBatch } from '../steps/record-batch.js';
+import { RestoreTaskSets } from '../steps/restore-task-sets.js';
 import { Rollback } from '../steps/rollback.js';
 import { RunHook } from '../steps/run-hook.js';
 import { RunLifecycleEvent } from '../steps/run-lifecycle-event.js';
+import { SetPrimaryTaskSet } from '../steps/set-primary-task-set.js';
 import { ShiftTraffic } from '../steps/shift-traffic.js';
 import { StartRollbackDeployment } from '../steps/start-rollback-deployment.js';
+import { WaitForTaskSet } from '../steps/wait-for-task-set.js';
 
 export interface FlowDeclaration {
   /** Its state machine's construct id and name suffix; in kebab case, its ASL file's name. */
@@ -61,6 +69,26 @@ export const FLOWS = [
       Rollback,
       Finish,
       StartRollbackDeployment,
+    ],
+  },
+  {
+    name: 'EcsBlueGreen',
+    key: ECS_FLOW,
+    stateMachine: 'statemachines/ecs-blue-green.asl.yaml',
+    prepare: PrepareEcs,
+    steps: [
+      RunHook,
+      CreateTaskSet,
+      WaitForTaskSet,
+      AllowTestTraffic,
+      BlueGreenWait,
+      ShiftTraffic,
+      Bake,
+      SetPrimaryTaskSet,
+      DeleteOriginalTaskSet,
+      Rollback,
+      RestoreTaskSets,
+      Finish,
     ],
   },
 ] as const satisfies readonly FlowDeclaration[];

@@ -1,10 +1,12 @@
 import type { AlarmsPort } from './alarms.js';
 import type { DeploymentExecutionsPort } from './deployment-executions.js';
+import type { EcsTaskSetsPort } from './ecs-task-sets.js';
 import type { StoreRoles } from './deployment-store.js';
 import type { EventsPort } from './events.js';
 import type { HookInvokerPort } from './hook-invoker.js';
 import type { InstanceTransportPort } from './instance-transport.js';
 import type { LambdaAliasPort } from './lambda-alias.js';
+import type { ListenersPort } from './listeners.js';
 import type { LoadBalancerPort } from './load-balancer.js';
 import type { RevisionSourcePort } from './revision-source.js';
 import type { TaskCallbacksPort } from './task-callbacks.js';
@@ -20,6 +22,10 @@ export interface Ports extends StoreRoles {
   traffic: TrafficRouterPort;
   /** Lambda: reads the alias and the versions Prepare checks. */
   lambda: LambdaAliasPort;
+  /** ECS: the service's task sets (EXTERNAL deployment controller). */
+  ecs: EcsTaskSetsPort;
+  /** ECS: the listeners' forward actions and the target groups' health, which Prepare and Install read. */
+  listeners: ListenersPort;
   alarms: AlarmsPort;
   hooks: HookInvokerPort;
   callbacks: TaskCallbacksPort;

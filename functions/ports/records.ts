@@ -1,6 +1,8 @@
 import type {
   AppSpec,
   EcsAppSpec,
+  EcsCapacityProvider,
+  EcsNetworkConfiguration,
   FileExistsBehavior,
   LambdaAppSpec,
   ServerAppSpec,
@@ -31,6 +33,7 @@ import type {
   TagFilter,
   TriggerConfig,
 } from '../domain/codedeploy-shapes.js';
+import type { TargetGroupPairRoute } from './traffic-router.js';
 
 /**
  * Stored shapes. Field names follow CodeDeploy's API (DeploymentInfo, DeploymentGroupInfo, ...) so the
@@ -169,9 +172,63 @@ export interface ServerDeploymentRecord extends DeploymentRecordBase {
   currentEvent?: ServerEventInFlight;
 }
 
+/** CodeDeploy's ECSTaskSet: one task set of the service, as the deployment sees it. */
+export interface EcsTaskSetInfo {
+  /** CodeDeploy's spelling of the task set id. */
+  identifer: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  /** ECS's status: PRIMARY, ACTIVE or DRAINING; DELETED once the deployment deleted it. */
+  status: string;
+  /** Percent of production traffic the task set serves. */
+  trafficWeight: number;
+  targetGroup: { name: string };
+  /** Blue: the original task set; Green: the replacement this deployment creates. */
+  taskSetLabel: 'Blue' | 'Green';
+  /** Besides CodeDeploy's fields: what it runs, and its share of the test listener (percent). */
+  taskDefinition: string;
+  testTrafficWeight?: number;
+}
+
+/** CodeDeploy's ECSTarget: the service a deployment replaces the task set of. */
+export interface EcsTargetInfo {
+  /** `<cluster>:<service>`, as CodeDeploy names ECS targets. */
+  targetId: string;
+  targetArn: string;
+  clusterName: string;
+  serviceName: string;
+  status: TargetStatus;
+  lastUpdatedAt: string;
+  /** The original (Blue) first, then the replacement (Green) once Install created it. */
+  taskSetsInfo: EcsTaskSetInfo[];
+}
+
+/** What Prepare resolved once, so later steps (and their retries) act on exactly the same things. */
+export interface EcsDeploymentPlan {
+  /** The task definition the replacement runs (an ARN, resolved from the AppSpec's TaskDefinition). */
+  taskDefinitionArn: string;
+  /** The replacement target group's ARN, which CreateTaskSet needs. */
+  replacementTargetGroupArn: string;
+  /** How the original task set runs, which the replacement copies where the AppSpec says nothing. */
+  launchType?: string;
+  platformVersion?: string;
+  networkConfiguration?: EcsNetworkConfiguration;
+  capacityProviderStrategy?: EcsCapacityProvider[];
+  /** The ready wait (STOP_DEPLOYMENT) and the termination wait, in minutes; 0: none. */
+  readyWaitMinutes: number;
+  terminationWaitMinutes: number;
+}
+
 export interface EcsDeploymentRecord extends DeploymentRecordBase {
   computePlatform: 'ECS';
   appSpec?: EcsAppSpec;
+  ecsTarget?: EcsTargetInfo;
+  /** The group's target-group pair, the original being the one production forwarded to at the start. */
+  ecsRoute?: TargetGroupPairRoute;
+  ecsPlan?: EcsDeploymentPlan;
+  /** CodeDeploy's DeploymentInfo field: true once the termination wait started. */
+  instanceTerminationWaitTimeStarted?: boolean;
 }
 
 /** A deployment, by its compute platform: each platform's own state is typed with its variant. */
@@ -242,9 +299,11 @@ export interface HookExecutionRecord {
 
 /**
  * What a deployment is parked on. `ReadyWait` and `TerminationWait` are the blue/green waits that
- * ContinueDeployment (READY_WAIT, TERMINATION_WAIT) ends early; the others only a stop or an alarm ends.
+ * ContinueDeployment (READY_WAIT, TERMINATION_WAIT) ends early; the others only a stop or an alarm ends
+ * (`TaskSetWait`: one poll of an ECS replacement task set that is not stable yet).
  */
-export type PendingWaitKind = 'Hook' | 'Bake' | 'InstanceCommand' | 'ReadyWait' | 'TerminationWait';
+export type PendingWaitKind =
+  'Hook' | 'Bake' | 'InstanceCommand' | 'ReadyWait' | 'TerminationWait' | 'TaskSetWait';
 
 export interface PendingWait {
   deploymentId: string;

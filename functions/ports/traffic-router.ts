@@ -2,9 +2,11 @@
  * One way to move a deployment's traffic, whatever carries it (as argo-rollouts keeps one
  * traffic-routing abstraction with a plug-in per provider): a route names the original and the
  * replacement, and a router sets the replacement's weight, checks that the live routing is still the
- * deployment's own, and puts everything back. Each primitive has its adapter: the Lambda alias now;
- * ELBv2 weighted listeners (ECS) and target-group registration (Server blue/green) next.
+ * deployment's own, and puts everything back. Each primitive has its adapter: the Lambda alias, ELBv2
+ * weighted listeners (ECS); target-group registration (Server blue/green) next.
  */
+
+import type { ForwardTarget } from './listeners.js';
 
 /** What a deployment shifts traffic on: one variant per routing primitive, tagged by `kind`. */
 export type TrafficRoute = LambdaAliasRoute | TargetGroupPairRoute;
@@ -32,6 +34,16 @@ export interface TargetGroupPairRoute {
   replacementTargetGroup: string;
   prodTrafficRoute: { listenerArns: string[] };
   testTrafficRoute?: { listenerArns: string[] };
+  /**
+   * The replacement's share (0..1) each listener had when the deployment last set it. A router that
+   * finds other live weights refuses to shift on top of them: someone else changed the listener.
+   */
+  replacementWeights?: { production: number; test?: number };
+  /**
+   * Each listener's forward action as Prepare found it, by listener ARN: what a restore puts back
+   * exactly (weights and target groups), so a rolled-back listener is as it was before the deployment.
+   */
+  originalForwardActions?: Record<string, ForwardTarget[]>;
 }
 
 /** Which of a route's listeners a call is about; a Lambda alias has production traffic only. */

@@ -64,6 +64,8 @@ export function continueDeployment(deps: Pick<StepDeps, 'deployments' | 'pending
     try {
       const output: ContinuedWait = { continued: waitType };
       await callbacks.sendTaskSuccess(wait.taskToken, output);
+      // Out of `Ready` at once, as CodeDeploy reports it; a deployment that moved on meanwhile keeps its status.
+      if (waitType === 'READY_WAIT') await backInProgress(deps, deploymentId);
     } catch (error) {
       // The wait ended meanwhile (its timeout, a stop): nothing is left to continue.
       if (!isDeadTokenError(error)) throw error;
@@ -74,4 +76,12 @@ export function continueDeployment(deps: Pick<StepDeps, 'deployments' | 'pending
       await pendingWaits.clearPendingWait(deploymentId, wait.taskToken);
     }
   };
+}
+
+async function backInProgress(deps: Pick<StepDeps, 'deployments'>, deploymentId: string): Promise<void> {
+  try {
+    await deps.deployments.updateDeployment(deploymentId, { status: 'InProgress' }, ['Ready']);
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'DeploymentStatusConflictError') throw error;
+  }
 }

@@ -20,6 +20,11 @@ export interface RollbackInput {
 export interface RollbackOutput extends DeploymentFailure {
   /** Whether the traffic was moved back to the original (it was elsewhere). */
   rolledBack: boolean;
+  /**
+   * Whether the deployment undoes its changes (traffic restored; ECS: the replacement task set goes),
+   * which it does unless a StopDeployment without rollback asked to leave everything where it is.
+   */
+  restoring: boolean;
   /** In place: whether a new deployment of the last successful revision should follow. */
   rollbackRequested: boolean;
 }
@@ -45,9 +50,9 @@ export function rollback(
 
     const route = trafficRouteOf(record);
     const keepTraffic = failure.code === 'MANUAL_STOP' && !record.stopRequest?.autoRollbackEnabled;
-    const restoring = route !== undefined && !keepTraffic;
-    const rolledBack = restoring ? (await deps.traffic.restore(route)).changed : false;
-    const rollbackMessage = restoring ? restoredRouteMessage(route) : undefined;
+    const restoring = !keepTraffic;
+    const rolledBack = route !== undefined && restoring ? (await deps.traffic.restore(route)).changed : false;
+    const rollbackMessage = route !== undefined && restoring ? restoredRouteMessage(route) : undefined;
 
     const rollbackRequested =
       rollsBackByRedeploying(flowKeyOf(record)) && (await redeployWanted(deps, record, failure));
@@ -55,7 +60,7 @@ export function rollback(
     await deployments.updateDeployment(deploymentId, {
       errorInformation: { code: failure.code, message: failure.message },
       ...(rollbackMessage ? { rollbackInfo: { ...record.rollbackInfo, rollbackMessage } } : {}),
-      ...(restoring ? replacementWeightChanges(record, 0) : {}),
+      ...(restoring ? replacementWeightChanges(record, 0, 'every') : {}),
       ...(failedEvent
         ? {
             lifecycleEvents: withLifecycleEvent(
@@ -71,7 +76,7 @@ export function rollback(
           }
         : {}),
     });
-    return { ...failure, rolledBack, rollbackRequested };
+    return { ...failure, rolledBack, restoring, rollbackRequested };
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
+import { TargetGroupPairTrafficRouter } from '../../functions/adapters/aws/target-group-pair-router.js';
 import { flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
@@ -9,6 +10,7 @@ import type { Ports } from '../../functions/ports/ports.js';
 import { routeByKind, type TrafficRouters } from '../../functions/ports/traffic-router.js';
 import { DEFAULT_SETTINGS, type StepDeps, type StepSettings } from '../../functions/steps/deps.js';
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
+import { continueDeployment } from '../../functions/steps/continue-deployment.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
@@ -24,12 +26,16 @@ function machineName(stateMachine: string): string {
 }
 
 /**
- * Ports the caller supplies: the targets (simulated Lambda, local hosts, ...) differ per use. Traffic
- * moves through a router per route kind: a Lambda alias through the alias router over `lambda` (the
- * router the AWS functions use over the Lambda API), other kinds through `trafficRouters`.
+ * Ports the caller supplies: the targets (simulated Lambda, local hosts, local ECS, ...) differ per use.
+ * Traffic moves through a router per route kind: a Lambda alias through the alias router over
+ * `lambda`, an ECS target-group pair through the listener router over `listeners` (the routers the
+ * AWS functions use over the Lambda and ELBv2 APIs), other kinds through `trafficRouters`.
  */
 export type TargetPorts = Partial<
-  Pick<Ports, 'lambda' | 'alarms' | 'hooks' | 'transport' | 'loadBalancer' | 'revisions'>
+  Pick<
+    Ports,
+    'lambda' | 'ecs' | 'listeners' | 'alarms' | 'hooks' | 'transport' | 'loadBalancer' | 'revisions'
+  >
 > & { trafficRouters?: TrafficRouters };
 
 export interface LocalRuntimeOptions {
@@ -54,6 +60,8 @@ export interface LocalRuntime {
   outcome(deploymentId: string): Promise<ExecutionOutcome> | undefined;
   putLifecycleEventHookExecutionStatus: ReturnType<typeof putLifecycleEventHookExecutionStatus>;
   stopDeployment: ReturnType<typeof stopDeployment>;
+  /** ContinueDeployment (READY_WAIT, TERMINATION_WAIT) of a blue/green deployment parked on its wait. */
+  continueDeployment: ReturnType<typeof continueDeployment>;
   onAlarmStateChange: ReturnType<typeof onAlarmStateChange>;
   onCommandComplete: ReturnType<typeof onCommandComplete>;
   dispose(): Promise<void>;
@@ -108,9 +116,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     traffic: routeByKind({
       ...(ports.lambda ? { LambdaAlias: new LambdaAliasTrafficRouter(ports.lambda) } : {}),
+      ...(ports.listeners ? { TargetGroupPair: new TargetGroupPairTrafficRouter(ports.listeners) } : {}),
       ...ports.trafficRouters,
     }),
     lambda: ports.lambda ?? unavailable('Lambda alias'),
+    ecs: ports.ecs ?? unavailable('ECS task sets'),
+    listeners: ports.listeners ?? unavailable('listeners'),
     alarms: ports.alarms ?? { describeAlarms: async () => new Map() },
     hooks: ports.hooks ?? unavailable('hook invoker'),
     transport: ports.transport ?? unavailable('instance transport'),
@@ -129,6 +140,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     outcome: (deploymentId) => outcomes.get(deploymentId),
     putLifecycleEventHookExecutionStatus: putLifecycleEventHookExecutionStatus(deps),
     stopDeployment: stopDeployment(deps),
+    continueDeployment: continueDeployment(deps),
     onAlarmStateChange: onAlarmStateChange(deps),
     onCommandComplete: onCommandComplete(deps),
     async dispose() {

@@ -40,6 +40,8 @@ function deps(): StepDeps {
     settings: DEFAULT_SETTINGS,
     traffic: untouched('traffic'),
     lambda: untouched('Lambda alias'),
+    ecs: untouched('ECS task sets'),
+    listeners: untouched('listeners'),
     alarms: untouched('alarms'),
     hooks: untouched('hook invoker'),
     callbacks: untouched('callbacks'),

@@ -252,6 +252,8 @@ beforeEach(async () => {
     events: { publish: async (event) => void events.push(event) },
     settings: DEFAULT_SETTINGS,
     lambda: unused('Lambda alias'),
+    ecs: unused('ECS task sets'),
+    listeners: unused('listeners'),
     traffic: unused('traffic router'),
     hooks: unused('hook invoker'),
     executions: unused('deployment executions'),

@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -12,6 +13,8 @@ import { routeByKind } from '../../ports/traffic-router.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
 import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
+import { EcsTaskSets } from './ecs-task-sets.js';
+import { Elbv2Listeners } from './elbv2-listeners.js';
 import { Elbv2LoadBalancer } from './elbv2-load-balancer.js';
 import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
@@ -19,6 +22,7 @@ import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
+import { TargetGroupPairTrafficRouter } from './target-group-pair-router.js';
 import { AwsTaskCallbacks } from './task-callbacks.js';
 
 export interface AwsAdapterSettings {
@@ -51,6 +55,8 @@ export function awsAdapters<P extends AwsPortName>(
 ): Pick<AwsAdapters, P> {
   const lambdaClient = lazy(() => new LambdaClient({}));
   const sfnClient = lazy(() => new SFNClient({}));
+  const elbv2Client = lazy(() => new ElasticLoadBalancingV2Client({}));
+  const listeners = lazy(() => new Elbv2Listeners(elbv2Client()));
   const table = lazy(() => new DynamoTable(new DynamoDBClient({}), settings.tableName));
   const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
     deployments: () => DYNAMODB_STORE_ROLES.deployments(table()),
@@ -63,14 +69,19 @@ export function awsAdapters<P extends AwsPortName>(
     deploymentTargets: () => DYNAMODB_STORE_ROLES.deploymentTargets(table()),
     commandWaits: () => DYNAMODB_STORE_ROLES.commandWaits(table()),
     traffic: () =>
-      routeByKind({ LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())) }),
+      routeByKind({
+        LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())),
+        TargetGroupPair: new TargetGroupPairTrafficRouter(listeners()),
+      }),
     lambda: () => new AwsLambdaAlias(lambdaClient()),
+    ecs: () => new EcsTaskSets(new ECSClient({})),
+    listeners,
     hooks: () => new AwsHookInvoker(lambdaClient()),
     alarms: () => new AwsAlarms(new CloudWatchClient({})),
     callbacks: () => new AwsTaskCallbacks(sfnClient()),
     events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
     transport: () => new SsmInstanceTransport(new SSMClient({})),
-    loadBalancer: () => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
+    loadBalancer: () => new Elbv2LoadBalancer(elbv2Client()),
     revisions: () => new S3RevisionSource(new S3Client({})),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
   };

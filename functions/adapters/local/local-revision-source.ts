@@ -5,7 +5,7 @@
  */
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidRevisionError, ResourceNotFoundError } from '../../domain/deployment-errors.js';
 import type { RevisionBundle, RevisionSourcePort } from '../../ports/revision-source.js';
 import type { RevisionLocation } from '../../ports/records.js';
@@ -18,6 +18,9 @@ export interface LocalRevisionSourceOptions {
   /** The bundle limits checked while a revision is read (default DEFAULT_BUNDLE_LIMITS). */
   limits?: Partial<BundleLimits>;
 }
+
+/** The AppSpec file names a revision directory may hold, in the order they are looked for. */
+export const APPSPEC_NAMES = ['appspec.yaml', 'appspec.yml', 'appspec.json'] as const;
 
 interface LocatedRevision {
   path: string;
@@ -42,7 +45,14 @@ export class LocalRevisionSource implements RevisionSourcePort {
         'The embedded runtime reads an AppSpec file from a Local revision path.',
       );
     }
-    return readFile(resolve(this.options.baseDirectory ?? process.cwd(), path), 'utf8');
+    const file = resolve(this.options.baseDirectory ?? process.cwd(), path);
+    if (!(await statOf(file)).isDirectory()) return readFile(file, 'utf8');
+    // A directory holding the AppSpec (an ECS revision on this machine): the names CodeDeploy reads.
+    for (const name of APPSPEC_NAMES) {
+      const candidate = join(file, name);
+      if ((await statOf(candidate).catch(() => undefined))?.isFile()) return readFile(candidate, 'utf8');
+    }
+    throw new InvalidRevisionError(`The revision ${file} holds no ${APPSPEC_NAMES.join(', ')}.`);
   }
 
   async bundleLocation(revision: RevisionLocation): Promise<{ location: string; bundleType: BundleType }> {
