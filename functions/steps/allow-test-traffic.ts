@@ -35,8 +35,7 @@ export function allowTestTraffic(deps: Pick<StepDeps, 'deployments' | 'traffic' 
 }
 
 /** The AllowTestTraffic Task of the ECS flow: `${AllowTestTrafficFunctionArn}`. */
-export const AllowTestTraffic = defineStep('AllowTestTraffic', allowTestTraffic)([
-  'deployments',
-  'traffic',
-  'alarms',
-]);
+export const AllowTestTraffic = defineStep(
+  'AllowTestTraffic',
+  allowTestTraffic,
+)(['deployments', 'traffic', 'alarms']);

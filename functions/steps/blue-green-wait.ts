@@ -49,4 +49,7 @@ export function blueGreenWait(deps: Pick<StepDeps, 'deployments' | 'pendingWaits
 }
 
 /** The ReadyWait and TerminationWait Tasks of the ECS flow: `${BlueGreenWaitFunctionArn}`. */
-export const BlueGreenWait = defineStep('BlueGreenWait', blueGreenWait)(['deployments', 'pendingWaits', 'alarms']);
+export const BlueGreenWait = defineStep(
+  'BlueGreenWait',
+  blueGreenWait,
+)(['deployments', 'pendingWaits', 'alarms']);

@@ -24,7 +24,10 @@ export function deleteOriginalTaskSet(deps: Pick<StepDeps, 'deployments' | 'ecs'
       await ecs.deleteTaskSet(target.clusterName, target.serviceName, original.identifer);
       service = await ecs.describeService(target.clusterName, target.serviceName);
     }
-    await deployments.updateDeployment(deploymentId, targetChanges(context, deps.clock.now(), service.taskSets));
+    await deployments.updateDeployment(
+      deploymentId,
+      targetChanges(context, deps.clock.now(), service.taskSets),
+    );
   };
 }
 

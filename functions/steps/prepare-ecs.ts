@@ -119,9 +119,10 @@ export function prepareEcs(deps: PrepareEcsDeps) {
       },
       lifecycleEvents: record.lifecycleEvents?.length
         ? record.lifecycleEvents
-        : ecsLifecycleEvents(testListener).map(
-            (name): LifecycleEventRecord => ({ lifecycleEventName: name, status: 'Pending' }),
-          ),
+        : ecsLifecycleEvents(testListener).map((name): LifecycleEventRecord => ({
+            lifecycleEventName: name,
+            status: 'Pending',
+          })),
     });
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const alarmNames = record.alarmConfiguration?.enabled
@@ -196,7 +197,12 @@ function targetGroupPairOf(group: DeploymentGroupRecord): TargetGroupPair {
   const pairs = group.loadBalancerInfo?.targetGroupPairInfoList ?? [];
   const pair = pairs[0];
   const names = (pair?.targetGroups ?? []).map((info) => info.name ?? '');
-  if (pairs.length !== 1 || names.length !== 2 || names.some((name) => name === '') || names[0] === names[1]) {
+  if (
+    pairs.length !== 1 ||
+    names.length !== 2 ||
+    names.some((name) => name === '') ||
+    names[0] === names[1]
+  ) {
     throw new MissingElbInformationError(
       `${where} needs loadBalancerInfo.targetGroupPairInfoList with one pair of two different target groups (the original's and the replacement's).`,
     );
@@ -231,9 +237,7 @@ async function describeTaskDefinition(
     definition = await deps.ecs.describeTaskDefinition(reference, revision);
   } catch (error) {
     if (errorName(error) === 'ThrottlingError') throw error;
-    throw new InvalidRevisionError(
-      `The task definition ${reference} cannot be used: ${errorMessage(error)}`,
-    );
+    throw new InvalidRevisionError(`The task definition ${reference} cannot be used: ${errorMessage(error)}`);
   }
   const container = definition.containers.find((c) => c.name === appSpec.containerName);
   const label = taskDefinitionLabel(definition.taskDefinitionArn);

@@ -34,9 +34,14 @@ export function restoreTaskSets(deps: Pick<StepDeps, 'deployments' | 'ecs' | 'cl
     if (!rollback.restoring) {
       await deployments.updateDeployment(
         deploymentId,
-        targetChanges(context, now, (await ecs.describeService(target.clusterName, target.serviceName)).taskSets, {
-          status: 'Failed',
-        }),
+        targetChanges(
+          context,
+          now,
+          (await ecs.describeService(target.clusterName, target.serviceName)).taskSets,
+          {
+            status: 'Failed',
+          },
+        ),
       );
       return nothing;
     }

@@ -58,7 +58,11 @@ export function waitForTaskSet(
       ...(stable ? { lifecycleEvents: withLifecycleEvent(record, 'Install', 'Succeeded', now) } : {}),
     });
     if (stable) {
-      const result: TaskSetStable = { stable: true, runningCount: live.runningCount, healthyTargets: healthy };
+      const result: TaskSetStable = {
+        stable: true,
+        runningCount: live.runningCount,
+        healthyTargets: healthy,
+      };
       await deps.callbacks.sendTaskSuccess(taskToken, result);
       return;
     }

@@ -130,7 +130,9 @@ export class LocalEcs implements EcsTaskSetsPort {
     containerPort: number;
   }): TaskSetInfo {
     if (this.hasService(input.cluster, input.serviceName)) {
-      throw new EcsUpdateError(`The service ${input.serviceName} exists already in the cluster ${input.cluster}.`);
+      throw new EcsUpdateError(
+        `The service ${input.serviceName} exists already in the cluster ${input.cluster}.`,
+      );
     }
     if (!Number.isInteger(input.desiredCount) || input.desiredCount < 0) {
       throw new RangeError(`desiredCount must be a whole number, 0 or more, not ${input.desiredCount}.`);
@@ -210,13 +212,19 @@ export class LocalEcs implements EcsTaskSetsPort {
     };
   }
 
-  async describeTaskSets(cluster: string, serviceName: string, ids: readonly string[]): Promise<TaskSetInfo[]> {
+  async describeTaskSets(
+    cluster: string,
+    serviceName: string,
+    ids: readonly string[],
+  ): Promise<TaskSetInfo[]> {
     const service = this.service('DescribeTaskSets', cluster, serviceName);
     return service.taskSets.filter((t) => ids.includes(t.id)).map((t) => this.info(service, t));
   }
 
   async describeTaskDefinition(reference: string, revision?: RevisionLocation): Promise<TaskDefinitionInfo> {
-    return taskDefinitionInfo(this.taskDefinitions.resolve(reference, revisionDirectory(revision) ?? this.options.baseDirectory));
+    return taskDefinitionInfo(
+      this.taskDefinitions.resolve(reference, revisionDirectory(revision) ?? this.options.baseDirectory),
+    );
   }
 
   async createTaskSet(input: CreateTaskSetInput): Promise<TaskSetInfo> {
@@ -301,7 +309,8 @@ export class LocalEcs implements EcsTaskSetsPort {
           const wasRunning = task.lastStatus === 'RUNNING';
           task.lastStatus = 'STOPPED';
           task.stoppedReason = reason;
-          if (wasRunning) this.options.targets.deregister(taskSet.targetGroup, task.taskId).catch(this.onError);
+          if (wasRunning)
+            this.options.targets.deregister(taskSet.targetGroup, task.taskId).catch(this.onError);
         },
       });
     }
@@ -311,7 +320,8 @@ export class LocalEcs implements EcsTaskSetsPort {
     await Promise.all(
       tasks.map(async (task) => {
         // Out of the target group first, as ECS deregisters a task before stopping it.
-        if (task.lastStatus === 'RUNNING') await this.options.targets.deregister(taskSet.targetGroup, task.taskId);
+        if (task.lastStatus === 'RUNNING')
+          await this.options.targets.deregister(taskSet.targetGroup, task.taskId);
         task.lastStatus = 'STOPPED';
         task.stoppedReason = 'Task set deleted';
         await this.options.runner.stop(task);
@@ -359,7 +369,9 @@ export class LocalEcs implements EcsTaskSetsPort {
   private taskSet(service: LocalService, taskSetId: string): LocalTaskSet {
     const taskSet = service.taskSets.find((t) => t.id === taskSetId || t.taskSetArn === taskSetId);
     if (!taskSet) {
-      throw new EcsUpdateError(`The service ${service.serviceName} has no task set ${taskSetId} (TaskSetNotFoundException).`);
+      throw new EcsUpdateError(
+        `The service ${service.serviceName} has no task set ${taskSetId} (TaskSetNotFoundException).`,
+      );
     }
     return taskSet;
   }

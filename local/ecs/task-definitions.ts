@@ -38,7 +38,9 @@ const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Reads and checks a RegisterTaskDefinition JSON file; every problem names its field and the fix. */
-export function readTaskDefinitionFile(file: string): Omit<LocalTaskDefinition, 'taskDefinitionArn' | 'revision'> {
+export function readTaskDefinitionFile(
+  file: string,
+): Omit<LocalTaskDefinition, 'taskDefinitionArn' | 'revision'> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -91,9 +93,15 @@ export function parseTaskDefinition(
       // reported below
     }
     if (!isDirectory) {
-      throw fail(`${at}.image`, `is ${directory}, which is not a directory; locally an image is a directory.`);
+      throw fail(
+        `${at}.image`,
+        `is ${directory}, which is not a directory; locally an image is a directory.`,
+      );
     }
-    const argv = [...strings(item['entryPoint'], `${at}.entryPoint`, fail), ...strings(item['command'], `${at}.command`, fail)];
+    const argv = [
+      ...strings(item['entryPoint'], `${at}.entryPoint`, fail),
+      ...strings(item['command'], `${at}.command`, fail),
+    ];
     if (argv.length === 0) {
       throw fail(
         `${at}.command`,
@@ -118,7 +126,8 @@ export function parseTaskDefinition(
       if (typeof key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== 'string') {
         throw fail(`${at}.environment[${e}]`, 'must be { "name": "VARIABLE", "value": "text" }.');
       }
-      if (key === 'PORT') throw fail(`${at}.environment[${e}]`, 'may not set PORT: the task sets it to its host port.');
+      if (key === 'PORT')
+        throw fail(`${at}.environment[${e}]`, 'may not set PORT: the task sets it to its host port.');
       environment[key] = value;
     });
     return {
@@ -139,11 +148,7 @@ export function parseTaskDefinition(
   return { family, containers, ...role('taskRoleArn'), ...role('executionRoleArn'), source };
 }
 
-function strings(
-  value: unknown,
-  field: string,
-  fail: (field: string, message: string) => Error,
-): string[] {
+function strings(value: unknown, field: string, fail: (field: string, message: string) => Error): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw fail(field, 'must be a list of strings (exec form; no shell runs it).');
@@ -190,7 +195,9 @@ export class TaskDefinitionRegistry {
   resolve(reference: string, baseDirectory?: string): LocalTaskDefinition {
     if (/\.json$/i.test(reference)) {
       if (!baseDirectory && !isAbsolute(reference)) {
-        throw new LocalEcsError(`The task definition file ${reference} is relative, and no revision directory is known.`);
+        throw new LocalEcsError(
+          `The task definition file ${reference} is relative, and no revision directory is known.`,
+        );
       }
       return this.register(readTaskDefinitionFile(resolve(baseDirectory ?? '/', reference)));
     }

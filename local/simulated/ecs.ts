@@ -27,7 +27,12 @@ export class SimulatedTaskRunner implements TaskRunner {
     private readonly timing: SimulatedEcsTiming = {},
   ) {}
 
-  start(task: LocalTask, _definition: unknown, _container: string, events: { running(port: number): void }): void {
+  start(
+    task: LocalTask,
+    _definition: unknown,
+    _container: string,
+    events: { running(port: number): void },
+  ): void {
     const port = this.nextPort++;
     this.timers.set(
       task.taskId,
@@ -78,7 +83,10 @@ export class SimulatedListeners implements ListenersPort, TaskTargets {
   /** A listener (or rule) forwarding to these target groups; no change is recorded for its creation. */
   createListener(listenerArn: string, targets: readonly ForwardTarget[]): void {
     for (const target of targets) this.createTargetGroup(target.targetGroup);
-    this.listeners.set(listenerArn, targets.map((t) => ({ ...t })));
+    this.listeners.set(
+      listenerArn,
+      targets.map((t) => ({ ...t })),
+    );
   }
 
   subscribe(listener: (change: ForwardChange) => void): () => void {
@@ -101,7 +109,9 @@ export class SimulatedListeners implements ListenersPort, TaskTargets {
         throw new ElasticLoadBalancingInvalidError(`The target group ${target.targetGroup} does not exist.`);
       }
       if (!Number.isInteger(target.weight) || target.weight < 0 || target.weight > 999) {
-        throw new ElasticLoadBalancingInvalidError(`A weight is an integer from 0 to 999, not ${target.weight}.`);
+        throw new ElasticLoadBalancingInvalidError(
+          `A weight is an integer from 0 to 999, not ${target.weight}.`,
+        );
       }
     }
     const copy = targets.map((t) => ({ ...t }));

@@ -105,7 +105,10 @@ export class EcsTaskSets implements EcsTaskSetsPort {
     );
     const definition = response.taskDefinition;
     if (!definition?.taskDefinitionArn) {
-      throw new ResourceNotFoundError(`The task definition ${taskDefinition} does not exist.`, taskDefinition);
+      throw new ResourceNotFoundError(
+        `The task definition ${taskDefinition} does not exist.`,
+        taskDefinition,
+      );
     }
     return {
       taskDefinitionArn: definition.taskDefinitionArn,
@@ -158,7 +161,9 @@ export class EcsTaskSets implements EcsTaskSetsPort {
 
   async updateServicePrimaryTaskSet(cluster: string, service: string, taskSetId: string): Promise<void> {
     await this.call('UpdateServicePrimaryTaskSet', `${cluster}/${service}/${taskSetId}`, () =>
-      this.client.send(new UpdateServicePrimaryTaskSetCommand({ cluster, service, primaryTaskSet: taskSetId })),
+      this.client.send(
+        new UpdateServicePrimaryTaskSetCommand({ cluster, service, primaryTaskSet: taskSetId }),
+      ),
     );
   }
 
@@ -169,7 +174,8 @@ export class EcsTaskSets implements EcsTaskSetsPort {
       );
     } catch (error) {
       // Deleted already (a retry after the first call went through): what was asked is done.
-      const code = error instanceof EcsUpdateError && error.cause instanceof AwsServiceError && error.cause.code;
+      const code =
+        error instanceof EcsUpdateError && error.cause instanceof AwsServiceError && error.cause.code;
       if (code === 'TaskSetNotFoundException') return;
       throw error;
     }

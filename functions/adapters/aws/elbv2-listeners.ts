@@ -32,7 +32,11 @@ export const ELBV2_LISTENERS_IAM_ACTIONS = [
 const SERVICE = 'elasticloadbalancing';
 
 /** ELBv2's answers that mean the group names something that is not there. */
-const NOT_FOUND = new Set(['ListenerNotFoundException', 'RuleNotFoundException', 'TargetGroupNotFoundException']);
+const NOT_FOUND = new Set([
+  'ListenerNotFoundException',
+  'RuleNotFoundException',
+  'TargetGroupNotFoundException',
+]);
 
 /**
  * ECS listeners on ELBv2 (ALB, NLB): a listener's default forward action, or a listener rule's
@@ -57,9 +61,14 @@ export class Elbv2Listeners implements ListenersPort {
   async setForwardAction(listenerArn: string, targets: readonly ForwardTarget[]): Promise<void> {
     const actions = await this.actionsOf(listenerArn);
     const index = forwardIndex(listenerArn, actions);
+    // The target groups the action names already: their ARNs need no DescribeTargetGroups.
+    for (const { arn } of forwardTargets(listenerArn, actions)) this.arns.set(targetGroupNameOf(arn), arn);
     const TargetGroups: TargetGroupTuple[] = [];
     for (const target of targets) {
-      TargetGroups.push({ TargetGroupArn: await this.targetGroupArn(target.targetGroup), Weight: target.weight });
+      TargetGroups.push({
+        TargetGroupArn: await this.targetGroupArn(target.targetGroup),
+        Weight: target.weight,
+      });
     }
     const forward = actions[index]!;
     const { TargetGroupArn: _single, ...rest } = forward;
@@ -147,7 +156,10 @@ function forwardIndex(listenerArn: string, actions: readonly Action[]): number {
 }
 
 /** The forward action's target groups: its ForwardConfig, or its single TargetGroupArn (weight 1). */
-function forwardTargets(listenerArn: string, actions: readonly Action[]): Array<{ arn: string; weight: number }> {
+function forwardTargets(
+  listenerArn: string,
+  actions: readonly Action[],
+): Array<{ arn: string; weight: number }> {
   const forward = actions[forwardIndex(listenerArn, actions)]!;
   const groups = forward.ForwardConfig?.TargetGroups ?? [];
   if (groups.length > 0) {

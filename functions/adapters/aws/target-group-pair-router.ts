@@ -39,7 +39,8 @@ export class TargetGroupPairTrafficRouter implements TrafficRouter<TargetGroupPa
     weight: number,
     listener: TrafficListener = 'production',
   ): Promise<void> {
-    if (!(weight >= 0 && weight <= 1)) throw new RangeError(`A weight is a share from 0 to 1, not ${weight}.`);
+    if (!(weight >= 0 && weight <= 1))
+      throw new RangeError(`A weight is a share from 0 to 1, not ${weight}.`);
     for (const arn of listenerArns(route, listener)) {
       const live = await this.listeners.getForwardAction(arn);
       const liveShare = share(route, arn, live, listener);

@@ -20,7 +20,10 @@ import { DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS } from '../../../functions/adap
 import { DYNAMODB_DEPLOYMENT_GROUP_CONFIGS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-deployment-group-configs.js';
 import { DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-on-premises-instances.js';
 import { DYNAMODB_PAGES_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-pages.js';
+import { ECS_TASK_SETS_IAM_ACTIONS } from '../../../functions/adapters/aws/ecs-task-sets.js';
+import { ELBV2_LISTENERS_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-listeners.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from '../../../functions/adapters/aws/elbv2-load-balancer.js';
+import { TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/target-group-pair-router.js';
 import { EVENTS_IAM_ACTIONS } from '../../../functions/adapters/aws/events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from '../../../functions/adapters/aws/hook-invoker.js';
 import { IAM_ACTIONS_BY_PORT, iamActionsFor } from '../../../functions/adapters/aws/iam-actions.js';
@@ -37,6 +40,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-sfn': 'states',
   '@aws-sdk/client-ssm': 'ssm',
@@ -45,6 +49,12 @@ const SERVICE_PREFIX: Record<string, string> = {
 
 /** Commands whose IAM action is not their operation's name. */
 const ACTION_NAME: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
+
+/**
+ * Actions a call needs besides its own (IAM's "dependent actions"): CreateTaskSet passes the task
+ * definition's task and execution roles to ECS.
+ */
+const DEPENDENT_ACTIONS: Record<string, string[]> = { 'ecs:CreateTaskSet': ['iam:PassRole'] };
 
 /** The IAM actions a source file's `new XxxCommand(...)` calls need, sorted. */
 function derivedActions(source: string, fileName = 'adapter.ts'): string[] {
@@ -62,6 +72,7 @@ function derivedActions(source: string, fileName = 'adapter.ts'): string[] {
           throw new Error(`${fileName}: no IAM prefix known for ${pkg}; add it to SERVICE_PREFIX.`);
         const action = `${prefix}:${match[1]}`;
         actions.add(ACTION_NAME[action] ?? action);
+        for (const dependent of DEPENDENT_ACTIONS[action] ?? []) actions.add(dependent);
         // Reading a given version is its own action (a presigned URL is signed with the same role).
         if (action === 's3:GetObject' && /\bVersionId\b/.test(node.getText(file)))
           actions.add('s3:GetObjectVersion');
@@ -100,6 +111,8 @@ const DECLARED: Record<string, readonly string[]> = {
   'dynamodb-on-premises-instances.ts': DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
   'dynamodb-pages.ts': DYNAMODB_PAGES_IAM_ACTIONS,
   'elbv2-load-balancer.ts': ELBV2_LOAD_BALANCER_IAM_ACTIONS,
+  'elbv2-listeners.ts': ELBV2_LISTENERS_IAM_ACTIONS,
+  'ecs-task-sets.ts': ECS_TASK_SETS_IAM_ACTIONS,
   'events.ts': EVENTS_IAM_ACTIONS,
   'hook-invoker.ts': HOOK_INVOKER_IAM_ACTIONS,
   'lambda-alias.ts': LAMBDA_ALIAS_IAM_ACTIONS,
@@ -133,7 +146,29 @@ describe('IAM actions declared by the AWS adapters', () => {
     const called = [...source.matchAll(/this\.alias\.(\w+)\(/g)].map((match) => actionOfMethod[match[1]!]);
     expect(called).not.toContain(undefined);
     expect([...new Set(called)].sort()).toEqual([...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS].sort());
-    expect(IAM_ACTIONS_BY_PORT.traffic).toEqual(LAMBDA_ALIAS_ROUTER_IAM_ACTIONS);
+  });
+
+  it("declares for the target-group pair router the listener port's read and write, on listeners and rules", () => {
+    // The router calls the listeners port; each method is one call on a listener or on a rule.
+    const actionsOfMethod: Record<string, string[]> = {
+      getForwardAction: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'],
+      setForwardAction: [
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:ModifyListener',
+        'elasticloadbalancing:ModifyRule',
+      ],
+    };
+    const source = readFileSync(resolve(adaptersDir, 'target-group-pair-router.ts'), 'utf8');
+    const methods = [...source.matchAll(/this\.listeners\.(\w+)\(/g)].map((match) => match[1]!);
+    expect(methods.every((method) => method in actionsOfMethod)).toBe(true);
+    const called = new Set(methods.flatMap((method) => actionsOfMethod[method]!));
+    expect([...called].sort()).toEqual([...TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS].sort());
+    // The traffic port serves both route kinds: it is granted both routers' actions.
+    expect(IAM_ACTIONS_BY_PORT.traffic).toEqual([
+      ...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS,
+      ...TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS,
+    ]);
   });
 
   it('detects a call nobody declared, and maps names the way IAM spells them', () => {
@@ -172,10 +207,12 @@ describe('IAM actions declared by the AWS adapters', () => {
         ...STORE_ROLES,
         'alarms',
         'callbacks',
+        'ecs',
         'events',
         'executions',
         'hooks',
         'lambda',
+        'listeners',
         'loadBalancer',
         'revisions',
         'traffic',

@@ -139,14 +139,21 @@ describe('an ECS deployment succeeds under every predefined ECS config', () => {
     await h.deploy();
     const second = await h.deploy({ appSpec: ecsAppSpec({ taskDefinition: 'web:1' }) });
     expect(second.outcome.status).toBe('SUCCEEDED');
-    expect(second.record?.ecsRoute).toMatchObject({ originalTargetGroup: 'green', replacementTargetGroup: 'blue' });
+    expect(second.record?.ecsRoute).toMatchObject({
+      originalTargetGroup: 'green',
+      replacementTargetGroup: 'blue',
+    });
     const state = await h.state();
     expect(state.production).toEqual([
       { targetGroup: 'green', weight: 0 },
       { targetGroup: 'blue', weight: 100 },
     ]);
     expect(state.taskSets).toEqual([
-      expect.objectContaining({ status: 'PRIMARY', targetGroup: 'blue', taskDefinition: expect.stringMatching(/web:1$/) }),
+      expect.objectContaining({
+        status: 'PRIMARY',
+        targetGroup: 'blue',
+        taskDefinition: expect.stringMatching(/web:1$/),
+      }),
     ]);
   });
 
@@ -198,7 +205,11 @@ describe('a hook that fails leaves the service exactly as before the deployment'
     expect(test(result)).toEqual(expectedTest[event]);
     // No replacement was ever created before Install.
     if (event === 'BeforeInstall') expect(result.record?.ecsTarget?.taskSetsInfo).toHaveLength(1);
-    else expect(result.record?.ecsTarget?.taskSetsInfo[1]).toMatchObject({ taskSetLabel: 'Green', status: 'DELETED' });
+    else
+      expect(result.record?.ecsTarget?.taskSetsInfo[1]).toMatchObject({
+        taskSetLabel: 'Green',
+        status: 'DELETED',
+      });
     expect(result.record?.ecsTarget?.status).toBe('Failed');
     await expectReleased(h, result.deploymentId);
   });
@@ -209,7 +220,10 @@ describe('alarms and stops', () => {
     const h = await createEcsHarness();
     const before = await h.state();
     h.alarms.define('Errors', 'OK');
-    const { result: pending } = h.start({ config: CANARY_5, overrideAlarmConfiguration: alarmConfig(['Errors']) });
+    const { result: pending } = h.start({
+      config: CANARY_5,
+      overrideAlarmConfiguration: alarmConfig(['Errors']),
+    });
     const alarmAt = await h.at(120, () => {
       h.alarms.setState('Errors', 'ALARM');
       return h.clock.nowMs();
@@ -349,7 +363,10 @@ describe('the ready wait (deploymentReadyOption STOP_DEPLOYMENT)', () => {
 
 describe('the termination wait', () => {
   const blueGreen = {
-    terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE' as const, terminationWaitTimeInMinutes: 60 },
+    terminateBlueInstancesOnDeploymentSuccess: {
+      action: 'TERMINATE' as const,
+      terminationWaitTimeInMinutes: 60,
+    },
   };
 
   it('keeps the original task set for terminationWaitTimeInMinutes, then deletes it', async () => {
@@ -432,7 +449,9 @@ describe('listeners changed behind the deployment', () => {
     );
     const result = await pending;
     expect(result.record?.errorInformation?.code).toBe('ELASTIC_LOAD_BALANCING_INVALID');
-    expect(result.record?.errorInformation?.message).toContain('not to the target groups blue and green only');
+    expect(result.record?.errorInformation?.message).toContain(
+      'not to the target groups blue and green only',
+    );
     // The rollback puts the test listener back as it was before the deployment.
     expect((await h.state()).test).toEqual(ORIGINAL_FORWARD);
   });
@@ -458,7 +477,9 @@ describe('without a test listener', () => {
 
 describe('Prepare refuses what it cannot deploy, before anything is touched', () => {
   it('a service that does not exist: INVALID_ECS_SERVICE', async () => {
-    const h = await createEcsHarness({ group: { ecsServices: [{ clusterName: CLUSTER, serviceName: 'api' }] } });
+    const h = await createEcsHarness({
+      group: { ecsServices: [{ clusterName: CLUSTER, serviceName: 'api' }] },
+    });
     const before = await h.state();
     const result = await h.deploy();
     expect(result.record?.errorInformation).toMatchObject({
@@ -487,10 +508,13 @@ describe('Prepare refuses what it cannot deploy, before anything is touched', ()
 
   it('a container the task definition does not have: INVALID_REVISION', async () => {
     const h = await createEcsHarness();
-    const result = await h.deploy({ appSpec: ecsAppSpec().replace('ContainerName: web', 'ContainerName: api') });
+    const result = await h.deploy({
+      appSpec: ecsAppSpec().replace('ContainerName: web', 'ContainerName: api'),
+    });
     expect(result.record?.errorInformation).toMatchObject({
       code: 'INVALID_REVISION',
-      message: 'The task definition web:2 has no container api (LoadBalancerInfo.ContainerName); its containers: web.',
+      message:
+        'The task definition web:2 has no container api (LoadBalancerInfo.ContainerName); its containers: web.',
     });
     expect(result.changes).toEqual([]);
   });

@@ -51,7 +51,9 @@ export const ORIGINAL_FORWARD: ForwardTarget[] = [
 const START_MS = Date.UTC(2025, 0, 1, 12, 0, 0);
 const IMAGE = process.cwd();
 
-export function ecsAppSpec(options: { hooks?: Record<string, string>; taskDefinition?: string } = {}): string {
+export function ecsAppSpec(
+  options: { hooks?: Record<string, string>; taskDefinition?: string } = {},
+): string {
   const hooks = Object.entries(options.hooks ?? HOOKS).map(([event, fn]) => `  - ${event}: ${fn}`);
   return [
     'version: 0.0',
@@ -96,7 +98,13 @@ export interface EcsDeployResult {
 export interface ServiceState {
   production: ForwardTarget[];
   test?: ForwardTarget[];
-  taskSets: Array<{ id: string; status: string; taskDefinition: string; targetGroup?: string; runningCount: number }>;
+  taskSets: Array<{
+    id: string;
+    status: string;
+    taskDefinition: string;
+    targetGroup?: string;
+    runningCount: number;
+  }>;
 }
 
 export interface EcsHarness {
@@ -245,7 +253,10 @@ export async function createEcsHarness(
         deploymentId,
         applicationName: APPLICATION,
         deploymentGroupName: GROUP,
-        revision: { revisionType: 'AppSpecContent', appSpecContent: { content: deploy.appSpec ?? ecsAppSpec() } },
+        revision: {
+          revisionType: 'AppSpecContent',
+          appSpecContent: { content: deploy.appSpec ?? ecsAppSpec() },
+        },
         deploymentConfigName: deploy.config ?? 'CodeDeployDefault.ECSAllAtOnce',
         ...(deploy.overrideAlarmConfiguration
           ? { overrideAlarmConfiguration: deploy.overrideAlarmConfiguration }
@@ -261,14 +272,12 @@ export async function createEcsHarness(
         .forwardChanges()
         .slice(before)
         .filter((change) => change.at.getTime() <= outcome.stoppedAtMs)
-        .map(
-          (change): ListenerChange => ({
-            atSeconds: (change.at.getTime() - startedMs) / 1000,
-            listener: change.listenerArn === PROD_LISTENER ? 'production' : 'test',
-            greenPercent: greenPercent(change.targets),
-            targets: change.targets,
-          }),
-        );
+        .map((change): ListenerChange => ({
+          atSeconds: (change.at.getTime() - startedMs) / 1000,
+          listener: change.listenerArn === PROD_LISTENER ? 'production' : 'test',
+          greenPercent: greenPercent(change.targets),
+          targets: change.targets,
+        }));
       return {
         deploymentId,
         outcome,
