@@ -3,6 +3,7 @@ import './polyfill.js';
 
 export { installPromiseWithResolvers } from './polyfill.js';
 export { RealClock, VirtualClock } from './clock.js';
+export { ScaledClock } from './scaled-clock.js';
 export type { EngineClock, VirtualClockOptions } from './clock.js';
 export {
   FAKE_ACCOUNT_ID,

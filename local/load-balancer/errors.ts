@@ -24,6 +24,10 @@ export function targetGroupNotFound(operation: string, targetGroup: string): Aws
   );
 }
 
+export function listenerNotFound(operation: string, listener: string): AwsServiceError {
+  return elbError(operation, listener, 'ListenerNotFoundException', 'One or more listeners not found');
+}
+
 export function duplicateTargetGroup(targetGroup: string): AwsServiceError {
   return elbError(
     'CreateTargetGroup',

@@ -7,15 +7,20 @@
  * What ALB does and this does too: routes only to healthy targets, but fails open (routes to every
  * failed target) when none is healthy; round-robin; connection draining bounded by the deregistration
  * delay; no retries (an unreachable target is a 502); 503 when a target group has nothing to route to.
- * What it does not do: HTTPS, WebSocket upgrades, listener rules beyond one weighted forward action,
- * stickiness, slow start, idle timeouts.
+ * Besides its first listener it serves named listeners (`createListener`), each on its own port with
+ * its own weighted forward action drawn at random as ALB does: the production and test listeners of
+ * local ECS services.
+ * What it does not do: HTTPS, WebSocket upgrades, listener rules beyond one weighted forward action
+ * per listener, stickiness, slow start, idle timeouts.
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadBalancerPort, TargetHealthState } from '../../functions/ports/load-balancer.js';
 import {
   duplicateTargetGroup,
+  invalidConfiguration,
   invalidTarget,
+  listenerNotFound,
   LoadBalancerStoppedError,
   targetGroupNotFound,
   TargetHealthWaitTimeoutError,
@@ -45,10 +50,27 @@ export interface LocalLoadBalancerOptions {
  */
 const UPSTREAM_IDLE_SOCKET_MS = 4000;
 
+/** A named listener as `describeListener` reports it: where it listens and how it forwards. */
+export interface ListenerDescription {
+  name: string;
+  url: string;
+  port: number;
+  /** Target group -> weight (0-999). */
+  forward: Record<string, number>;
+}
+
+interface NamedListener {
+  name: string;
+  server: Server;
+  port: number;
+  forwardAction: ForwardAction;
+}
+
 export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
   private readonly groups = new Map<string, TargetGroup>();
   private readonly ports = new Map<string, number>();
   private readonly forwardAction = new ForwardAction();
+  private readonly listeners = new Map<string, NamedListener>();
   /** False until `setForwardWeights`: the listener then forwards to the first group, like a default action. */
   private weighted = false;
   private readonly metricsStore: TrafficMetrics;
@@ -98,6 +120,8 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const group of this.groups.values()) group.close();
+    await Promise.all([...this.listeners.values()].map((listener) => closeServer(listener.server)));
+    this.listeners.clear();
     const server = this.server;
     // Clients first: a request in flight ends as a reset connection, not as a 502 from a half-stopped LB.
     const closed = server?.listening
@@ -123,6 +147,61 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
     for (const name of entries.keys()) this.group('ModifyListener', name);
     this.forwardAction.set(entries);
     this.weighted = true;
+  }
+
+  /**
+   * A listener of its own on 127.0.0.1 (`port` 0: a free one), forwarding by weight over target groups
+   * that exist, each request's group drawn at random in proportion to the weights (as ALB does).
+   */
+  async createListener(
+    name: string,
+    options: { port?: number; forward: Readonly<Record<string, number>> },
+  ): Promise<ListenerDescription> {
+    this.assertRunning();
+    if (this.listeners.has(name))
+      throw invalidConfiguration('CreateListener', name, 'a listener of this name exists');
+    const forwardAction = new ForwardAction({ random: Math.random });
+    forwardAction.set(this.checkedWeights('CreateListener', options.forward));
+    const listener: NamedListener = { name, server: createServer(), port: 0, forwardAction };
+    listener.server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+      this.route(req, res, listener.forwardAction.next(), listener.port),
+    );
+    await new Promise<void>((resolve, reject) => {
+      listener.server.once('error', reject);
+      listener.server.listen(options.port ?? 0, '127.0.0.1', () => {
+        listener.server.off('error', reject);
+        resolve();
+      });
+    });
+    listener.port = (listener.server.address() as AddressInfo).port;
+    this.listeners.set(name, listener);
+    return this.describeListener(name);
+  }
+
+  describeListener(name: string): ListenerDescription {
+    const listener = this.listener('DescribeListeners', name);
+    return {
+      name,
+      url: `http://127.0.0.1:${listener.port}`,
+      port: listener.port,
+      forward: Object.fromEntries(listener.forwardAction.get()),
+    };
+  }
+
+  describeListeners(): ListenerDescription[] {
+    return [...this.listeners.keys()].map((name) => this.describeListener(name));
+  }
+
+  /** Replaces a named listener's forward action (ModifyListener); the next request follows it. */
+  modifyListener(name: string, forward: Readonly<Record<string, number>>): void {
+    const listener = this.listener('ModifyListener', name);
+    listener.forwardAction.set(this.checkedWeights('ModifyListener', forward));
+  }
+
+  async deleteListener(name: string): Promise<void> {
+    const listener = this.listener('DeleteListener', name);
+    this.listeners.delete(name);
+    await closeServer(listener.server);
   }
 
   setTargetPort(instanceId: string, port: number): void {
@@ -181,6 +260,16 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const groupName = this.weighted ? this.forwardAction.next() : this.groups.keys().next().value;
+    this.route(req, res, groupName, this.listenerPort);
+  }
+
+  /** Sends one request to a target of the chosen group (503 when it has none). */
+  private route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    groupName: string | undefined,
+    listenerPort: number,
+  ): void {
     const group = groupName === undefined ? undefined : this.groups.get(groupName);
     const lease = group?.acquire();
     if (!group || !lease) {
@@ -207,7 +296,7 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
       res,
       port,
       agent: this.upstreamAgent,
-      listenerPort: this.listenerPort,
+      listenerPort,
       lease,
       onEnd: (outcome) =>
         this.metricsStore.record({ ...outcome, targetGroup: group.name, instanceId: lease.instanceId }),
@@ -235,6 +324,18 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
     return new Map(instanceIds.map((id) => [id, group.state(id)]));
   }
 
+  private checkedWeights(operation: string, forward: Readonly<Record<string, number>>): Map<string, number> {
+    const entries = new Map(Object.entries(forward));
+    for (const name of entries.keys()) this.group(operation, name);
+    return entries;
+  }
+
+  private listener(operation: string, name: string): NamedListener {
+    const listener = this.listeners.get(name);
+    if (!listener) throw listenerNotFound(operation, name);
+    return listener;
+  }
+
   private group(operation: string, name: string): TargetGroup {
     const group = this.groups.get(name);
     if (!group) throw targetGroupNotFound(operation, name);
@@ -249,6 +350,12 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
   private assertRunning(): void {
     if (this.stopped) throw new LoadBalancerStoppedError('The load balancer was stopped; create a new one');
   }
+}
+
+function closeServer(server: Server): Promise<void> {
+  const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
+  server.closeAllConnections();
+  return closed ?? Promise.resolve();
 }
 
 function sleep(ms: number): Promise<void> {

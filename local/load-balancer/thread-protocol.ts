@@ -14,6 +14,11 @@ import type { TrafficMetricsOptions } from './metrics.js';
 export const LOAD_BALANCER_METHODS = [
   'createTargetGroup',
   'setForwardWeights',
+  'createListener',
+  'describeListener',
+  'describeListeners',
+  'modifyListener',
+  'deleteListener',
   'setTargetPort',
   'registerTargets',
   'deregisterTargets',
