@@ -1,15 +1,23 @@
 /**
- * `stepdeploy simulate`: rehearse a Lambda deployment (local/simulate/ runs it). This file reads the
- * command line and prints the result; nothing is written and no AWS account is needed.
+ * `stepdeploy simulate`: rehearse a Lambda or an ECS deployment, the platform read from the AppSpec
+ * (local/simulate/ runs it). This file reads the command line and prints the result; nothing is
+ * written and no AWS account is needed.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
-import type { LambdaAppSpec } from '../../functions/domain/appspec/index.js';
+import {
+  detectPlatform,
+  type AppSpecIssue,
+  type EcsAppSpec,
+  type LambdaAppSpec,
+} from '../../functions/domain/appspec/index.js';
+import { parseAppSpecSource } from '../../functions/domain/appspec/source.js';
 import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
-import { LAMBDA_HOOKABLE_EVENTS } from '../../functions/domain/lifecycle.js';
+import { ECS_HOOKABLE_EVENTS, LAMBDA_HOOKABLE_EVENTS } from '../../functions/domain/lifecycle.js';
+import { parseEcsAppSpec } from '../../local/simulate/ecs-simulation.js';
 import {
   MAX_SIMULATED_VERSION,
   parseLambdaAppSpec,
@@ -25,14 +33,23 @@ export const LAMBDA_CONFIG_NAMES = PREDEFINED_DEPLOYMENT_CONFIGS.filter(
   (config) => config.computePlatform === 'Lambda',
 ).map((config) => config.deploymentConfigName);
 
+export const ECS_CONFIG_NAMES = PREDEFINED_DEPLOYMENT_CONFIGS.filter(
+  (config) => config.computePlatform === 'ECS',
+).map((config) => config.deploymentConfigName);
+
+type Rehearsed = { platform: 'lambda'; appSpec: LambdaAppSpec } | { platform: 'ecs'; appSpec: EcsAppSpec };
+
 export function registerSimulateCommand(program: Command): void {
   subcommand(
     program,
     'simulate',
-    'Rehearse a Lambda deployment: the real state machine against a simulated Lambda, in compressed time',
+    'Rehearse a Lambda or ECS deployment: the real state machine against a simulated Lambda or ECS service, in compressed time',
   )
-    .argument('<appspec>', 'the Lambda AppSpec file (YAML or JSON)')
-    .requiredOption('--config <name>', 'a CodeDeployDefault.Lambda* config (the prefix may be left out)')
+    .argument('<appspec>', 'the Lambda or ECS AppSpec file (YAML or JSON; the platform is detected)')
+    .requiredOption(
+      '--config <name>',
+      "a CodeDeployDefault.Lambda* or .ECS* config of the AppSpec's platform (the prefix may be left out)",
+    )
     .option(
       '--alarm <name@seconds>',
       'an alarm that goes to ALARM at that simulated second (@0: already in ALARM); repeatable',
@@ -41,38 +58,50 @@ export function registerSimulateCommand(program: Command): void {
     )
     .addOption(
       new Option('--fail-hook <event>', "that event's hook function answers Failed").choices([
-        ...LAMBDA_HOOKABLE_EVENTS,
+        ...new Set<string>([...LAMBDA_HOOKABLE_EVENTS, ...ECS_HOOKABLE_EVENTS]),
       ]),
     )
     .option('--stop-at <seconds>', 'call StopDeployment at that simulated second', nonNegativeSeconds)
     .option('--rollback-on-stop', 'stop with autoRollbackEnabled (restore the alias)')
+    .option('--no-test-listener', 'ECS: the deployment group has no test listener')
     .option('--json', 'print one JSON object instead of the timeline')
     .action(async (file: string, options: CommandOptions) => {
-      const deploymentConfigName = lambdaConfigName(options.config);
       if (options.rollbackOnStop && options.stopAt === undefined) {
         throw new UsageError('--rollback-on-stop needs --stop-at');
       }
-      const read = readLambdaAppSpec(file);
+      const text = readAppSpecFile(file);
+      const read = readRehearsedAppSpec(file, text);
       if (!read) {
         process.exitCode = EXIT_BAD;
         return;
       }
-      const { text, appSpec } = read;
+      const deploymentConfigName = configName(options.config, read.platform);
+      const { appSpec } = read;
       if (options.failHook && !appSpec.hooks.some((hook) => hook.event === options.failHook)) {
         const events = appSpec.hooks.map((hook) => hook.event).join(', ') || 'none';
         throw new UsageError(
           `--fail-hook ${options.failHook}: the AppSpec has no ${options.failHook} hook (its hooks: ${events})`,
         );
       }
-      const simulation = await simulateLambdaDeployment(text, {
+      const scenario = {
         deploymentConfigName,
         alarms: options.alarm,
         ...(options.failHook ? { failHook: options.failHook } : {}),
         ...(options.stopAt !== undefined ? { stopAtSeconds: options.stopAt } : {}),
         rollbackOnStop: options.rollbackOnStop === true,
-      });
+      };
+      const simulation =
+        read.platform === 'lambda'
+          ? await simulateLambdaDeployment(text, scenario)
+          : await (
+              await import('../../local/simulate/ecs-simulation.js')
+            ).simulateEcsDeployment(text, file, {
+              ...scenario,
+              testListener: options.testListener !== false,
+            });
       if (options.json) console.log(JSON.stringify(simulation.report, null, 2));
-      else printSimulation(appSpec, deploymentConfigName, simulation);
+      else if (read.platform === 'lambda') printSimulation(read.appSpec, deploymentConfigName, simulation);
+      else printEcsSimulation(read.appSpec, deploymentConfigName, simulation);
       process.exitCode = simulation.report.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
     });
 }
@@ -83,6 +112,7 @@ interface CommandOptions {
   failHook?: string;
   stopAt?: number;
   rollbackOnStop?: boolean;
+  testListener?: boolean;
   json?: boolean;
 }
 
@@ -105,19 +135,34 @@ function collectAlarm(value: string, previous: ScheduledAlarm[]): ScheduledAlarm
   return [...previous, { name, atSeconds }];
 }
 
-function lambdaConfigName(name: string): string {
+function configName(name: string, platform: 'lambda' | 'ecs'): string {
   const config = getPredefinedConfig(name) ?? getPredefinedConfig(`CodeDeployDefault.${name}`);
-  if (config?.computePlatform !== 'Lambda') {
+  const wanted = platform === 'lambda' ? 'Lambda' : 'ECS';
+  if (config?.computePlatform !== wanted) {
+    const names = platform === 'lambda' ? LAMBDA_CONFIG_NAMES : ECS_CONFIG_NAMES;
     throw new UsageError(
-      `unknown Lambda deployment config ${name}. Lambda configs: ${LAMBDA_CONFIG_NAMES.join(', ')}`,
+      `unknown ${wanted} deployment config ${name}. ${wanted} configs: ${names.join(', ')}`,
     );
   }
   return config.deploymentConfigName;
 }
 
-/** The file's text and AppSpec, or undefined after printing why it is not a valid Lambda AppSpec. */
-function readLambdaAppSpec(file: string): { text: string; appSpec: LambdaAppSpec } | undefined {
-  const text = readAppSpecFile(file);
+/**
+ * The AppSpec, of the platform it is (Lambda or ECS), or undefined after printing why it is not a
+ * valid one. A Server AppSpec is a usage error: `deploy` deploys those.
+ */
+function readRehearsedAppSpec(file: string, text: string): Rehearsed | undefined {
+  const platform = detectPlatform(parseAppSpecSource(text).value);
+  if (platform === 'server') {
+    throw new UsageError(
+      `${file} is a Server (EC2/On-Premises) AppSpec; simulate rehearses Lambda and ECS deployments (deploy Server revisions with stepdeploy deploy)`,
+    );
+  }
+  if (platform === 'ecs') {
+    const { appSpec, errors } = parseEcsAppSpec(text);
+    if (appSpec) return { platform, appSpec };
+    return reportInvalid(file, 'ECS', errors);
+  }
   const { appSpec, errors } = parseLambdaAppSpec(text);
   if (appSpec) {
     const version = Math.max(Number(appSpec.currentVersion), Number(appSpec.targetVersion));
@@ -126,10 +171,14 @@ function readLambdaAppSpec(file: string): { text: string; appSpec: LambdaAppSpec
         `simulate publishes every version up to the highest one named; ${version} is above ${MAX_SIMULATED_VERSION}`,
       );
     }
-    return { text, appSpec };
+    return { platform: 'lambda', appSpec };
   }
+  return reportInvalid(file, 'Lambda', errors);
+}
+
+function reportInvalid(file: string, platform: string, errors: AppSpecIssue[]): undefined {
   // stderr: a script reading --json output must not mistake the errors for a report.
-  console.error(`${pc.red('✖')} ${file}: invalid Lambda AppSpec (${errors.length} error(s))`);
+  console.error(`${pc.red('✖')} ${file}: invalid ${platform} AppSpec (${errors.length} error(s))`);
   for (const issue of errors) {
     const position = issue.line !== undefined ? ` (line ${issue.line}, column ${issue.column})` : '';
     console.error(
@@ -137,6 +186,32 @@ function readLambdaAppSpec(file: string): { text: string; appSpec: LambdaAppSpec
     );
   }
   return undefined;
+}
+
+function printEcsSimulation(appSpec: EcsAppSpec, configName: string, simulation: Simulation): void {
+  console.log(
+    `Simulating ${configName}: the service's task set replaced by one running ${appSpec.taskDefinition} (${appSpec.containerName}:${appSpec.containerPort}), simulated time`,
+  );
+  printTimeline(simulation);
+  const last = Math.round((simulation.report.weights.at(-1)?.targetVersionWeight ?? 0) * 100);
+  const traffic = simulation.report.rolledBack
+    ? 'rolled back: the listeners forward to the original task set again, the replacement is deleted'
+    : `the replacement serves ${last}% of production`;
+  console.log(`  ${traffic}; ${simulation.report.stateTransitions} state transitions`);
+}
+
+function printTimeline(simulation: Simulation): void {
+  const { report, message } = simulation;
+  const width = Math.max(...report.timeline.map((entry) => entry.state.length), 10);
+  for (const entry of report.timeline) {
+    const detail = entry.detail.includes('%') ? pc.bold(entry.detail) : entry.detail;
+    console.log(`  ${pc.dim(clockText(entry.atSeconds))}  ${pc.cyan(entry.state.padEnd(width))}  ${detail}`);
+  }
+  const duration = report.timeline.at(-1)?.atSeconds ?? 0;
+  const colour = report.status === 'Succeeded' ? pc.green : report.status === 'Stopped' ? pc.yellow : pc.red;
+  const code = report.errorCode ? ` (${report.errorCode})` : '';
+  console.log(`${colour(`Deployment ${report.status}${code}`)} after ${clockText(duration)} simulated`);
+  if (report.errorCode && message) console.log(`  ${message}`);
 }
 
 function clockText(seconds: number): string {

@@ -182,6 +182,36 @@ export class TaskDefinitionRegistry {
     return registered;
   }
 
+  /**
+   * Registers a definition under the reference an AppSpec gives (`family:revision` or its ARN), so
+   * that reference resolves to it: the simulated service knows the task definition it is told about.
+   */
+  registerAs(
+    reference: string,
+    definition: Omit<LocalTaskDefinition, 'taskDefinitionArn' | 'revision' | 'family'>,
+  ) {
+    const label = reference.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\//, '');
+    const [family = '', revisionText] = label.split(':');
+    const revision =
+      revisionText === undefined
+        ? (this.families.get(family)?.at(-1)?.revision ?? 0) + 1
+        : Number(revisionText);
+    const registered: LocalTaskDefinition = {
+      ...definition,
+      family,
+      revision,
+      taskDefinitionArn: reference.startsWith('arn:')
+        ? reference.replace(/:\d+$/, '') + `:${revision}`
+        : `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:task-definition/${family}:${revision}`,
+    };
+    const revisions = (this.families.get(family) ?? []).filter((r) => r.revision !== revision);
+    this.families.set(
+      family,
+      [...revisions, registered].sort((a, b) => a.revision - b.revision),
+    );
+    return registered;
+  }
+
   /** A registered definition by ARN, `family:revision` or `family` (its latest revision). */
   find(reference: string): LocalTaskDefinition | undefined {
     const label = reference.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\//, '');

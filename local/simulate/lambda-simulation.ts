@@ -103,8 +103,8 @@ export async function simulateLambdaDeployment(
       deploymentConfigName: options.deploymentConfigName,
       ...(options.alarms?.length ? { alarmConfiguration: alarmConfiguration(options.alarms) } : {}),
     });
-    const recorder = new SimulationRecorder(DEPLOYMENT_ID, clock.nowMs(), () => clock.nowMs(), appSpec);
-    recorder.observe(runtime, lambda);
+    const recorder = new SimulationRecorder(DEPLOYMENT_ID, clock.nowMs(), () => clock.nowMs());
+    recorder.observe(runtime, lambda, appSpec);
     registerHooks(runtime, lambda, appSpec, options.failHook, recorder);
     const cancels = scheduleAlarms(alarms, options.alarms ?? [], (name, oldState, newState) => {
       recorder.note(recorder.currentState, `alarm ${name}: ${oldState} -> ${newState}`);
@@ -167,10 +167,10 @@ export async function simulateLambdaDeployment(
  * Succeeded, or Failed for the event named by --fail-hook. The event is read from the hook
  * execution, so one function serving both events answers each correctly.
  */
-function registerHooks(
+export function registerHooks(
   runtime: LocalRuntime,
   lambda: SimulatedLambda,
-  appSpec: LambdaAppSpec,
+  appSpec: { hooks: ReadonlyArray<{ functionName: string }>; functionName?: string },
   failHook: string | undefined,
   recorder: SimulationRecorder,
 ): void {
@@ -201,7 +201,7 @@ function registerHooks(
   }
 }
 
-function scheduleAlarms(
+export function scheduleAlarms(
   alarms: SimulatedAlarms,
   scheduled: readonly ScheduledAlarm[],
   onChange: (name: string, oldState: string, newState: string) => Promise<unknown>,
@@ -217,6 +217,6 @@ function scheduleAlarms(
   });
 }
 
-function alarmConfiguration(scheduled: readonly ScheduledAlarm[]): AlarmConfiguration {
+export function alarmConfiguration(scheduled: readonly ScheduledAlarm[]): AlarmConfiguration {
   return { enabled: true, ignorePollAlarmFailure: false, alarms: scheduled.map(({ name }) => ({ name })) };
 }

@@ -2,6 +2,7 @@ import type { LambdaAppSpec } from '../../functions/domain/appspec/index.js';
 import type { AliasRouting } from '../../functions/ports/lambda-alias.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { LocalRuntime } from '../runtime/runtime.js';
+import type { SimulatedListeners } from '../simulated/ecs.js';
 import type { SimulatedLambda } from '../simulated/lambda.js';
 
 export interface TimelineEntry {
@@ -27,7 +28,6 @@ export class SimulationRecorder {
     private readonly executionName: string,
     private readonly startMs: number,
     private readonly nowMs: () => number,
-    private readonly appSpec: LambdaAppSpec,
   ) {}
 
   seconds(): number {
@@ -43,8 +43,8 @@ export class SimulationRecorder {
     return [...this.entries].sort((a, b) => a.atSeconds - b.atSeconds);
   }
 
-  /** Follows the execution's states and the alias' routing changes. */
-  observe(runtime: LocalRuntime, lambda: SimulatedLambda): void {
+  /** Follows the execution's states; a rollback that moved traffic back or removed a replacement. */
+  observeExecution(runtime: LocalRuntime): void {
     runtime.engine.subscribe((event) => {
       if (event.executionName !== this.executionName) return;
       if (event.type === 'StateEntered' && event.stateName) {
@@ -52,9 +52,18 @@ export class SimulationRecorder {
         this.note(event.stateName, enteredDetail(event));
       } else if (event.type === 'StateExited' && event.stateName === 'Rollback') {
         this.rolledBack = asRecord(asRecord(event.output)['rollback'])['rolledBack'] === true;
+      } else if (event.type === 'StateExited' && event.stateName === 'RestoreTaskSets') {
+        const restored = asRecord(asRecord(event.output)['restoredTaskSets']);
+        if (restored['replacementDeleted'] === true || restored['primaryRestored'] === true)
+          this.rolledBack = true;
       }
     });
-    const { alias, currentVersion, targetVersion } = this.appSpec;
+  }
+
+  /** Follows the execution's states and the alias' routing changes. */
+  observe(runtime: LocalRuntime, lambda: SimulatedLambda, appSpec: LambdaAppSpec): void {
+    this.observeExecution(runtime);
+    const { alias, currentVersion, targetVersion } = appSpec;
     lambda.subscribe((change) => {
       const weight = weightOf(change.routing, targetVersion);
       this.weights.push({ atSeconds: this.seconds(), targetVersionWeight: weight });
@@ -65,6 +74,31 @@ export class SimulationRecorder {
       const detail = `${alias}: ${Math.round(weight * 100)}% -> version ${targetVersion}`;
       if (restored) this.note('Rollback', `${detail} (back on version ${currentVersion})`);
       else this.note('ShiftTraffic', detail);
+    });
+  }
+
+  /**
+   * Follows an ECS deployment's listeners: every production change is a weight (the replacement's
+   * share), every test change a timeline line; a change back to the original is the rollback's.
+   */
+  observeListeners(
+    listeners: SimulatedListeners,
+    route: { production: string; test?: string; original: string; replacement: string },
+  ): void {
+    listeners.subscribe((change) => {
+      const total = change.targets.reduce((sum, t) => sum + t.weight, 0);
+      const share =
+        total === 0
+          ? 0
+          : change.targets
+              .filter((t) => t.targetGroup === route.replacement)
+              .reduce((sum, t) => sum + t.weight, 0) / total;
+      const role = change.listenerArn === route.production ? 'production' : 'test';
+      const detail = `${role} listener: ${Math.round(share * 100)}% -> ${route.replacement}`;
+      const back = share === 0 ? ` (back on ${route.original})` : '';
+      if (role === 'production') this.weights.push({ atSeconds: this.seconds(), targetVersionWeight: share });
+      const state = share === 0 ? 'Rollback' : role === 'production' ? 'ShiftTraffic' : 'AllowTestTraffic';
+      this.note(state, `${detail}${back}`);
     });
   }
 }

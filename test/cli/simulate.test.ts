@@ -192,3 +192,82 @@ describe('stepdeploy simulate', () => {
     expect(result.stderr).toContain('no such file');
   });
 });
+
+describe('stepdeploy simulate with an ECS AppSpec', () => {
+  const ECS_EXAMPLE = 'examples/ecs/v2/appspec.yaml';
+  const ECS_CANARY = 'CodeDeployDefault.ECSCanary10Percent5Minutes';
+
+  it('detects the platform: a canary of the replacement task set, with the test listener in the timeline', () => {
+    const { code, report } = simulate([ECS_EXAMPLE, '--config', ECS_CANARY]);
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ status: 'Succeeded', errorCode: null, rolledBack: false });
+    // Tasks run 5 s after Install and are healthy 10 s later; the smoke-test hook answers after 2 s.
+    expect(report.weights).toEqual([
+      { atSeconds: 17, targetVersionWeight: 0.1 },
+      { atSeconds: 317, targetVersionWeight: 1 },
+    ]);
+    expect(report.timeline).toContainEqual({
+      atSeconds: 15,
+      state: 'AllowTestTraffic',
+      detail: 'test listener: 100% -> green',
+    });
+    expect(report.timeline.at(-1)).toEqual({
+      atSeconds: 317,
+      state: 'Deployed',
+      detail: 'deployment Succeeded',
+    });
+  });
+
+  it('--fail-hook AfterAllowTestTraffic: rolled back before production moved, exit 1', () => {
+    const { code, report } = simulate([
+      ECS_EXAMPLE,
+      '--config',
+      'ECSAllAtOnce',
+      '--fail-hook',
+      'AfterAllowTestTraffic',
+    ]);
+    expect(code).toBe(1);
+    expect(report).toMatchObject({ status: 'Failed', errorCode: 'HOOK_EXECUTION_FAILURE', rolledBack: true });
+    expect(report.weights).toEqual([]);
+    expect(report.timeline).toContainEqual({
+      atSeconds: 17,
+      state: 'Rollback',
+      detail: 'test listener: 0% -> green (back on blue)',
+    });
+  });
+
+  it('--stop-at with --rollback-on-stop lists the rollback among the weights', () => {
+    const { code, report } = simulate([
+      ECS_EXAMPLE,
+      '--config',
+      ECS_CANARY,
+      '--stop-at',
+      '60',
+      '--rollback-on-stop',
+    ]);
+    expect(code).toBe(1);
+    expect(report).toMatchObject({ status: 'Stopped', errorCode: 'MANUAL_STOP', rolledBack: true });
+    expect(report.weights).toEqual([
+      { atSeconds: 17, targetVersionWeight: 0.1 },
+      { atSeconds: 60, targetVersionWeight: 0 },
+    ]);
+  });
+
+  it('refuses a config of the other platform and a hook the AppSpec does not have (usage errors)', () => {
+    const wrong = runCli(['simulate', ECS_EXAMPLE, '--config', 'LambdaAllAtOnce']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('unknown ECS deployment config LambdaAllAtOnce');
+    const missing = runCli([
+      'simulate',
+      ECS_EXAMPLE,
+      '--config',
+      'ECSAllAtOnce',
+      '--fail-hook',
+      'BeforeInstall',
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'the AppSpec has no BeforeInstall hook (its hooks: AfterAllowTestTraffic)',
+    );
+  });
+});

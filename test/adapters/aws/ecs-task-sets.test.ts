@@ -173,14 +173,12 @@ describe('EcsTaskSets', () => {
   });
 
   it("translates ECS's refusal of a task set into EcsUpdateError (ECS_UPDATE_ERROR)", async () => {
-    ecsMock
-      .on(CreateTaskSetCommand)
-      .rejects(
-        new ClientException({
-          message: 'The container web does not exist in the task definition.',
-          $metadata: {},
-        }),
-      );
+    ecsMock.on(CreateTaskSetCommand).rejects(
+      new ClientException({
+        message: 'The container web does not exist in the task definition.',
+        $metadata: {},
+      }),
+    );
     await expect(
       new EcsTaskSets(client).createTaskSet({
         cluster: 'prod',
