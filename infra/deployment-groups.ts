@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token, Validations, type Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -51,6 +52,40 @@ export interface ServerDeploymentGroupProps extends DeploymentGroupProps {
   readonly targetGroups?: readonly elbv2.ITargetGroup[];
 }
 
+/** A listener or a listener rule whose forward action an ECS deployment shifts. */
+export type EcsTrafficListener =
+  elbv2.IApplicationListener | elbv2.INetworkListener | elbv2.ApplicationListenerRule;
+
+/** How an ECS service's traffic moves between its two target groups (CDK's codedeploy names). */
+export interface EcsBlueGreenConfig {
+  /** The target group the service's current task set is in (production forwards to it now). */
+  readonly blueTargetGroup: elbv2.ITargetGroup;
+  /** The idle target group of the pair, which each replacement task set goes into. */
+  readonly greenTargetGroup: elbv2.ITargetGroup;
+  /** The production listener (or listener rule). */
+  readonly listener: EcsTrafficListener;
+  /** A test listener (or rule): the replacement serves it before production (AfterAllowTestTraffic). */
+  readonly testListener?: EcsTrafficListener;
+  /**
+   * Wait this long, Ready, for ContinueDeployment READY_WAIT before production traffic moves; the
+   * deployment stops if nobody continues it (deploymentReadyOption STOP_DEPLOYMENT). @default no wait
+   */
+  readonly deploymentApprovalWaitTime?: Duration;
+  /** Keep the original task set this long after success (ContinueDeployment TERMINATION_WAIT ends it). @default none */
+  readonly terminationWaitTime?: Duration;
+}
+
+export interface EcsDeploymentGroupProps extends DeploymentGroupProps {
+  /** The service (EXTERNAL deployment controller) whose task sets stepdeploy replaces. */
+  readonly service: ecs.IBaseService;
+  readonly blueGreenDeploymentConfig: EcsBlueGreenConfig;
+  /**
+   * The task and execution roles of the task definitions the group deploys: CreateTaskSet passes them
+   * to ECS (iam:PassRole, to ecs-tasks.amazonaws.com only). @default none
+   */
+  readonly taskDefinitionRoles?: readonly iam.IRole[];
+}
+
 /**
  * A deployment group declared in CDK. Its configuration is written where the state machines read it
  * (the CONFIG item of the deployment table) by a custom resource, uploads under
@@ -69,7 +104,16 @@ abstract class DeploymentGroupBase extends Construct {
 
   protected declare(
     props: DeploymentGroupProps,
-    config: Pick<DeploymentGroupConfig, 'computePlatform' | 'instanceIds' | 'targetGroupNames'>,
+    config: Pick<
+      DeploymentGroupConfig,
+      | 'computePlatform'
+      | 'instanceIds'
+      | 'targetGroupNames'
+      | 'deploymentStyle'
+      | 'ecsServices'
+      | 'loadBalancerInfo'
+      | 'blueGreenDeploymentConfiguration'
+    >,
   ): void {
     const { stepDeploy } = props;
     const alarms = props.alarms ?? [];
@@ -173,6 +217,82 @@ export class ServerDeploymentGroup extends DeploymentGroupBase {
       targetGroupArns: targetGroups.map((group) => group.targetGroupArn),
     });
   }
+}
+
+/**
+ * An ECS blue/green deployment group: the service (EXTERNAL deployment controller), its target-group
+ * pair with the production listener (or rule) and an optional test listener, the ready and
+ * termination waits. stepdeploy's functions may describe and change exactly this service's task
+ * sets, shift exactly these listeners, and pass exactly the given task-definition roles.
+ */
+export class EcsDeploymentGroup extends DeploymentGroupBase {
+  constructor(scope: Construct, id: string, props: EcsDeploymentGroupProps) {
+    super(scope, id, props);
+    const config = props.blueGreenDeploymentConfig;
+    const service = props.service;
+    const approval = config.deploymentApprovalWaitTime?.toMinutes() ?? 0;
+    const termination = config.terminationWaitTime?.toMinutes() ?? 0;
+    for (const [name, minutes] of [
+      ['deploymentApprovalWaitTime', approval],
+      ['terminationWaitTime', termination],
+    ] as const) {
+      if (!Number.isInteger(minutes) || minutes < 0 || minutes > 2880) {
+        throw new Error(
+          `EcsDeploymentGroup ${this.deploymentGroupName}: ${name} must be whole minutes from 0 to 2880 (48 hours), not ${minutes}.`,
+        );
+      }
+    }
+    const blue = targetGroupName(config.blueTargetGroup);
+    const green = targetGroupName(config.greenTargetGroup);
+    if (!Token.isUnresolved(blue) && blue === green) {
+      throw new Error(
+        `EcsDeploymentGroup ${this.deploymentGroupName}: blueTargetGroup and greenTargetGroup are the same target group; a deployment needs two.`,
+      );
+    }
+    const production = listenerArnOf(config.listener);
+    const test = config.testListener ? listenerArnOf(config.testListener) : undefined;
+    this.declare(props, {
+      computePlatform: 'ECS',
+      deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      ecsServices: [{ serviceName: service.serviceName, clusterName: service.cluster.clusterName }],
+      loadBalancerInfo: {
+        targetGroupPairInfoList: [
+          {
+            targetGroups: [{ name: blue }, { name: green }],
+            prodTrafficRoute: { listenerArns: [production] },
+            ...(test ? { testTrafficRoute: { listenerArns: [test] } } : {}),
+          },
+        ],
+      },
+      blueGreenDeploymentConfiguration: {
+        terminateBlueInstancesOnDeploymentSuccess: {
+          action: 'TERMINATE',
+          terminationWaitTimeInMinutes: termination,
+        },
+        deploymentReadyOption: approval
+          ? { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: approval }
+          : { actionOnTimeout: 'CONTINUE_DEPLOYMENT', waitTimeInMinutes: 0 },
+      },
+    });
+    const stack = Stack.of(this);
+    props.stepDeploy.grantDeploymentTargets(this, {
+      ecsServiceArns: [service.serviceArn],
+      ecsTaskSetArns: [
+        stack.formatArn({
+          service: 'ecs',
+          resource: 'task-set',
+          resourceName: `${service.cluster.clusterName}/${service.serviceName}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ],
+      listenerArns: [production, ...(test ? [test] : [])],
+      passRoleArns: (props.taskDefinitionRoles ?? []).map((role) => role.roleArn),
+    });
+  }
+}
+
+function listenerArnOf(listener: EcsTrafficListener): string {
+  return 'listenerRuleArn' in listener ? listener.listenerRuleArn : listener.listenerArn;
 }
 
 /**

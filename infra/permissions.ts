@@ -4,8 +4,9 @@ import { IAM_ACTIONS_BY_PORT, type AwsPortName } from '../functions/adapters/aws
  * Which resources each IAM action an adapter calls is granted on. The actions themselves come from the
  * adapters (IAM_ACTIONS_BY_PORT); this only says where they apply.
  * - `table`, `revisionObjects`, `hookFunctions`, `eventBus`, `stateMachines`: resources of the stack.
- * - `lambdaTargets`, `targetGroups`, `instances`: granted by each deployment group on what it
- *   declares, so stepdeploy can touch only what a group names.
+ * - `lambdaTargets`, `targetGroups`, `instances`, `ecsServices`, `ecsTaskSets`, `listeners`,
+ *   `passRoles`: granted by each deployment group on what it declares, so stepdeploy can touch only
+ *   what a group names.
  * - `unscoped`: the API has no resource-level permission, so the only possible resource is `*`.
  */
 export type ResourceScope =
@@ -17,6 +18,10 @@ export type ResourceScope =
   | 'lambdaTargets'
   | 'targetGroups'
   | 'instances'
+  | 'ecsServices'
+  | 'ecsTaskSets'
+  | 'listeners'
+  | 'passRoles'
   | 'unscoped';
 
 const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
@@ -40,6 +45,16 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'lambda:GetFunctionConfiguration': 'lambdaTargets',
   'elasticloadbalancing:RegisterTargets': 'targetGroups',
   'elasticloadbalancing:DeregisterTargets': 'targetGroups',
+  // ECS: the service's own calls on its ARN, a task set's deletion on the task-set ARN, the task
+  // definition's roles passed to ECS when a task set is created.
+  'ecs:DescribeServices': 'ecsServices',
+  'ecs:DescribeTaskSets': 'ecsServices',
+  'ecs:CreateTaskSet': 'ecsServices',
+  'ecs:UpdateServicePrimaryTaskSet': 'ecsServices',
+  'ecs:DeleteTaskSet': 'ecsTaskSets',
+  'iam:PassRole': 'passRoles',
+  'elasticloadbalancing:ModifyListener': 'listeners',
+  'elasticloadbalancing:ModifyRule': 'listeners',
   // SendCommand is checked on the document and on each instance it targets.
   'ssm:SendCommand': 'instances',
   // The adapter asks for metric and composite alarms, and DescribeAlarms returns composite alarms only
@@ -48,6 +63,10 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   // ELBv2 Describe* calls have no resource-level permissions.
   'elasticloadbalancing:DescribeTargetGroups': 'unscoped',
   'elasticloadbalancing:DescribeTargetHealth': 'unscoped',
+  'elasticloadbalancing:DescribeListeners': 'unscoped',
+  'elasticloadbalancing:DescribeRules': 'unscoped',
+  // Task definitions are read by family:revision; DescribeTaskDefinition has no resource-level permission.
+  'ecs:DescribeTaskDefinition': 'unscoped',
   // A command id is not an ARN: SSM's per-command calls have no resource-level permissions.
   'ssm:GetCommandInvocation': 'unscoped',
   'ssm:ListCommandInvocations': 'unscoped',

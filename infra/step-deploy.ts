@@ -62,6 +62,14 @@ export interface DeploymentTargets {
   readonly targetGroupArns?: readonly string[];
   /** EC2 instance and SSM managed-instance ARNs that lifecycle-event commands may run on. */
   readonly instanceArns?: readonly string[];
+  /** ECS services (EXTERNAL deployment controller) whose task sets stepdeploy creates and swaps. */
+  readonly ecsServiceArns?: readonly string[];
+  /** Their task sets (`task-set/<cluster>/<service>/*`), which stepdeploy deletes. */
+  readonly ecsTaskSetArns?: readonly string[];
+  /** Listeners and listener rules whose forward weights stepdeploy shifts. */
+  readonly listenerArns?: readonly string[];
+  /** The task and execution roles of the task definitions deployed, passed to ECS. */
+  readonly passRoleArns?: readonly string[];
 }
 
 /**
@@ -272,12 +280,25 @@ export class StepDeploy extends Construct {
       lambdaTargets: (targets.lambdaFunctionArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
       targetGroups: targets.targetGroupArns ?? [],
       instances: targets.instanceArns ?? [],
+      ecsServices: targets.ecsServiceArns ?? [],
+      ecsTaskSets: targets.ecsTaskSetArns ?? [],
+      listeners: targets.listenerArns ?? [],
+      passRoles: targets.passRoleArns ?? [],
     };
     for (const spec of HANDLERS) {
       const statements = [...actionsByScope(spec.ports)]
         .filter((entry): entry is [GroupScope, string[]] => isGroupScope(entry[0]))
         .filter(([groupScope]) => resourcesOf[groupScope].length > 0)
-        .map(([groupScope, actions]) => statement(actions, [...resourcesOf[groupScope]]));
+        .map(([groupScope, actions]) =>
+          groupScope === 'passRoles'
+            ? // The roles go to ECS tasks only, never to another service.
+              new iam.PolicyStatement({
+                actions: [...actions].sort(),
+                resources: [...resourcesOf[groupScope]],
+                conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+              })
+            : statement(actions, [...resourcesOf[groupScope]]),
+        );
       if (statements.length === 0) continue;
       // The policy lives beside the group (maybe another stack), so this stack never depends on it.
       const policy = new iam.Policy(scope, `${spec.name}Targets`, {
@@ -288,6 +309,11 @@ export class StepDeploy extends Construct {
         policy,
         resourcesOf.lambdaTargets.filter((arn) => arn.endsWith(':*')),
         'GetFunctionConfiguration checks the version being deployed (function:<name>:<version>); versions are published after the stack is.',
+      );
+      acknowledgeWildcardResources(
+        policy,
+        resourcesOf.ecsTaskSets,
+        "DeleteTaskSet on the group's own service only: task set ids are made by each deployment's CreateTaskSet.",
       );
     }
   }
@@ -443,10 +469,20 @@ const WILDCARD_REASONS = {
     "hook functions are named by AppSpec files at deploy time; only names with the hook prefix may be invoked, as with CodeDeploy's CodeDeployHook_ convention.",
 } as const satisfies Partial<Record<ResourceScope, string>>;
 
-type GroupScope = Extract<ResourceScope, 'lambdaTargets' | 'targetGroups' | 'instances'>;
+const GROUP_SCOPES = [
+  'lambdaTargets',
+  'targetGroups',
+  'instances',
+  'ecsServices',
+  'ecsTaskSets',
+  'listeners',
+  'passRoles',
+] as const satisfies readonly ResourceScope[];
+
+type GroupScope = (typeof GROUP_SCOPES)[number];
 
 function isGroupScope(scope: ResourceScope): scope is GroupScope {
-  return scope === 'lambdaTargets' || scope === 'targetGroups' || scope === 'instances';
+  return (GROUP_SCOPES as readonly string[]).includes(scope);
 }
 
 function statement(actions: readonly string[], resources: readonly string[]): iam.PolicyStatement {

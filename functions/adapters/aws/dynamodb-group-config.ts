@@ -17,6 +17,10 @@ const DECLARED_FIELDS = [
   'autoRollbackConfiguration',
   'instanceIds',
   'targetGroupNames',
+  'deploymentStyle',
+  'ecsServices',
+  'loadBalancerInfo',
+  'blueGreenDeploymentConfiguration',
 ] as const satisfies ReadonlyArray<keyof DeploymentGroupConfig>;
 
 /**
