@@ -28,7 +28,7 @@ function groupWrites(): Array<Record<string, unknown>> {
 describe('deployment-group constructs', () => {
   it('write each group where Prepare reads it: the CONFIG item of the deployment table', () => {
     const writes = groupWrites();
-    expect(writes).toHaveLength(2);
+    expect(writes).toHaveLength(3);
     const server = writes.find((call) => JSON.stringify(call).includes('GROUP#shop-web#production'))!;
     expect(server).toMatchObject({ service: 'DynamoDB', action: 'UpdateItem' });
     const parameters = server.parameters as {

@@ -8,21 +8,22 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EcsDeploymentGroup } from '../../infra/deployment-groups.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
-import { testApp } from './stack-fixture.js';
+import { ECS_FIXTURE, stackWithGroups, testApp } from './stack-fixture.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
-const PROD = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;
-const TEST_RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/shop/50dc6c495c0c9188/0467ef3c8400ae65/9683b2d02a6cabee`;
-const SERVICE = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/web`;
-const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/web-task`;
-const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
+const {
+  production: PROD,
+  testRule: TEST_RULE,
+  service: SERVICE,
+  taskRole: TASK_ROLE,
+  executionRole: EXECUTION_ROLE,
+} = ECS_FIXTURE;
 /** DeleteTaskSet's resource: this service's task sets, in the stack's partition. */
 const TASK_SETS = {
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecs:${REGION}:${ACCOUNT}:task-set/prod/web/*`]],
@@ -33,56 +34,13 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 let template: Template;
 let stack: Stack;
 
-function build(app = testApp()) {
-  const built = new Stack(app, 'Ecs', { env: { account: ACCOUNT, region: REGION } });
-  const stepDeploy = new StepDeploy(built, 'StepDeploy');
-  const vpc = ec2.Vpc.fromVpcAttributes(built, 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: ['eu-west-1a'],
-  });
-  const cluster = ecs.Cluster.fromClusterAttributes(built, 'Cluster', { clusterName: 'prod', vpc });
-  const service = ecs.FargateService.fromFargateServiceAttributes(built, 'Service', {
-    serviceArn: SERVICE,
-    cluster,
-  });
-  const targetGroup = (id: string, name: string) =>
-    elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(built, id, {
-      targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/73e2d6bc24d8a067`,
-    });
-  const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(built, 'Prod', {
-    listenerArn: PROD,
-    securityGroup: ec2.SecurityGroup.fromSecurityGroupId(built, 'Sg', 'sg-0123456789abcdef0'),
-  });
-  const testRule = { listenerRuleArn: TEST_RULE } as elbv2.ApplicationListenerRule;
-  new EcsDeploymentGroup(built, 'WebGroup', {
-    stepDeploy,
-    applicationName: 'shop',
-    deploymentGroupName: 'web',
-    service,
-    blueGreenDeploymentConfig: {
-      blueTargetGroup: targetGroup('Blue', 'web-blue'),
-      greenTargetGroup: targetGroup('Green', 'web-green'),
-      listener,
-      testListener: testRule,
-      deploymentApprovalWaitTime: Duration.minutes(30),
-      terminationWaitTime: Duration.hours(1),
-    },
-    deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
-    taskDefinitionRoles: [
-      iam.Role.fromRoleArn(built, 'TaskRole', TASK_ROLE),
-      iam.Role.fromRoleArn(built, 'ExecutionRole', EXECUTION_ROLE),
-    ],
-  });
-  return { app, stack: built };
-}
-
-// cdk-nag's AwsSolutions checks run in synth, and a finding nobody acknowledged makes it throw: this
-// set-up failing fails every test below.
+// The shared fixture (one stack with a group of each platform) synthesises with cdk-nag's
+// AwsSolutions checks, and a finding nobody acknowledged makes it throw: this set-up failing fails
+// every test below.
 beforeAll(() => {
-  const built = build();
-  built.app.synth();
-  stack = built.stack;
-  template = Template.fromStack(built.stack);
+  const fixture = stackWithGroups();
+  stack = fixture.stack;
+  template = fixture.template;
 }, 120_000);
 
 function policiesOf(
@@ -90,7 +48,7 @@ function policiesOf(
 ): Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> {
   const resources = template.toJSON().Resources as Record<string, Resource>;
   return Object.entries(resources)
-    .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`WebGroup${name}Targets`))
+    .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`EcsGroup${name}Targets`))
     .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: [] }).Statement);
 }
 

@@ -2,10 +2,16 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LambdaDeploymentGroup, ServerDeploymentGroup } from '../../infra/deployment-groups.js';
+import {
+  EcsDeploymentGroup,
+  LambdaDeploymentGroup,
+  ServerDeploymentGroup,
+} from '../../infra/deployment-groups.js';
 import { StepDeploy, type StepDeployProps } from '../../infra/step-deploy.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -21,6 +27,17 @@ export function testApp(): App {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 }
+
+/** The ECS group's resources, as its tests expect them. */
+export const ECS_FIXTURE = {
+  production:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  testRule:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/shop/50dc6c495c0c9188/0467ef3c8400ae65/9683b2d02a6cabee',
+  service: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web',
+  taskRole: 'arn:aws:iam::123456789012:role/web-task',
+  executionRole: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+};
 
 export interface Fixture {
   app: App;
@@ -80,6 +97,38 @@ export function stackWithGroups(props: StepDeployProps = {}): Fixture {
     alarms: [errors],
     deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
     autoRollback: { failedDeployment: true, stoppedDeployment: true },
+  });
+
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc });
+  const service = ecs.FargateService.fromFargateServiceAttributes(stack, 'Service', {
+    serviceArn: ECS_FIXTURE.service,
+    cluster,
+  });
+  const pairGroup = (id: string, name: string) =>
+    elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, id, {
+      targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/73e2d6bc24d8a067`,
+    });
+  new EcsDeploymentGroup(stack, 'EcsGroup', {
+    stepDeploy,
+    applicationName: 'shop',
+    deploymentGroupName: 'web',
+    service,
+    blueGreenDeploymentConfig: {
+      blueTargetGroup: pairGroup('Blue', 'web-blue'),
+      greenTargetGroup: pairGroup('Green', 'web-green'),
+      listener: elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Prod', {
+        listenerArn: ECS_FIXTURE.production,
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0'),
+      }),
+      testListener: { listenerRuleArn: ECS_FIXTURE.testRule } as elbv2.ApplicationListenerRule,
+      deploymentApprovalWaitTime: Duration.minutes(30),
+      terminationWaitTime: Duration.hours(1),
+    },
+    deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+    taskDefinitionRoles: [
+      iam.Role.fromRoleArn(stack, 'TaskRole', ECS_FIXTURE.taskRole),
+      iam.Role.fromRoleArn(stack, 'ExecutionRole', ECS_FIXTURE.executionRole),
+    ],
   });
 
   // The stack's own test resources carry the same acknowledgements as the example stacks.

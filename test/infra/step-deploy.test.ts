@@ -99,6 +99,9 @@ describe('the StepDeploy construct', () => {
       .flatMap((statement) => [statement.Action].flat());
     expect([...new Set(unscoped)].sort()).toEqual([
       'cloudwatch:DescribeAlarms',
+      'ecs:DescribeTaskDefinition',
+      'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:DescribeRules',
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ssm:CancelCommand',
