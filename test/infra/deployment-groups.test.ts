@@ -1,8 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ServerDeploymentGroup } from '../../infra/deployment-groups.js';
+import { EcsDeploymentGroup, ServerDeploymentGroup } from '../../infra/deployment-groups.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
-import { stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
+import { ECS_FIXTURE, stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -112,5 +116,185 @@ describe('deployment-group constructs', () => {
     expect(() => new StepDeploy(stack, 'StepDeploy', { hookFunctionPrefix: 'hooks/*' })).toThrow(
       /hookFunctionPrefix/,
     );
+  });
+});
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const {
+  production: PROD,
+  testRule: TEST_RULE,
+  service: SERVICE,
+  taskRole: TASK_ROLE,
+  executionRole: EXECUTION_ROLE,
+} = ECS_FIXTURE;
+/** DeleteTaskSet's resource: this service's task sets, in the stack's partition. */
+const TASK_SETS = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecs:${REGION}:${ACCOUNT}:task-set/prod/web/*`]],
+};
+
+function policiesOf(
+  name: string,
+): Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> {
+  const resources = fixture.template.toJSON().Resources as Record<string, Resource>;
+  return Object.entries(resources)
+    .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`EcsGroup${name}Targets`))
+    .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: [] }).Statement);
+}
+
+/** The ECS group of the shared fixture (stack-fixture.ts). */
+describe('EcsDeploymentGroup', () => {
+  it('writes the ECS group where PrepareEcs reads it: service, target-group pair, listeners and waits', () => {
+    const write = Object.values(fixture.template.toJSON().Resources as Record<string, Resource>).find(
+      (r) => r.Type === 'Custom::AWS' && JSON.stringify(r.Properties.Create).includes('GROUP#shop#web'),
+    );
+    const create = write?.Properties.Create as { 'Fn::Join': [string, unknown[]] };
+    // The call is a JSON string with the table name joined in; the literal parts are the group.
+    const text = create['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TABLE')).join('');
+    const values = (
+      JSON.parse(text) as { parameters: { ExpressionAttributeValues: Record<string, unknown> } }
+    ).parameters.ExpressionAttributeValues;
+    expect(values).toMatchObject({
+      ':computePlatform': { S: 'ECS' },
+      ':deploymentStyle': { M: { deploymentType: { S: 'BLUE_GREEN' } } },
+      ':ecsServices': { L: [{ M: { serviceName: { S: 'web' }, clusterName: { S: 'prod' } } }] },
+      ':loadBalancerInfo': {
+        M: {
+          targetGroupPairInfoList: {
+            L: [
+              {
+                M: {
+                  targetGroups: {
+                    L: [{ M: { name: { S: 'web-blue' } } }, { M: { name: { S: 'web-green' } } }],
+                  },
+                  prodTrafficRoute: { M: { listenerArns: { L: [{ S: PROD }] } } },
+                  testTrafficRoute: { M: { listenerArns: { L: [{ S: TEST_RULE }] } } },
+                },
+              },
+            ],
+          },
+        },
+      },
+      ':blueGreenDeploymentConfiguration': {
+        M: {
+          terminateBlueInstancesOnDeploymentSuccess: {
+            M: { action: { S: 'TERMINATE' }, terminationWaitTimeInMinutes: { N: '60' } },
+          },
+          deploymentReadyOption: {
+            M: { actionOnTimeout: { S: 'STOP_DEPLOYMENT' }, waitTimeInMinutes: { N: '30' } },
+          },
+        },
+      },
+    });
+  });
+
+  it('grants the task-set steps exactly this service, its task sets and the task-definition roles', () => {
+    const create = policiesOf('CreateTaskSet');
+    expect(create).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'ecs:CreateTaskSet',
+          'ecs:DescribeServices',
+          'ecs:DescribeTaskSets',
+          'ecs:UpdateServicePrimaryTaskSet',
+        ],
+        Resource: SERVICE,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ecs:DeleteTaskSet',
+        Resource: TASK_SETS,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: [TASK_ROLE, EXECUTION_ROLE],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ]);
+    // The rollback's ECS half may restore the primary and delete the replacement, and nothing else.
+    expect(policiesOf('RestoreTaskSets').map((s) => s.Resource)).toEqual([
+      SERVICE,
+      TASK_SETS,
+      [TASK_ROLE, EXECUTION_ROLE],
+    ]);
+  });
+
+  it('grants the traffic steps ModifyListener and ModifyRule on exactly the two listeners', () => {
+    for (const step of ['ShiftTraffic', 'AllowTestTraffic', 'Rollback']) {
+      const listeners = policiesOf(step).filter((s) =>
+        JSON.stringify(s.Action).includes('elasticloadbalancing:Modify'),
+      );
+      expect(listeners).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
+          Resource: [PROD, TEST_RULE],
+        },
+      ]);
+    }
+    // The hooks' and the waits' functions get nothing of the group's.
+    expect(policiesOf('RunHook')).toEqual([]);
+    expect(policiesOf('BlueGreenWait')).toEqual([]);
+  });
+
+  it('reads listeners, rules, target health and task definitions where IAM has no resource level (*)', () => {
+    fixture.template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('StepDeployPrepareEcsRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith([
+              'ecs:DescribeTaskDefinition',
+              'elasticloadbalancing:DescribeListeners',
+              'elasticloadbalancing:DescribeRules',
+              'elasticloadbalancing:DescribeTargetGroups',
+              'elasticloadbalancing:DescribeTargetHealth',
+            ]),
+            Resource: '*',
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('adds the ECS state machine to the stack through the flow registry', () => {
+    const machines = Object.values(fixture.template.toJSON().Resources as Record<string, Resource>).filter(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+    );
+    const names = machines.map((m) => JSON.stringify(fixture.stack.resolve(m.Properties.StateMachineName)));
+    expect(names.some((name) => name.includes('EcsBlueGreen'))).toBe(true);
+  });
+
+  it('refuses waits over 48 hours and one target group used twice, naming the field', () => {
+    const app = testApp();
+    const bad = new Stack(app, 'Bad', { env: { account: ACCOUNT, region: REGION } });
+    const stepDeploy = new StepDeploy(bad, 'StepDeploy');
+    const vpc = ec2.Vpc.fromVpcAttributes(bad, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a'],
+    });
+    const cluster = ecs.Cluster.fromClusterAttributes(bad, 'Cluster', { clusterName: 'prod', vpc });
+    const service = ecs.FargateService.fromFargateServiceAttributes(bad, 'Service', {
+      serviceArn: SERVICE,
+      cluster,
+    });
+    const group = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(bad, 'Blue', {
+      targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/web-blue/73e2d6bc24d8a067`,
+    });
+    const listener = { listenerRuleArn: TEST_RULE } as elbv2.ApplicationListenerRule;
+    const make = (config: Partial<Parameters<typeof Object.assign>[0]>, id: string) =>
+      new EcsDeploymentGroup(bad, id, {
+        stepDeploy,
+        applicationName: 'shop',
+        deploymentGroupName: id.toLowerCase(),
+        service,
+        blueGreenDeploymentConfig: { blueTargetGroup: group, greenTargetGroup: group, listener, ...config },
+      });
+    expect(() => make({ terminationWaitTime: Duration.days(3) }, 'Long')).toThrow(
+      /terminationWaitTime must be whole minutes from 0 to 2880/,
+    );
+    expect(() => make({}, 'Same')).toThrow(/blueTargetGroup and greenTargetGroup are the same target group/);
   });
 });
