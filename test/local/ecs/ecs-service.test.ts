@@ -186,4 +186,27 @@ describe('the local ECS service', () => {
     expect(await version(testUrl)).toEqual({ status: 200, version: '2' });
     expect(ecsTaskProcesses(stateDir)).toHaveLength(2);
   }, 60_000);
+
+  it('is there again for the next process: same listener ports, task sets and weights, tasks restarted', async () => {
+    const before = await env.taskSets(SPEC);
+    await env.close();
+    await loadBalancer.stop();
+    expect(ecsTaskProcesses(stateDir)).toEqual([]);
+
+    loadBalancer = await LoadBalancerThread.start();
+    env = await openEcsEnvironment({ stateDir, loadBalancer });
+    env.connect(runtime);
+    const again = await env.ensureService(SPEC, join(EXAMPLES, 'v1', 'appspec.yaml'));
+    expect(again).toEqual({ created: false, listeners: { production, test: testUrl } });
+    for (let i = 0; i < 200 && (await traffic(production, 1, 1)).failed > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const answers = await traffic(production, 20, 2);
+    expect(answers.failed).toBe(0);
+    expect([...answers.versions]).toEqual([['2', 20]]);
+    expect((await env.taskSets(SPEC)).map(({ runningCount: _running, ...taskSet }) => taskSet)).toEqual(
+      before.map(({ runningCount: _running, ...taskSet }) => taskSet),
+    );
+    expect(ecsTaskProcesses(stateDir)).toHaveLength(2);
+  }, 60_000);
 });
