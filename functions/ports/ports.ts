@@ -1,8 +1,10 @@
 import type { AlarmsPort } from './alarms.js';
+import type { DeploymentConfigStore } from './deployment-configs.js';
 import type { DeploymentExecutionsPort } from './deployment-executions.js';
 import type { StoreRoles } from './deployment-store.js';
 import type { EventsPort } from './events.js';
 import type { HookInvokerPort } from './hook-invoker.js';
+import type { InstanceDirectoryPort } from './instance-directory.js';
 import type { InstanceTransportPort } from './instance-transport.js';
 import type { LambdaAliasPort } from './lambda-alias.js';
 import type { LoadBalancerPort } from './load-balancer.js';
@@ -25,9 +27,13 @@ export interface Ports extends StoreRoles {
   callbacks: TaskCallbacksPort;
   events: EventsPort;
   transport: InstanceTransportPort;
+  /** Server groups: the instances their tag filters, tag sets and Auto Scaling groups select. */
+  instances: InstanceDirectoryPort;
   loadBalancer: LoadBalancerPort;
   revisions: RevisionSourcePort;
   executions: DeploymentExecutionsPort;
+  /** Custom deployment configurations (CreateDeploymentConfig), read when a deployment starts. */
+  deploymentConfigs: Pick<DeploymentConfigStore, 'getDeploymentConfig'>;
 }
 
 export type PortName = keyof Ports;

@@ -2,7 +2,7 @@
  * Starts the listeners of `stepdeploy server` that do not depend on the engine's wiring: the
  * CodeDeploy-compatible API (with the control plane on the records database) and the S3 endpoint, both
  * on 127.0.0.1 and both requiring a signature made with the state directory's key, and writes
- * `<state-dir>/server.json`. Part two composes it with the engine (CreateDeployment, the S3 trigger).
+ * `<state-dir>/server.json`. The server (server.ts) composes them with the engine.
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -48,6 +48,8 @@ export interface ControlPlaneListeners {
   key: ServerKey;
   serverFile: ServerFile;
   controlPlane: ControlPlane;
+  /** What the API serves, as it calls it (tests call it in process). */
+  useCases: CodeDeployUseCases;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function startControlPlaneListeners(
     key,
     serverFile,
     controlPlane,
+    useCases,
     async close() {
       await api.close();
       await s3.close();

@@ -412,12 +412,7 @@ describeWithModel(`responses against CodeDeploy's service model (${MODEL_PATH})`
   beforeAll(async () => {
     model = JSON.parse(readFileSync(MODEL_PATH, 'utf8')) as BotocoreModel;
     fixture = await startControlPlaneFixture({ pageSize: 2 });
-    const useCases: CodeDeployUseCases = {
-      store: fixture.runtime.deps.store,
-      stopDeployment: fixture.runtime.stopDeployment,
-      putLifecycleEventHookExecutionStatus: fixture.runtime.putLifecycleEventHookExecutionStatus,
-      controlPlane: fixture.listeners.controlPlane,
-    };
+    const useCases: CodeDeployUseCases = fixture.listeners.useCases;
     for (const [operation, input, expected] of SCENARIO) {
       if (
         operation === 'GetApplicationRevision' &&

@@ -47,6 +47,8 @@ function deps(): StepDeps {
     loadBalancer: untouched('load balancer'),
     revisions: untouched('revisions'),
     executions: untouched('executions'),
+    instances: untouched('instance directory'),
+    deploymentConfigs: untouched('deployment configs'),
   };
 }
 

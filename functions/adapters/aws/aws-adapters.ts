@@ -11,12 +11,15 @@ import type { PortName, Ports } from '../../ports/ports.js';
 import { routeByKind } from '../../ports/traffic-router.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
+import { DynamoDbDeploymentConfigStore } from './dynamodb-deployment-configs.js';
+import { DynamoDbOnPremisesInstanceStore } from './dynamodb-on-premises-instances.js';
 import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
 import { Elbv2LoadBalancer } from './elbv2-load-balancer.js';
 import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
+import { RegisteredInstancesDirectory } from './registered-instances-directory.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
 import { AwsTaskCallbacks } from './task-callbacks.js';
@@ -70,9 +73,15 @@ export function awsAdapters<P extends AwsPortName>(
     callbacks: () => new AwsTaskCallbacks(sfnClient()),
     events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
     transport: () => new SsmInstanceTransport(new SSMClient({})),
+    instances: () =>
+      new RegisteredInstancesDirectory(
+        new DynamoDbOnPremisesInstanceStore(table().client, settings.tableName),
+        { ec2: 'unsupported' },
+      ),
     loadBalancer: () => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
     revisions: () => new S3RevisionSource(new S3Client({})),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
+    deploymentConfigs: () => new DynamoDbDeploymentConfigStore(table().client, settings.tableName),
   };
   const adapters: Partial<AwsAdapters> = {};
   for (const port of ports) Object.assign(adapters, { [port]: factories[port]() });
