@@ -150,12 +150,9 @@ export function registerDeployCommand(program: Command): void {
           quiet: options.json === true,
           onLoadBalancer: (url) => {
             if (!options.json) {
-              const where = connection.stateDir
-                ? ` (also in ${join(connection.stateDir, 'server.json')})`
-                : '';
-              console.error(
-                `load balancer: ${url}${connection.kind === 'own-server' ? ' (while this deployment runs)' : ''}${where}`,
-              );
+              const file = join(connection.stateDir ?? options.stateDir, 'server.json');
+              const when = connection.kind === 'own-server' ? 'while this deployment runs; ' : '';
+              console.error(`load balancer: ${url} (${when}also in ${file})`);
             }
           },
           onStarted: (deploymentId) => (startedId = deploymentId),

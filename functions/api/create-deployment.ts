@@ -26,7 +26,7 @@ import {
   requireDeploymentGroup,
   type ControlPlane,
 } from './control-plane.js';
-import type { DeploymentUseCases } from './deployments.js';
+import type { DeploymentUseCases } from './deployment-use-cases.js';
 
 function invalid(name: ConstructorParameters<typeof CodeDeployException>[0], message: string) {
   return new CodeDeployException(name, message);

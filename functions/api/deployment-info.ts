@@ -274,7 +274,10 @@ export function groupDeploymentsFrom(
         )
       ).items[0];
     const lastAttempt = newest ? await store.getDeployment(newest) : undefined;
-    const lastSuccessfulDeployment = info(lastSuccess);
+    // A group's record may name a deployment whose record is gone (or never was): its id is all there is.
+    const lastSuccessfulDeployment =
+      info(lastSuccess) ??
+      (group.lastSuccessfulDeploymentId ? { deploymentId: group.lastSuccessfulDeploymentId } : undefined);
     const lastAttemptedDeployment = info(lastAttempt);
     return {
       ...(lastSuccessfulDeployment ? { lastSuccessfulDeployment } : {}),

@@ -9,17 +9,13 @@ import { CodeDeployException } from '../domain/codedeploy-exception.js';
 import type { CodeDeployExceptionName, DeploymentTarget } from '../domain/codedeploy-shapes.js';
 import { isDeploymentId } from '../domain/deployment-id.js';
 import { TARGET_STATUS_VALUES, type DeploymentStatus, type TargetStatus } from '../domain/status.js';
-import type { ClockPort, RandomPort } from '../ports/clock.js';
-import type { DeploymentExecutionsPort } from '../ports/deployment-executions.js';
-import type { DeploymentStore } from '../ports/deployment-store.js';
-import type { DeploymentRecord, RevisionLocation } from '../ports/records.js';
+import type { DeploymentRecord } from '../ports/records.js';
 import {
   checkDeploymentGroupName,
   DEFAULT_PAGE_SIZE,
   offsetPage,
   requireApplication,
   requireDeploymentGroup,
-  type ControlPlane,
 } from './control-plane.js';
 import { createDeployment } from './create-deployment.js';
 import {
@@ -29,48 +25,12 @@ import {
   singleTarget,
   singleTargetId,
 } from './deployment-info.js';
+import type { DeploymentUseCases } from './deployment-use-cases.js';
 import { operation, type OperationEntry } from './operation-table.js';
 
 export { deploymentInfo, instanceTarget } from './deployment-info.js';
 
-/** The records the deployment operations read and write. */
-export type DeploymentOperationsStore = Pick<
-  DeploymentStore,
-  | 'getDeployment'
-  | 'listDeploymentIds'
-  | 'createDeployment'
-  | 'updateDeployment'
-  | 'getDeploymentTarget'
-  | 'listDeploymentTargetIds'
-  | 'recordGroupDeploymentState'
-  | 'acquireGroupLock'
-  | 'releaseGroupLock'
-  | 'getGroupLockHolder'
->;
-
-/** The use cases the deployment operations call; the engine (local or AWS) provides them. */
-export interface DeploymentUseCases {
-  store: DeploymentOperationsStore;
-  /** Starts a deployment's state machine (CreateDeployment). */
-  executions: DeploymentExecutionsPort;
-  clock: ClockPort;
-  random: RandomPort;
-  /** Applications, deployment groups, configs, revisions and on-premises instances, when served. */
-  controlPlane?: ControlPlane;
-  /** Revision types this runtime deploys (default all of CodeDeploy's; GitHub only in AWS). */
-  revisionTypes?: readonly NonNullable<RevisionLocation['revisionType']>[];
-  /** Without `autoRollbackEnabled` the deployment's own DEPLOYMENT_STOP_ON_REQUEST decides. */
-  stopDeployment(
-    deploymentId: string,
-    options: { autoRollbackEnabled?: boolean },
-  ): Promise<{ status: 'Pending' | 'Succeeded'; statusMessage: string }>;
-  continueDeployment(deploymentId: string, waitType: string): Promise<void>;
-  putLifecycleEventHookExecutionStatus(input: {
-    deploymentId: string;
-    lifecycleEventHookExecutionId: string;
-    status: string;
-  }): Promise<{ lifecycleEventHookExecutionId: string }>;
-}
+export type { DeploymentOperationsStore, DeploymentUseCases } from './deployment-use-cases.js';
 
 export const BATCH_GET_DEPLOYMENTS_LIMIT = 25;
 export const BATCH_GET_DEPLOYMENT_TARGETS_LIMIT = 25;

@@ -4,7 +4,7 @@
  * processes is counted afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostProcesses, stopHostProcesses } from '../../local/hosts/processes.js';
@@ -87,11 +87,12 @@ describe.concurrent('deploy killed with SIGKILL', () => {
     const stateDir = join(work, 'state');
     const deploy = deployInBackground(revision, stateDir);
     const root = join(stateDir, 'hosts', 'host-1', 'root');
-    const cleanupFile = join(
-      root,
-      'opt/codedeploy-agent/deployment-root/deployment-instructions/many-local-cleanup',
+    // `<group id>-cleanup`: the group's id is a UUID (the group was created through the API).
+    const instructions = join(root, 'opt/codedeploy-agent/deployment-root/deployment-instructions');
+    await until(
+      'Install to start copying',
+      () => existsSync(instructions) && readdirSync(instructions).some((name) => name.endsWith('-cleanup')),
     );
-    await until('Install to start copying', () => existsSync(cleanupFile));
 
     const watcher = Number(readFileSync(join(stateDir, 'running-events', 'watcher.pid'), 'utf8'));
     process.kill(watcher, 'SIGKILL');
