@@ -17,6 +17,7 @@ interface ServerOptions {
   maxBundleEntries?: number;
   maxCompressionRatio?: number;
   maxLogSize?: number;
+  pageSize?: number;
 }
 
 /**
@@ -51,6 +52,7 @@ export function registerServerCommand(
     )
     .option('--max-compression-ratio <n>', 'highest unpacked-to-archive size ratio', parsers.positiveInteger)
     .option('--max-log-size <size>', "cap of each deployment's scripts.log on a host", parsers.byteSize)
+    .option('--page-size <n>', 'items per page of the List operations (default 100)', parsers.positiveInteger)
     .action(async (options: ServerOptions) => {
       const started = performance.now();
       const [{ startLocalServer }, { shellExports, serverFilePath }] = await Promise.all([
@@ -71,6 +73,7 @@ export function registerServerCommand(
         ...(options.region ? { region: options.region } : {}),
         ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
         ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+        ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
         log: (line) => console.error(`stepdeploy server: ${line}`),
       });
       process.stdout.write(shellExports(server.serverFile()));
