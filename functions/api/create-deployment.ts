@@ -32,19 +32,6 @@ function invalid(name: ConstructorParameters<typeof CodeDeployException>[0], mes
   return new CodeDeployException(name, message);
 }
 
-/** The revision to deploy: the one given, or (none given) the group's last successful one [inferred]. */
-function revisionOf(
-  input: CreateDeploymentInput,
-  targetRevision: ApiRevisionLocation | undefined,
-): ApiRevisionLocation {
-  if (input.revision) return input.revision;
-  if (targetRevision) return targetRevision;
-  throw invalid(
-    'RevisionRequiredException',
-    'revision is required: give the revision to deploy (S3, AppSpecContent or String), or deploy to a group that has deployed one before.',
-  );
-}
-
 async function checkConfig(controlPlane: ControlPlane, name: string, platform: string): Promise<void> {
   checkName(name, 'deploymentConfigName', 'InvalidDeploymentConfigNameException');
   const config =
@@ -80,8 +67,13 @@ export async function createDeployment(
   const platform = group.computePlatform;
   const flow = flowKeyOf(group);
 
-  const given = revisionOf(input, group.targetRevision);
-  const accepted = acceptRevision(given, platform);
+  if (!input.revision) {
+    throw invalid(
+      'RevisionRequiredException',
+      'revision is required: give the revision to deploy (an S3 bundle, or AppSpecContent for Lambda and ECS).',
+    );
+  }
+  const accepted = acceptRevision(input.revision, platform);
   const supported = useCases.revisionTypes ?? ['S3', 'AppSpecContent', 'String', 'GitHub'];
   if (!supported.includes(accepted.revisionType!)) {
     throw invalid(
