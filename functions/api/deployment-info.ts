@@ -285,3 +285,22 @@ export function groupDeploymentsFrom(
     };
   };
 }
+
+/** The deployments not finished yet that run with a config (DeleteDeploymentConfig's in-use check). */
+export function activeDeploymentsFrom(
+  store: Pick<DeploymentStore, 'listDeploymentIds'>,
+): NonNullable<ControlPlane['activeDeploymentsUsingConfig']> {
+  return async (deploymentConfigName) => {
+    const ids: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await store.listDeploymentIds(
+        { statuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'], deploymentConfigName },
+        { limit: 100, ...(nextToken ? { nextToken } : {}) },
+      );
+      ids.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken && ids.length < 100);
+    return ids;
+  };
+}

@@ -53,6 +53,7 @@ export interface DeploymentQuery {
   createdFrom?: string;
   createdTo?: string;
   externalId?: string;
+  deploymentConfigName?: string;
 }
 
 /** Foreign execution names (a CodePipeline action id) and the deployment id each one was given. */

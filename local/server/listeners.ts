@@ -35,6 +35,7 @@ export interface ControlPlaneListenersOptions {
   hosts?: OnPremisesHostProvisioner;
   onObjectCreated?(object: CreatedObject): void | Promise<void>;
   describeGroupDeployments?: ControlPlane['describeGroupDeployments'];
+  activeDeploymentsUsingConfig?: ControlPlane['activeDeploymentsUsingConfig'];
   /** Items per page of the List operations (tests use small pages to see pagination). */
   pageSize?: number;
   /** Where unexpected failures are reported (stderr by default). */
@@ -67,6 +68,9 @@ export async function startControlPlaneListeners(
     hosts: options.hosts ?? localHostProvisioner(stateDir),
     ...(options.describeGroupDeployments
       ? { describeGroupDeployments: options.describeGroupDeployments }
+      : {}),
+    ...(options.activeDeploymentsUsingConfig
+      ? { activeDeploymentsUsingConfig: options.activeDeploymentsUsingConfig }
       : {}),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   };

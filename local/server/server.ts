@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { s3RevisionSourceAt } from '../../functions/adapters/aws/s3-revision-source.js';
-import { groupDeploymentsFrom } from '../../functions/api/deployment-info.js';
+import { activeDeploymentsFrom, groupDeploymentsFrom } from '../../functions/api/deployment-info.js';
 import { deploymentUseCases } from '../../functions/api/deployment-use-cases.js';
 import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
@@ -148,6 +148,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       deployments: deploymentUseCases(runtime.deps, { revisionTypes: ['S3', 'AppSpecContent', 'String'] }),
       hosts: localHostProvisioner(stateDir, joined),
       describeGroupDeployments: groupDeploymentsFrom(runtime.deps.store),
+      activeDeploymentsUsingConfig: activeDeploymentsFrom(runtime.deps.store),
       onObjectCreated: async (object) => {
         options.onObjectCreated?.(object);
         await startFromUpload(object, uploaded, log);

@@ -20,9 +20,12 @@ import {
   ContinueDeploymentCommand,
   CreateApplicationCommand,
   CreateDeploymentCommand,
+  CreateDeploymentConfigCommand,
   CreateDeploymentGroupCommand,
+  DeleteDeploymentConfigCommand,
   DeploymentAlreadyCompletedException,
   DeploymentConfigDoesNotExistException,
+  DeploymentConfigInUseException,
   DeploymentGroupDoesNotExistException,
   DeploymentGroupNameRequiredException,
   DeploymentLimitExceededException,
@@ -368,7 +371,15 @@ describe('stepdeploy server, as a child process', () => {
 
   it('stops a running deployment; the group was busy meanwhile, and Continue is for blue/green only', async () => {
     const v3 = await upload('v3', 'shop/v3.tgz', { BeforeInstall: 'sleep 60' });
+    // A custom config: Prepare reads it from the records as CreateDeploymentConfig wrote it.
+    await codedeploy.send(
+      new CreateDeploymentConfigCommand({
+        deploymentConfigName: 'Shop.KeepOne',
+        minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 },
+      }),
+    );
     const deploymentId = await deploy(v3, {
+      deploymentConfigName: 'Shop.KeepOne',
       autoRollbackConfiguration: { enabled: false, events: [] },
     });
     await until('BeforeInstall to run', async () => {
@@ -380,6 +391,10 @@ describe('stepdeploy server, as a child process', () => {
       );
       return event?.status === 'InProgress' ? true : undefined;
     });
+    expect((await info(deploymentId)).deploymentConfigName).toBe('Shop.KeepOne');
+    await expect(
+      codedeploy.send(new DeleteDeploymentConfigCommand({ deploymentConfigName: 'Shop.KeepOne' })),
+    ).rejects.toBeInstanceOf(DeploymentConfigInUseException);
     // One active deployment per group, as CodeDeploy: answered at CreateDeployment.
     const busy = await deploy(v3).catch((error: Error) => error);
     expect(busy).toBeInstanceOf(DeploymentLimitExceededException);
@@ -409,6 +424,7 @@ describe('stepdeploy server, as a child process', () => {
     await expect(codedeploy.send(new StopDeploymentCommand({ deploymentId }))).rejects.toBeInstanceOf(
       DeploymentAlreadyCompletedException,
     );
+    await codedeploy.send(new DeleteDeploymentConfigCommand({ deploymentConfigName: 'Shop.KeepOne' }));
   });
 
   it('refuses bad CreateDeployment requests with their exception classes, recording nothing', async () => {

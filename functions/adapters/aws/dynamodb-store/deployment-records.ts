@@ -135,6 +135,10 @@ export function dynamoDbDeploymentRecords(table: DynamoTable): DeploymentRecords
       conditions.push('externalId = :externalId');
       values[':externalId'] = s(query.externalId);
     }
+    if (query.deploymentConfigName !== undefined) {
+      conditions.push('deploymentConfigName = :config');
+      values[':config'] = s(query.deploymentConfigName);
+    }
     return { names, values, expression: conditions.join(' AND ') };
   }
 
