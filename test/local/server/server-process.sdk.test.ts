@@ -134,6 +134,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** Every deployment id, page after page (the server's pages hold 2). */
+async function allDeployments(): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of paginateListDeployments({ client: codedeploy }, {}))
+    ids.push(...(page.deployments ?? []));
+  return ids;
+}
+
 const readServerFile = () =>
   JSON.parse(readFileSync(join(stateDir, 'server.json'), 'utf8')) as Record<string, unknown>;
 
@@ -428,7 +436,7 @@ describe('stepdeploy server, as a child process', () => {
   });
 
   it('refuses bad CreateDeployment requests with their exception classes, recording nothing', async () => {
-    const before = (await codedeploy.send(new ListDeploymentsCommand({}))).deployments;
+    const before = await allDeployments();
     const s3Revision: RevisionLocation = {
       revisionType: 'S3',
       s3Location: { bucket: 'revisions', key: 'shop/v1.tgz', bundleType: 'tgz' },
@@ -482,7 +490,7 @@ describe('stepdeploy server, as a child process', () => {
       .send(new CreateDeploymentCommand(cases[3]![0] as never))
       .catch((error: Error) => error);
     expect((github as Error).message).toContain('GitHub revisions are deployed by stepdeploy in AWS only');
-    expect((await codedeploy.send(new ListDeploymentsCommand({}))).deployments).toEqual(before);
+    expect(await allDeployments()).toEqual(before);
   });
 
   it('lists deployments page by page, by status, by creation time and by external id', async () => {
@@ -534,12 +542,11 @@ describe('stepdeploy server, as a child process', () => {
   });
 
   it('starts a deployment for an upload under <application>/<deployment-group>/, as the S3 trigger does', async () => {
-    const before = new Set((await codedeploy.send(new ListDeploymentsCommand({}))).deployments);
+    const before = new Set(await allDeployments());
     await upload('v4', 'shop/prod/v4.tgz');
-    const started = await until('the upload to start a deployment', async () => {
-      const { deployments } = await codedeploy.send(new ListDeploymentsCommand({}));
-      return deployments?.find((id) => !before.has(id));
-    });
+    const started = await until('the upload to start a deployment', async () =>
+      (await allDeployments()).find((id) => !before.has(id)),
+    );
     await expect(waitUntilDeploymentSuccessful(waiter(), { deploymentId: started })).resolves.toMatchObject({
       state: 'SUCCESS',
     });
