@@ -1,4 +1,5 @@
 import type { AlarmsPort } from './alarms.js';
+import type { ControlPlaneStores } from './control-plane-stores.js';
 import type { DeploymentConfigStore } from './deployment-configs.js';
 import type { DeploymentExecutionsPort } from './deployment-executions.js';
 import type { StoreRoles } from './deployment-store.js';
@@ -34,6 +35,8 @@ export interface Ports extends StoreRoles {
   executions: DeploymentExecutionsPort;
   /** Custom deployment configurations (CreateDeploymentConfig), read when a deployment starts. */
   deploymentConfigs: Pick<DeploymentConfigStore, 'getDeploymentConfig'>;
+  /** The API's stores of applications, groups, configs, revisions and instances (no flow step uses it). */
+  controlPlane: ControlPlaneStores;
 }
 
 export type PortName = keyof Ports;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dynamoDbControlPlaneStores } from '../../functions/adapters/aws/dynamodb-control-plane.js';
 import { DynamoDbDeploymentConfigStore } from '../../functions/adapters/aws/dynamodb-deployment-configs.js';
 import { DynamoDbOnPremisesInstanceStore } from '../../functions/adapters/aws/dynamodb-on-premises-instances.js';
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
@@ -137,6 +138,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         { ec2: 'none' },
       ),
     deploymentConfigs: new DynamoDbDeploymentConfigStore(database.client, database.tableName),
+    controlPlane: dynamoDbControlPlaneStores(database.client, database.tableName),
     loadBalancer: ports.loadBalancer ?? unavailable('load balancer'),
     revisions: ports.revisions ?? unavailable('revision source'),
   };

@@ -48,6 +48,7 @@ function deps(): StepDeps {
     revisions: untouched('revisions'),
     executions: untouched('executions'),
     instances: untouched('instance directory'),
+    controlPlane: untouched('control plane'),
     deploymentConfigs: untouched('deployment configs'),
   };
 }

@@ -256,6 +256,7 @@ beforeEach(async () => {
     hooks: unused('hook invoker'),
     executions: unused('deployment executions'),
     instances: unused('instance directory'),
+    controlPlane: unused('control plane'),
     deploymentConfigs: { getDeploymentConfig: async () => undefined },
   };
   world = { db, store: db.store, transport, callbacks, alarms, loadBalancer, events, deps };

@@ -11,6 +11,7 @@ import type { PortName, Ports } from '../../ports/ports.js';
 import { routeByKind } from '../../ports/traffic-router.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
+import { dynamoDbControlPlaneStores } from './dynamodb-control-plane.js';
 import { DynamoDbDeploymentConfigStore } from './dynamodb-deployment-configs.js';
 import { DynamoDbOnPremisesInstanceStore } from './dynamodb-on-premises-instances.js';
 import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
@@ -82,6 +83,7 @@ export function awsAdapters<P extends AwsPortName>(
     revisions: () => new S3RevisionSource(new S3Client({})),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
     deploymentConfigs: () => new DynamoDbDeploymentConfigStore(table().client, settings.tableName),
+    controlPlane: () => dynamoDbControlPlaneStores(table().client, settings.tableName),
   };
   const adapters: Partial<AwsAdapters> = {};
   for (const port of ports) Object.assign(adapters, { [port]: factories[port]() });

@@ -1,6 +1,7 @@
 import { ALARMS_IAM_ACTIONS } from './alarms.js';
 import type { AwsPortName } from './aws-adapters.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from './deployment-executions.js';
+import { DYNAMODB_CONTROL_PLANE_IAM_ACTIONS } from './dynamodb-control-plane.js';
 import { DYNAMODB_ROLE_IAM_ACTIONS } from './dynamodb-store.js';
 import { ELBV2_LOAD_BALANCER_IAM_ACTIONS } from './elbv2-load-balancer.js';
 import { EVENTS_IAM_ACTIONS } from './events.js';
@@ -36,6 +37,7 @@ export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]
   executions: DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
   // The port reads one config (getDeploymentConfig), whatever else the store can do.
   deploymentConfigs: ['dynamodb:GetItem'],
+  controlPlane: DYNAMODB_CONTROL_PLANE_IAM_ACTIONS,
 };
 
 /** The actions a function using `ports` needs, each once, sorted (a stable policy document). */

@@ -174,6 +174,7 @@ describe('IAM actions declared by the AWS adapters', () => {
         ...STORE_ROLES,
         'alarms',
         'callbacks',
+        'controlPlane',
         'deploymentConfigs',
         'events',
         'executions',
