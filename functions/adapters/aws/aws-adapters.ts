@@ -8,7 +8,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { FlowId } from '../../domain/flows.js';
 import type { PortName, Ports } from '../../ports/ports.js';
+import { routeRevisions } from '../../ports/revision-source.js';
 import { routeByKind } from '../../ports/traffic-router.js';
+import { GitHubRevisionSource } from '../bundle/github-revision-source.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
 import { dynamoDbControlPlaneStores } from './dynamodb-control-plane.js';
@@ -80,7 +82,8 @@ export function awsAdapters<P extends AwsPortName>(
         { ec2: 'unsupported' },
       ),
     loadBalancer: () => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
-    revisions: () => new S3RevisionSource(new S3Client({})),
+    revisions: () =>
+      routeRevisions({ S3: new S3RevisionSource(new S3Client({})), GitHub: new GitHubRevisionSource() }),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
     deploymentConfigs: () => new DynamoDbDeploymentConfigStore(table().client, settings.tableName),
     controlPlane: () => dynamoDbControlPlaneStores(table().client, settings.tableName),
