@@ -10,6 +10,7 @@ import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
+import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
@@ -171,16 +172,10 @@ export function globalEndpointUrl(command: Command): string | undefined {
   return (command.optsWithGlobals() as { endpointUrl?: string }).endpointUrl;
 }
 
-export interface RunDeploymentInput {
-  applicationName: string;
-  deploymentGroupName: string;
-  configName: string;
+export interface RunDeploymentInput extends PlatformSetUpInput {
   revisionPath: string;
-  /** Local hosts (on-premises instances `host-1`...) the group selects; ignored in AWS. */
-  hosts?: number;
-  loadBalancer?: boolean;
-  alarm5xxRatePercent?: number;
-  autoRollback: boolean;
+  /** The platform's set-up on a local server (default: Server hosts and their group); none in AWS. */
+  setUp?: PlatformSetUpStep;
   /** In AWS: the bucket the revision is uploaded to. */
   bucket?: string;
   /** Redraw the hosts-by-events table while it runs (a terminal); otherwise print one line per change. */
@@ -207,17 +202,9 @@ export async function runDeployment(
     ],
   );
   if (connection.kind !== 'endpoint') {
-    const { setUpServerPlatform } = await import('../deploy/server-platform.js');
-    const setUp = await setUpServerPlatform(connection, {
-      applicationName: input.applicationName,
-      deploymentGroupName: input.deploymentGroupName,
-      configName: input.configName,
-      hosts: input.hosts ?? 1,
-      loadBalancer: input.loadBalancer === true,
-      ...(input.alarm5xxRatePercent !== undefined ? { alarm5xxRatePercent: input.alarm5xxRatePercent } : {}),
-      autoRollback: input.autoRollback,
-    });
-    if (setUp.loadBalancerUrl) input.onLoadBalancer?.(setUp.loadBalancerUrl);
+    const setUp = input.setUp ?? (await import('../deploy/server-platform.js')).serverSetUp;
+    const ready = await setUp(connection, input);
+    if (ready.loadBalancerUrl) input.onLoadBalancer?.(ready.loadBalancerUrl);
   }
   const revision = await uploadRevision(connection.uploads, {
     path: input.revisionPath,

@@ -11,6 +11,7 @@ import type { UpdateDeploymentGroupInput } from '../../functions/domain/codedepl
 import { hostId } from '../../local/hosts/hosts.js';
 import { UsageError } from '../exit-codes.js';
 import { errorName, type ServiceConnection } from '../service.js';
+import type { PlatformSetUpStep } from './platform.js';
 
 /** The target group the hosts sit behind with `--load-balancer`. */
 export const LOCAL_TARGET_GROUP = 'local';
@@ -147,3 +148,15 @@ export async function setUpServerPlatform(
   const url = connection.serverFile?.()?.loadBalancers[LOCAL_TARGET_GROUP];
   return url ? { loadBalancerUrl: url } : {};
 }
+
+/** The Server set-up as `deploy` calls every platform's (platform.ts). */
+export const serverSetUp: PlatformSetUpStep = (connection, input) =>
+  setUpServerPlatform(connection, {
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    configName: input.configName,
+    hosts: input.hosts ?? 1,
+    loadBalancer: input.loadBalancer === true,
+    ...(input.alarm5xxRatePercent !== undefined ? { alarm5xxRatePercent: input.alarm5xxRatePercent } : {}),
+    autoRollback: input.autoRollback,
+  });
