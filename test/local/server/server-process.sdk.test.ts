@@ -55,7 +55,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopHostProcesses } from '../../../local/hosts/processes.js';
-import { repoRoot } from '../../cli/run-cli.js';
+import { repoRoot, runCliAsync } from '../../cli/run-cli.js';
 import { tempDir } from '../../domain/instance-scripts/harness.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -574,6 +574,60 @@ describe('stepdeploy server, as a child process', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // No instance registered on it yet: the listener answers 503, as an ALB with no healthy target.
     expect((await fetch(url!)).status).toBe(503);
+  });
+
+  it('serves the stepdeploy CLI as a client: deploy, list, status, continue and stop go through it', async () => {
+    const deployed = await runCliAsync(
+      [
+        'deploy',
+        'examples/webapp',
+        '--application',
+        'cli-app',
+        '--hosts',
+        '1',
+        '--state-dir',
+        stateDir,
+        '--json',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(deployed.stderr).toBe('');
+    expect(deployed.code).toBe(0);
+    const view = JSON.parse(deployed.stdout) as {
+      deploymentId: string;
+      status: string;
+      instances: Array<{ id: string }>;
+    };
+    expect(view).toMatchObject({ status: 'Succeeded', instances: [{ id: 'host-1' }] });
+    // The server made the host when deploy registered it, and serves the deployment to any client.
+    expect(existsSync(join(stateDir, 'hosts', 'host-1', 'root', 'opt', 'webapp', 'VERSION'))).toBe(true);
+    expect(await info(view.deploymentId)).toMatchObject({ applicationName: 'cli-app', status: 'Succeeded' });
+
+    const list = await runCliAsync(['list', '--state-dir', stateDir, '--json']);
+    const rows = JSON.parse(list.stdout) as Array<{ deploymentId: string; applicationName: string }>;
+    expect(rows[0]).toMatchObject({ deploymentId: view.deploymentId, applicationName: 'cli-app' });
+    expect(rows.length).toBeGreaterThan(4);
+    const status = await runCliAsync(['status', view.deploymentId, '--state-dir', stateDir, '--json']);
+    expect(JSON.parse(status.stdout)).toEqual(view);
+    const continued = await runCliAsync(['continue', view.deploymentId, '--state-dir', stateDir]);
+    expect(continued.code).toBe(1);
+    expect(continued.stderr).toContain(
+      'ContinueDeployment applies to ECS and EC2/On-Premises blue/green deployments',
+    );
+    const stopped = await runCliAsync(['stop', view.deploymentId, '--state-dir', stateDir]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('has already completed (Succeeded)');
+    // The limits are the running server's settings, not one deployment's.
+    const limited = await runCliAsync([
+      'deploy',
+      'examples/webapp',
+      '--max-bundle-size',
+      '1MiB',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(limited.code).toBe(2);
+    expect(limited.stderr).toContain('pass them to `stepdeploy server`');
   });
 
   it('ends on SIGTERM, leaving the key and no endpoint in server.json', async () => {
