@@ -24,7 +24,12 @@ export interface ServiceConnection {
   server?: LocalServer;
   /** What the running server's server.json says (its load balancers, its pid). */
   serverFile?(): ServerFile | undefined;
-  close(): Promise<void>;
+  /**
+   * Lets go of the service. A server this process started first waits for the deployments other
+   * commands started on it (through server.json), unless `abandon`: this process's own
+   * (`ownDeployments`) end with it, and the next command marks them failed.
+   */
+  close(options?: { ownDeployments?: readonly string[]; abandon?: boolean }): Promise<void>;
 }
 
 async function adapters() {
@@ -100,8 +105,11 @@ export async function startOwnServer(
       ...connection,
       server,
       serverFile: () => server.serverFile(),
-      async close() {
+      async close(options = {}) {
         connection.close();
+        // Other commands found this server through server.json and may have deployments running on
+        // it (a second `deploy`): its engine lives here, so it stays until they end.
+        if (!options.abandon) await othersEnd(server, new Set(options.ownDeployments ?? []));
         await server.close();
       },
     };
@@ -154,4 +162,22 @@ export async function connectForCommand(options: {
 /** The exception name of a failed call (the SDK names its errors after CodeDeploy's exceptions). */
 export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
+}
+
+/** Resolves once no deployment but `own` is unfinished (Created, Queued, InProgress, Baking, Ready) on the server. */
+async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise<void> {
+  for (;;) {
+    const unfinished: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await server.runtime.deps.store.listDeploymentIds(
+        { statuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] },
+        { limit: 100, ...(nextToken ? { nextToken } : {}) },
+      );
+      unfinished.push(...page.items.filter((id) => !own.has(id)));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    if (unfinished.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -37,7 +37,7 @@ let env: ServiceConnection | undefined;
 let stateDir: string | undefined;
 
 async function closeEnvironment(): Promise<void> {
-  await env?.close().catch(() => {});
+  await env?.close({ abandon: true }).catch(() => {});
   if (stateDir) await stopHostProcesses(hostsDirectory(stateDir), 1000);
   env = undefined;
 }

@@ -53,7 +53,7 @@ async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
   await load?.stop();
-  await env?.close().catch(() => {});
+  await env?.close({ abandon: true }).catch(() => {});
   await stopHostProcesses(hostsDirectory(stateDir));
   rmSync(workDir, { recursive: true, force: true });
 }

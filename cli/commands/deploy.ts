@@ -135,6 +135,7 @@ export function registerDeployCommand(program: Command): void {
       }
       const interrupted = onInterrupt(connection, () => startedId);
       let startedId: string | undefined;
+      let rollbackId: string | undefined;
       try {
         const view = await runDeployment(connection, {
           applicationName,
@@ -158,11 +159,13 @@ export function registerDeployCommand(program: Command): void {
           },
           onStarted: (deploymentId) => (startedId = deploymentId),
         });
+        rollbackId = view.rollbackDeploymentId ?? undefined;
         if (options.json) console.log(JSON.stringify(view, null, 2));
         process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
       } finally {
         interrupted.dispose();
-        await connection.close();
+        const own = [startedId, rollbackId].filter((id): id is string => id !== undefined);
+        await connection.close({ ownDeployments: own });
       }
     });
 }
@@ -247,7 +250,7 @@ function onInterrupt(connection: ServiceConnection, started: () => string | unde
       console.error(
         "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
       );
-      void connection.close().finally(() => process.exit(130));
+      void connection.close({ abandon: true }).finally(() => process.exit(130));
       return;
     }
     console.error(`\nstepdeploy: interrupted; stopping ${deploymentId ?? 'the deployment'}.`);

@@ -252,7 +252,7 @@ export async function openServerHarness(options: {
       hosts: server.hosts().sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
       ...(loadBalancer ? { loadBalancer } : {}),
       ...(platform.alarm5xxRatePercent !== undefined ? { alarmName: LOCAL_5XX_ALARM } : {}),
-      close: () => connection.close(),
+      close: () => connection.close({ abandon: true }),
     };
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
