@@ -78,7 +78,8 @@ async function follow(
       }
     }
     if (ended) break;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+    // Nothing is drawn when quiet (--json, the harness): read more often, end sooner.
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? (options.quiet ? 100 : 250)));
     ({ record, view } = await current(service, deploymentId));
   }
   if (!options.quiet) {
