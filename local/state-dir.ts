@@ -13,8 +13,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** How long a server named in server.json has to answer before the file counts as stale. */
-const PROBE_TIMEOUT_MS = 2000;
+/**
+ * How long a server named in server.json has to answer before the file counts as stale. Generous: a
+ * live server may be busy for a moment (validating a huge AppSpec on a loaded machine), while a dead
+ * one refuses the connection at once.
+ */
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * The `stepdeploy server` (or `deploy` with its own server) serving this state directory, if any.

@@ -128,10 +128,18 @@ export function registerDeployCommand(program: Command): void {
         }
         connection =
           running ??
-          (await service.startOwnServer(options.stateDir, {
-            ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
-            ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
-          }));
+          (await service
+            .startOwnServer(options.stateDir, {
+              ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
+              ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+            })
+            .catch(async (error: unknown) => {
+              // Another command's server came up meanwhile: be its client, as if it had been there.
+              const started = (error as Error).name === 'StateDirectoryBusyError' && !serverSettings;
+              const other = started ? await service.connectToRunningServer(options.stateDir) : undefined;
+              if (!other) throw error;
+              return other;
+            }));
       }
       const interrupted = onInterrupt(connection, () => startedId);
       let startedId: string | undefined;
