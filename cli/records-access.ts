@@ -1,38 +1,39 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeploymentStore } from '../functions/ports/deployment-store.js';
-import type { LifecycleEventStatus, TargetStatus } from '../functions/domain/status.js';
 import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/records.js';
-import { callCodeDeployApi } from '../local/server/api-client.js';
-import { loadOrCreateServerKey, type ServerKey } from '../local/server/server-file.js';
 import { EventProcessRecords } from '../local/hosts/event-processes.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { startLocalDatabase } from '../local/runtime/dynalite.js';
 import { recoverInterruptedDeployments } from '../local/runtime/recover.js';
-import { liveRuntime } from '../local/state-dir.js';
+import { listDeploymentIds, readDeployment, readDeployments } from './deploy/service-records.js';
+import { connectForCommand, errorName, type ServiceConnection } from './service.js';
 
 /**
- * Read access to a state directory's deployments. While a stepdeploy process runs there, its records
- * are reached through its API (LevelDB admits one process); otherwise they are opened directly, and
+ * Access to a state directory's deployments (or the AWS stack's, with `--endpoint-url`). While a
+ * server runs for the state directory its records are reached through its API, as a CodeDeploy
+ * client reaches them (LevelDB admits one process); otherwise they are opened directly, and
  * deployments an interrupted process left unfinished are ended first.
  */
 export interface RecordsAccess {
   getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
+  /** Newest first. */
   listDeployments(): Promise<DeploymentRecord[]>;
   listTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
-  /** Only a running process can stop its deployment. */
+  /** Only a running service can stop or continue its deployment. */
   stopDeployment?(
     deploymentId: string,
-    autoRollbackEnabled: boolean,
-  ): Promise<{ status: string; statusMessage: string }>;
+    autoRollbackEnabled: boolean | undefined,
+  ): Promise<{ status?: string; statusMessage?: string }>;
+  continueDeployment?(deploymentId: string, waitType: 'READY_WAIT' | 'TERMINATION_WAIT'): Promise<void>;
   recovered: string[];
   close(): Promise<void>;
 }
 
-export async function openRecords(stateDir: string): Promise<RecordsAccess> {
+export async function openRecords(stateDir: string, endpointUrl?: string): Promise<RecordsAccess> {
   const dir = resolve(stateDir);
-  const live = liveRuntime(dir);
-  if (live) return apiAccess(live.apiUrl, loadOrCreateServerKey(dir));
+  const connection = await connectForCommand({ stateDir: dir, ...(endpointUrl ? { endpointUrl } : {}) });
+  if (connection) return serviceAccess(connection);
   if (!existsSync(join(dir, 'records'))) {
     return {
       getDeployment: async () => undefined,
@@ -57,88 +58,35 @@ function storeAccess(store: DeploymentStore) {
   };
 }
 
-interface ApiDeploymentInfo extends Omit<DeploymentRecord, 'createTime' | 'startTime' | 'completeTime'> {
-  createTime?: number;
-  startTime?: number;
-  completeTime?: number;
-}
+const newestFirst = (a: DeploymentRecord, b: DeploymentRecord) =>
+  b.createTime.localeCompare(a.createTime) || b.deploymentId.localeCompare(a.deploymentId);
 
-interface ApiTarget {
-  instanceTarget: {
-    deploymentId: string;
-    targetId: string;
-    status: TargetStatus;
-    lastUpdatedAt?: number;
-    lifecycleEvents: Array<{
-      lifecycleEventName: string;
-      status: LifecycleEventStatus;
-      startTime?: number;
-      endTime?: number;
-      diagnostics?: InstanceTargetRecord['lifecycleEvents'][number]['diagnostics'];
-    }>;
-  };
-}
-
-const iso = (seconds: number | undefined) =>
-  seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
-
-function apiAccess(url: string, key: ServerKey): RecordsAccess {
-  const getDeployment = async (deploymentId: string) => {
-    try {
-      const { deploymentInfo } = await callCodeDeployApi<{ deploymentInfo: ApiDeploymentInfo }>(
-        url,
-        'GetDeployment',
-        { deploymentId },
-        key,
-      );
-      const { createTime, startTime, completeTime, ...rest } = deploymentInfo;
-      return {
-        ...rest,
-        createTime: iso(createTime) ?? '',
-        startTime: iso(startTime),
-        completeTime: iso(completeTime),
-      } as DeploymentRecord;
-    } catch (error) {
-      if ((error as Error).name === 'DeploymentDoesNotExistException') return undefined;
-      throw error;
-    }
-  };
+function serviceAccess(connection: ServiceConnection): RecordsAccess {
+  const service = connection.codedeploy;
   return {
-    getDeployment,
+    async getDeployment(deploymentId) {
+      try {
+        return (await readDeployment(service, deploymentId)).record;
+      } catch (error) {
+        if (errorName(error) === 'DeploymentDoesNotExistException') return undefined;
+        throw error;
+      }
+    },
     async listDeployments() {
-      const { deployments } = await callCodeDeployApi<{ deployments: string[] }>(
-        url,
-        'ListDeployments',
-        {},
-        key,
-      );
-      const records = await Promise.all(deployments.map(getDeployment));
-      return records.filter((record): record is DeploymentRecord => record !== undefined);
+      return (await readDeployments(service, await listDeploymentIds(service))).sort(newestFirst);
     },
     async listTargets(deploymentId) {
-      const { deploymentTargets } = await callCodeDeployApi<{ deploymentTargets: ApiTarget[] }>(
-        url,
-        'BatchGetDeploymentTargets',
-        { deploymentId },
-        key,
-      );
-      return deploymentTargets.map(({ instanceTarget: t }) => ({
-        deploymentId: t.deploymentId,
-        targetId: t.targetId,
-        status: t.status,
-        lastUpdatedAt: iso(t.lastUpdatedAt) ?? '',
-        lifecycleEvents: t.lifecycleEvents.map((e) => ({
-          lifecycleEventName: e.lifecycleEventName,
-          status: e.status,
-          ...(e.startTime !== undefined ? { startTime: iso(e.startTime) } : {}),
-          ...(e.endTime !== undefined ? { endTime: iso(e.endTime) } : {}),
-          ...(e.diagnostics ? { diagnostics: e.diagnostics } : {}),
-        })),
-      }));
+      return (await readDeployment(service, deploymentId)).targets;
     },
     stopDeployment: (deploymentId, autoRollbackEnabled) =>
-      callCodeDeployApi(url, 'StopDeployment', { deploymentId, autoRollbackEnabled }, key),
+      service.send('StopDeployment', {
+        deploymentId,
+        ...(autoRollbackEnabled !== undefined ? { autoRollbackEnabled } : {}),
+      }),
+    async continueDeployment(deploymentId, deploymentWaitType) {
+      await service.send('ContinueDeployment', { deploymentId, deploymentWaitType });
+    },
     recovered: [],
-    close: async () => {},
+    close: () => connection.close(),
   };
 }

@@ -8,9 +8,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import {
+  declaredApplicationUpdate,
+  declaredGroupListing,
   deploymentGroupConfigUpdate,
   type DeploymentGroupConfig,
 } from '../functions/adapters/aws/dynamodb-group-config.js';
+import { groupListingKey } from '../functions/adapters/aws/dynamodb-control-plane-keys.js';
 import { groupKey } from '../functions/adapters/aws/dynamodb-store.js';
 import type { StepDeploy } from './step-deploy.js';
 
@@ -159,6 +162,56 @@ abstract class DeploymentGroupBase extends Construct {
         }),
       ]),
       // The Lambda runtime's SDK is enough for UpdateItem; no download at deploy time.
+      installLatestAwsSdk: false,
+    });
+    // The application and the group's listing item, as CreateApplication and CreateDeploymentGroup
+    // write them: a declared group is one the API lists and reads like any other. The application
+    // stays when the group goes (other groups, declared or not, may belong to it).
+    const application: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'UpdateItem',
+      parameters: declaredApplicationUpdate(table.tableName, {
+        applicationName: this.applicationName,
+        applicationId: stableUuid(`application\n${this.applicationName}`),
+        computePlatform: config.computePlatform,
+      }),
+      physicalResourceId: cr.PhysicalResourceId.of(
+        `${this.applicationName}/${this.deploymentGroupName}/application`,
+      ),
+    };
+    new cr.AwsCustomResource(this, 'Application', {
+      onCreate: application,
+      onUpdate: application,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    const listing: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'PutItem',
+      parameters: declaredGroupListing(table.tableName, this.applicationName, this.deploymentGroupName),
+      physicalResourceId: cr.PhysicalResourceId.of(
+        `${this.applicationName}/${this.deploymentGroupName}/listing`,
+      ),
+    };
+    new cr.AwsCustomResource(this, 'Listing', {
+      onCreate: listing,
+      onUpdate: listing,
+      onDelete: {
+        service: 'DynamoDB',
+        action: 'DeleteItem',
+        parameters: {
+          TableName: table.tableName,
+          Key: groupListingKey(this.applicationName, this.deploymentGroupName),
+        },
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+          resources: [table.tableArn],
+        }),
+      ]),
       installLatestAwsSdk: false,
     });
     // CDK's singleton function behind every AwsCustomResource of the stack.
@@ -324,7 +377,12 @@ function autoRollbackConfiguration(config: AutoRollbackConfig | undefined, hasAl
 
 /** Stable across deployments of the stack, so the group keeps its id (CodeDeploy's is a UUID). */
 function deploymentGroupId(applicationName: string, deploymentGroupName: string): string {
-  const hex = createHash('sha256').update(`${applicationName}\n${deploymentGroupName}`).digest('hex');
+  return stableUuid(`${applicationName}\n${deploymentGroupName}`);
+}
+
+/** A UUID-shaped id derived from a name: the same on every synth. */
+function stableUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 

@@ -23,6 +23,14 @@ export class StepDeployStack extends Stack {
         this.stepDeploy.hookEndpoint.url,
         'Set AWS_ENDPOINT_URL_CODEDEPLOY of hook functions to this',
       ],
+      ApiEndpointUrl: [
+        this.stepDeploy.apiEndpoint.url,
+        "The CodeDeploy-compatible API (IAM; sign for the 'lambda' service): stepdeploy --endpoint-url, CodeDeployClient endpoint",
+      ],
+      OperatorPolicyArn: [
+        this.stepDeploy.operatorPolicy.managedPolicyArn,
+        'Attach to the users or roles that may call the API',
+      ],
     };
     // One per flow of the registry: LambdaDeploymentStateMachineArn, ServerInPlaceStateMachineArn, ...
     for (const flow of FLOWS) {

@@ -90,6 +90,13 @@ export class StepDeploy extends Construct {
   readonly stateMachineNames: Readonly<Record<FlowName, string>>;
   /** Hook functions call PutLifecycleEventHookExecutionStatus here (AWS_ENDPOINT_URL_CODEDEPLOY). */
   readonly hookEndpoint: lambda.FunctionUrl;
+  /**
+   * The CodeDeploy-compatible API (every operation), authenticated with IAM: callers sign with SigV4
+   * for the `lambda` service and need `lambda:InvokeFunctionUrl` on it (the operators policy).
+   */
+  readonly apiEndpoint: lambda.FunctionUrl;
+  /** Grants the API to whoever it is attached to (users, roles, groups of operators). */
+  readonly operatorPolicy: iam.ManagedPolicy;
 
   private readonly portsOf = new Map<HandlerName, HandlerSpec['ports']>();
 
@@ -253,6 +260,25 @@ export class StepDeploy extends Construct {
       // Hook functions sign with their own role, for CodeDeploy's endpoint; what authorises a call here
       // is the unguessable hook execution id it carries, and it is the only operation served.
       authType: lambda.FunctionUrlAuthType.NONE,
+    });
+
+    // A Lambda function URL with AWS_IAM rather than API Gateway: IAM authenticates every call (SigV4
+    // for the `lambda` service, `lambda:InvokeFunctionUrl`), with no other service to run, no 29 s
+    // integration limit and nothing to keep in step with the function; the price is the signing name
+    // clients must set (README: "Call the API in AWS").
+    this.apiEndpoint = functions.CodeDeployServiceApi.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.AWS_IAM,
+    });
+    this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description:
+        "stepdeploy: call its CodeDeploy-compatible API (deployments, applications, groups, configs, revisions, on-premises instances); attach it to the operators' users or roles",
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunctionUrl'],
+          resources: [functions.CodeDeployServiceApi.functionArn],
+          conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        }),
+      ],
     });
 
     this.stateMachines = byFlow((flow) =>

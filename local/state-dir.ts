@@ -1,20 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-/** What a running stepdeploy process announces in its state directory. */
-export interface RuntimeAnnouncement {
-  pid: number;
-  apiUrl: string;
-  startedAt: string;
-  /** The local load balancer's listener, when the process runs one. */
-  loadBalancerUrl?: string;
-}
-
-function announcementFile(stateDir: string): string {
-  return join(stateDir, 'runtime.json');
-}
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { callCodeDeployApi } from './server/api-client.js';
+import { readServerFile, type ServerFile } from './server/server-file.js';
 
 export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -23,13 +13,36 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The live process serving this state directory, if any (a stale announcement is ignored). */
-export function liveRuntime(stateDir: string): RuntimeAnnouncement | undefined {
-  const file = announcementFile(stateDir);
-  if (!existsSync(file)) return undefined;
+/**
+ * How long a server named in server.json has to answer before the file counts as stale. Generous: a
+ * live server may be busy for a moment (validating a huge AppSpec on a loaded machine), while a dead
+ * one refuses the connection at once.
+ */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * The `stepdeploy server` (or `deploy` with its own server) serving this state directory, if any.
+ * `<state-dir>/server.json` names it; the file counts only when its process is alive and its API
+ * answers a call signed with the file's key, so a file left by a killed server (whose pid may have
+ * been reused since) is recognised as stale.
+ */
+export async function liveServer(stateDir: string): Promise<ServerFile | undefined> {
+  const file = readServerFile(resolve(stateDir));
+  if (
+    !file?.endpoint ||
+    !file.accessKeyId ||
+    !file.secretAccessKey ||
+    !file.region ||
+    file.pid === undefined ||
+    file.pid === process.pid ||
+    !isAlive(file.pid)
+  ) {
+    return undefined;
+  }
+  const key = { accessKeyId: file.accessKeyId, secretAccessKey: file.secretAccessKey, region: file.region };
   try {
-    const announcement = JSON.parse(readFileSync(file, 'utf8')) as RuntimeAnnouncement;
-    return isAlive(announcement.pid) && announcement.pid !== process.pid ? announcement : undefined;
+    await callCodeDeployApi(file.endpoint, 'ListApplications', {}, key, { timeoutMs: PROBE_TIMEOUT_MS });
+    return file as ServerFile;
   } catch {
     return undefined;
   }
@@ -40,34 +53,17 @@ export class StateDirectoryBusyError extends Error {
 }
 
 /**
- * The state directory's records (LevelDB) admit one process at a time: another live stepdeploy
- * process on the same directory is an error naming it.
+ * The state directory's records (LevelDB) admit one process at a time: a live server on the same
+ * directory is an error naming it.
  */
-export function assertStateDirFree(stateDir: string): string {
+export async function assertStateDirFree(stateDir: string): Promise<string> {
   const dir = resolve(stateDir);
   mkdirSync(dir, { recursive: true });
-  const other = liveRuntime(dir);
+  const other = await liveServer(dir);
   if (other) {
     throw new StateDirectoryBusyError(
-      `Another stepdeploy process (pid ${other.pid}) is using ${dir}. Wait for it, stop it, or use another --state-dir.`,
+      `A stepdeploy server (pid ${other.pid}, ${other.endpoint}) is using ${dir}. Use it (commands on this state directory go through it), stop it, or use another --state-dir.`,
     );
   }
   return dir;
-}
-
-/** Tells other commands where this process serves the API; returns the function that withdraws it. */
-export function announceRuntime(
-  stateDir: string,
-  apiUrl: string,
-  listeners: { loadBalancerUrl?: string } = {},
-): () => void {
-  const file = announcementFile(stateDir);
-  const announcement: RuntimeAnnouncement = {
-    pid: process.pid,
-    apiUrl,
-    startedAt: new Date().toISOString(),
-    ...listeners,
-  };
-  writeFileSync(file, `${JSON.stringify(announcement, null, 2)}\n`);
-  return () => rmSync(file, { force: true });
 }

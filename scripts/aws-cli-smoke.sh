@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The flow of issue 9 with Debian's awscli v2 against the local control plane (scripts/control-plane-server.ts):
-# on-premises instances, their tags, an application, a deployment group selecting them by tag, an S3 bucket
-# and uploads (multipart too), a registered revision, and the refusal of an unsigned call. The deployment
-# steps (create-deployment, wait deployment-successful) come with part two, which wires the engine into the
-# server; they are marked below and not run.
+# The flow of issue 9 with Debian's awscli v2 against `stepdeploy server` (the compiled CLI, as `npm ci`
+# builds it): on-premises instances, their tags, an application, a deployment group selecting them by tag,
+# an S3 bucket and uploads (multipart too), create-deployment and `aws deploy wait deployment-successful`,
+# the deployment's targets, an upload under <application>/<deployment-group>/ starting a deployment, a
+# registered revision, and the refusal of unsigned calls.
 #
 #   scripts/aws-cli-smoke.sh
 #
@@ -24,12 +24,15 @@ cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
   fi
+  # The webapp the deployment started on each host.
+  node bin/stepdeploy.js hosts stop --state-dir "$state/server" >/dev/null 2>&1 || true
   rm -rf "$state"
 }
 trap cleanup EXIT
 
+[ -f dist/cli/main.js ] || npm run build >/dev/null
 started=$(date +%s%N)
-node --import tsx scripts/control-plane-server.ts --state-dir "$state/server" >"$state/exports" 2>"$state/server.log" &
+node bin/stepdeploy.js server --state-dir "$state/server" >"$state/exports" 2>"$state/server.log" &
 server_pid=$!
 for _ in $(seq 1 300); do
   [ "$(wc -l <"$state/exports")" -ge 5 ] && break
@@ -73,8 +76,32 @@ s3 cp --no-progress "$state/app.zip" s3://revisions/shop/app.zip >/dev/null
 s3 cp --no-progress "$state/big.zip" s3://revisions/shop/prod/big.zip >/dev/null
 expect "the uploads are listed" "$(s3 ls s3://revisions --recursive | awk '{print $4}' | tr '\n' ' ')" "shop/app.zip shop/prod/big.zip "
 for _ in $(seq 1 50); do grep -q 'shop/prod/big.zip' "$state/server.log" && break; sleep 0.1; done
-expect "an upload under <application>/<deployment-group>/ is reported (part two starts a deployment)" \
-  "$(grep -c 'object created: s3://revisions/shop/prod/big.zip' "$state/server.log")" "1"
+expect "an upload under <application>/<deployment-group>/ starts a deployment (an invalid bundle here: it fails)" \
+  "$(grep -c 's3://revisions/shop/prod/big.zip: started deployment d-' "$state/server.log")" "1"
+triggered=$(sed -n 's/.*big.zip: started deployment \(d-[A-Z0-9]*\).*/\1/p' "$state/server.log")
+for _ in $(seq 1 100); do
+  status=$(deploy get-deployment --deployment-id "$triggered" --query 'deploymentInfo.status')
+  [ "$status" = Failed ] && break
+  sleep 0.1
+done
+expect "the triggered deployment of a bundle that is no zip" \
+  "$(deploy get-deployment --deployment-id "$triggered" --query 'deploymentInfo.errorInformation.code')" "INVALID_REVISION"
+
+id=$(deploy create-deployment --application-name shop --deployment-group-name prod \
+  --s3-location bucket=revisions,key=shop/app.zip,bundleType=zip --query deploymentId)
+expect "create-deployment answers a deployment id" "$(echo "$id" | grep -c '^d-[A-Z0-9]\{9\}$')" "1"
+"$AWS" --endpoint-url "$api" deploy wait deployment-successful --deployment-id "$id"
+echo "  ok  aws deploy wait deployment-successful --deployment-id $id"
+expect "the deployment's overview" \
+  "$(deploy get-deployment --deployment-id "$id" --query 'deploymentInfo.[status,deploymentOverview.Succeeded]' | tr '\t' ' ')" "Succeeded 2"
+expect "its targets (list-deployment-targets)" \
+  "$(deploy list-deployment-targets --deployment-id "$id" --query 'targetIds' | tr '\t' '\n' | sort | tr '\n' ' ')" "web-1 web-2 "
+expect "an instance target's last event (get-deployment-target)" \
+  "$(deploy get-deployment-target --deployment-id "$id" --target-id web-1 --query 'deploymentTarget.instanceTarget.lifecycleEvents[-1].[lifecycleEventName,status]' | tr '\t' ' ')" \
+  "ValidateService Succeeded"
+expect "the webapp installed on the host" "$(cat "$state/server/hosts/web-2/root/opt/webapp/VERSION" 2>/dev/null || echo missing)" "1"
+expect "list-deployments, succeeded ones" \
+  "$(deploy list-deployments --application-name shop --deployment-group-name prod --include-only-statuses Succeeded --query 'deployments' | tr '\t' ' ')" "$id"
 
 deploy register-application-revision --application-name shop --s3-location bucket=revisions,key=shop/app.zip,bundleType=zip
 expect "the registered revision" \
@@ -86,9 +113,4 @@ expect "an unsigned call is refused" \
 expect "an unsigned S3 read is refused" \
   "$(curl -s -o /dev/null -w '%{http_code}' "$s3api/revisions/shop/app.zip")" "403"
 
-# Part two (the engine wired into the server) runs the rest of the issue's flow:
-#   aws deploy create-deployment --application-name shop --deployment-group-name prod \
-#     --s3-location bucket=revisions,key=shop/app.zip,bundleType=zip
-#   aws deploy wait deployment-successful --deployment-id d-XXXXXXXXX
-echo "aws-cli-smoke: part two will add create-deployment and wait deployment-successful (not wired yet)"
 echo "aws-cli-smoke: passed"

@@ -1,8 +1,7 @@
 /**
- * Prints how long the control plane takes from start to its first answers: the records database, the
- * API and S3 listeners (local/server/listeners.ts), then a signed ListApplications and a signed S3
- * ListBuckets. Measured in this process (the runtime and listeners started here, 5 times) and as a
- * separate process (scripts/control-plane-server.ts spawned, until both answer, 3 times).
+ * Prints how long `stepdeploy server` takes from start to its first answers: a signed
+ * ListApplications and a signed S3 ListBuckets. Measured in this process (startLocalServer, 5 times)
+ * and as a separate process (the compiled `stepdeploy server` spawned, until both answer, 3 times).
  *
  *   npx tsx scripts/bench-control-plane-start.ts
  */
@@ -15,10 +14,8 @@ import { get } from 'node:http';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { RealClock } from '../local/engine/index.js';
-import { createLocalRuntime } from '../local/runtime/runtime.js';
 import { callCodeDeployApi } from '../local/server/api-client.js';
-import { startControlPlaneListeners } from '../local/server/listeners.js';
+import { startLocalServer } from '../local/server/server.js';
 import type { ServerFile } from '../local/server/server-file.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -67,31 +64,13 @@ const stats = (values: number[]) => {
 };
 
 const inProcess: number[] = [];
-const listenersOnly: number[] = [];
 for (let run = 0; run < 5; run++) {
   const stateDir = mkdtempSync(join(tmpdir(), 'stepdeploy-bench-cp-'));
   const start = performance.now();
-  const runtime = await createLocalRuntime({
-    clock: new RealClock(),
-    databasePath: join(stateDir, 'records'),
-    ports: {},
-  });
-  const listenersStart = performance.now();
-  const listeners = await startControlPlaneListeners({
-    stateDir,
-    database: runtime.database,
-    deployments: {
-      store: runtime.deps.store,
-      stopDeployment: runtime.stopDeployment,
-      putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
-    },
-  });
-  await firstAnswers(listeners.serverFile);
-  const end = performance.now();
-  inProcess.push(end - start);
-  listenersOnly.push(end - listenersStart);
-  await listeners.close();
-  await runtime.dispose();
+  const server = await startLocalServer({ stateDir });
+  await firstAnswers(server.serverFile());
+  inProcess.push(performance.now() - start);
+  await server.close();
   rmSync(stateDir, { recursive: true, force: true });
 }
 
@@ -99,13 +78,10 @@ const spawned: number[] = [];
 for (let run = 0; run < 3; run++) {
   const stateDir = mkdtempSync(join(tmpdir(), 'stepdeploy-bench-cp-'));
   const start = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/control-plane-server.ts', '--state-dir', stateDir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // The compiled CLI, as a user runs it (npm ci builds dist/).
+  const child = spawn(process.execPath, ['bin/stepdeploy.js', 'server', '--state-dir', stateDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   while (output.split('\n').length < 6) {
@@ -122,6 +98,5 @@ for (let run = 0; run < 3; run++) {
 console.log(
   'Control plane, start to the first signed answers of the API (ListApplications) and S3 (ListBuckets):',
 );
-console.log(`  in process, records on disk + engine + listeners (5 runs): ${stats(inProcess)}`);
-console.log(`  of which the API and S3 listeners alone:                   ${stats(listenersOnly)}`);
-console.log(`  a new process, scripts/control-plane-server.ts (3 runs):   ${stats(spawned)}`);
+console.log(`  in process, startLocalServer (records, engine, listeners) (5 runs): ${stats(inProcess)}`);
+console.log(`  a new process, \`stepdeploy server\` (3 runs):                     ${stats(spawned)}`);

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { runDeployment } from '../cli/commands/deploy.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
-import { openServerEnvironment, type ServerEnvironment } from '../local/server-environment.js';
+import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -33,11 +33,11 @@ const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-bench-server-'));
 const revision = join(workDir, 'webapp');
 cpSync(join(import.meta.dirname, '..', 'examples', 'webapp'), revision, { recursive: true });
 
-let env: ServerEnvironment | undefined;
+let env: ServiceConnection | undefined;
 let stateDir: string | undefined;
 
 async function closeEnvironment(): Promise<void> {
-  await env?.close().catch(() => {});
+  await env?.close({ abandon: true }).catch(() => {});
   if (stateDir) await stopHostProcesses(hostsDirectory(stateDir), 1000);
   env = undefined;
 }
@@ -60,7 +60,7 @@ interface Row {
 /** One deployment to a fresh group of fresh hosts, so every row starts from the same place. */
 async function measure(hosts: number, loadBalancer: boolean, config: string, index: number): Promise<Row> {
   stateDir = join(workDir, `state-${index}`);
-  env = await openServerEnvironment({ stateDir, hosts, loadBalancer });
+  env = await startOwnServer(stateDir);
   try {
     const started = performance.now();
     const view = await runDeployment(env, {
@@ -68,6 +68,8 @@ async function measure(hosts: number, loadBalancer: boolean, config: string, ind
       deploymentGroupName: 'bench',
       configName: config,
       revisionPath: revision,
+      hosts,
+      loadBalancer,
       autoRollback: false,
       live: false,
       quiet: true,
@@ -79,7 +81,7 @@ async function measure(hosts: number, loadBalancer: boolean, config: string, ind
         `${config} on ${hosts} host(s): the deployment ended ${view.status} (${view.errorCode})`,
       );
     }
-    const outcome = await env.runtime.outcome(view.deploymentId);
+    const outcome = await env.server!.runtime.outcome(view.deploymentId);
     if (!outcome) throw new Error(`No execution outcome for ${view.deploymentId}`);
     return { hosts, loadBalancer, config, transitions: outcome.stateTransitions, seconds };
   } finally {

@@ -46,6 +46,8 @@ try {
   Object.assign(process.env, {
     STEPDEPLOY_TABLE_NAME: LOCAL_TABLE_NAME,
     AWS_ENDPOINT_URL_DYNAMODB: database.endpoint!,
+    // No deployment is started here: the API needs the map, not an ARN in it.
+    STEPDEPLOY_STATE_MACHINE_ARNS: '{}',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -70,6 +72,22 @@ try {
   console.log(
     `CodeDeployApi bundle answers an unknown hook with ${response.statusCode} ${body.__type} (read from dynalite)`,
   );
+  // The API's bundle, as its function URL delivers a request (IAM checked by Lambda before it runs).
+  const api = handlers.get('CodeDeployServiceApi')!;
+  const call = async (operation: string, input: unknown) =>
+    (await api(
+      { headers: { 'x-amz-target': `CodeDeploy_20141006.${operation}` }, body: JSON.stringify(input) },
+      {},
+    )) as { statusCode: number; body: string };
+  const created = await call('CreateApplication', {
+    applicationName: 'bundle-check',
+    computePlatform: 'Server',
+  });
+  const listed = await call('ListApplications', {});
+  if (created.statusCode !== 200 || !JSON.parse(listed.body).applications?.includes('bundle-check')) {
+    throw new Error(`The bundled API answered ${created.statusCode} ${created.body}, then ${listed.body}`);
+  }
+  console.log(`CodeDeployServiceApi bundle creates and lists an application (${listed.body}, in dynalite)`);
 } finally {
   await database.close();
 }

@@ -15,7 +15,8 @@ import { runDeployment } from '../cli/commands/deploy.js';
 import { deploymentView, type DeploymentView } from '../cli/deployment-view.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
-import { openServerEnvironment, type ServerEnvironment } from '../local/server-environment.js';
+import { startOwnServer, type ServiceConnection } from '../cli/service.js';
+import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
 import { LoadGenerator } from './load-generator.js';
 
 const example = join(import.meta.dirname, '..', 'examples', 'webapp');
@@ -44,7 +45,7 @@ interface Row {
   failed: number;
 }
 
-let env: ServerEnvironment | undefined;
+let env: ServiceConnection | undefined;
 let load: LoadGenerator | undefined;
 let cleaned = false;
 
@@ -52,7 +53,7 @@ async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
   await load?.stop();
-  await env?.close().catch(() => {});
+  await env?.close({ abandon: true }).catch(() => {});
   await stopHostProcesses(hostsDirectory(stateDir));
   rmSync(workDir, { recursive: true, force: true });
 }
@@ -71,11 +72,13 @@ async function deploy(label: string, revisionDir: string): Promise<Row> {
     deploymentGroupName: 'demo',
     configName: 'CodeDeployDefault.HalfAtATime',
     revisionPath: revisionDir,
+    hosts: 3,
+    loadBalancer: true,
     autoRollback: true,
     live,
   });
   const after = load?.counts() ?? { served: 0, failed: 0 };
-  const store = env!.runtime.deps.store;
+  const store = env!.server!.runtime.deps.store;
   const rollbackRecord = view.rollbackDeploymentId
     ? await store.getDeployment(view.rollbackDeploymentId)
     : undefined;
@@ -122,11 +125,12 @@ function failedHosts(view: DeploymentView): string[] {
 }
 
 async function main(): Promise<number> {
-  env = await openServerEnvironment({ stateDir, hosts: 3, loadBalancer: true });
-  console.log(`3 local hosts under ${hostsDirectory(stateDir)}, load balancer at ${env.loadBalancer!.url}`);
+  env = await startOwnServer(stateDir);
   const rows: Row[] = [];
   rows.push(await deploy('version 1', revision(1, true)));
-  load = new LoadGenerator(env.loadBalancer!.url, { concurrency: 4 });
+  const url = env.server!.loadBalancers.urls()[LOCAL_TARGET_GROUP]!;
+  console.log(`3 local hosts under ${hostsDirectory(stateDir)}, load balancer at ${url}`);
+  load = new LoadGenerator(url, { concurrency: 4 });
   load.start();
   rows.push(await deploy('version 2 (under load)', revision(2, true)));
   rows.push(await deploy('version 3 (fails ValidateService)', revision(3, false)));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -11,9 +10,9 @@ import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
-import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
-import type { ServerEnvironment } from '../../local/server-environment.js';
-import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
+import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
+import type { DeploymentView } from '../deployment-view.js';
+import type { ServiceConnection } from '../service.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
 
@@ -31,6 +30,8 @@ interface DeployOptions {
   maxBundleEntries?: number;
   maxCompressionRatio?: number;
   maxLogSize?: number;
+  endpointUrl?: string;
+  bucket?: string;
 }
 
 export function registerDeployCommand(program: Command): void {
@@ -77,7 +78,16 @@ export function registerDeployCommand(program: Command): void {
       `cap of each deployment's scripts.log on a host, newest lines kept (default ${formatBytes(DEFAULT_SCRIPTS_LOG_MAX_BYTES)})`,
       byteSize,
     )
-    .action(async (revision: string, options: DeployOptions) => {
+    .option(
+      '--endpoint-url <url>',
+      "deploy through the stepdeploy API in AWS (the stack's ApiEndpointUrl) with the default credential chain",
+    )
+    .option(
+      '--bucket <name>',
+      "with --endpoint-url: the bucket to upload the revision to (the stack's RevisionBucketName)",
+    )
+    .action(async (revision: string, options: DeployOptions, command: Command) => {
+      const endpointUrl = options.endpointUrl ?? globalEndpointUrl(command);
       const revisionPath = checkRevision(revision);
       checkServerRevision(revision, revisionPath);
       const configName = checkServerConfig(options.config);
@@ -85,179 +95,177 @@ export function registerDeployCommand(program: Command): void {
         throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
       }
       const applicationName = options.application ?? applicationNameOf(revisionPath);
-      // Loaded here, not at the top: every other command would pay for the runtime at start-up.
-      const { openServerEnvironment } = await import('../../local/server-environment.js');
-      const env = await openServerEnvironment({
-        stateDir: options.stateDir,
-        hosts: options.hosts,
-        loadBalancer: options.loadBalancer === true,
-        ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
-        bundleLimits: {
-          ...(options.maxBundleSize !== undefined ? { maxUnpackedBytes: options.maxBundleSize } : {}),
-          ...(options.maxBundleEntries !== undefined ? { maxEntries: options.maxBundleEntries } : {}),
-          ...(options.maxCompressionRatio !== undefined
-            ? { maxCompressionRatio: options.maxCompressionRatio }
-            : {}),
-        },
-        ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
-      });
-      if (env.loadBalancer && !options.json) {
-        console.error(
-          `load balancer: ${env.loadBalancer.url} (while this deployment runs; also in ${join(env.stateDir, 'runtime.json')})`,
-        );
+      const limits = {
+        ...(options.maxBundleSize !== undefined ? { maxUnpackedBytes: options.maxBundleSize } : {}),
+        ...(options.maxBundleEntries !== undefined ? { maxEntries: options.maxBundleEntries } : {}),
+        ...(options.maxCompressionRatio !== undefined
+          ? { maxCompressionRatio: options.maxCompressionRatio }
+          : {}),
+      };
+      const serverSettings = Object.keys(limits).length > 0 || options.maxLogSize !== undefined;
+      // Loaded here, not at the top: every other command would pay for the SDK and the runtime.
+      const service = await import('../service.js');
+      let connection: ServiceConnection;
+      if (endpointUrl) {
+        if (!options.bucket) {
+          throw new UsageError(
+            "--endpoint-url needs --bucket: the revision is uploaded there first (the stack's RevisionBucketName).",
+          );
+        }
+        if (options.loadBalancer || options.alarm5xxRate !== undefined || serverSettings) {
+          throw new UsageError(
+            '--load-balancer, --alarm-5xx-rate and the limit options concern local hosts; in AWS the deployment group names its target groups and alarms.',
+          );
+        }
+        connection = await service.connectToEndpoint(endpointUrl);
+      } else {
+        const running = await service.connectToRunningServer(options.stateDir);
+        if (running && serverSettings) {
+          await running.close();
+          throw new UsageError(
+            `the limit options are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass them to \`stepdeploy server\`, or stop it.`,
+          );
+        }
+        connection =
+          running ??
+          (await service
+            .startOwnServer(options.stateDir, {
+              ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
+              ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+            })
+            .catch(async (error: unknown) => {
+              // Another command's server came up meanwhile: be its client, as if it had been there.
+              const started = (error as Error).name === 'StateDirectoryBusyError' && !serverSettings;
+              const other = started ? await service.connectToRunningServer(options.stateDir) : undefined;
+              if (!other) throw error;
+              return other;
+            }));
       }
-      const interrupted = onInterrupt(env);
+      const interrupted = onInterrupt(connection, () => startedId);
+      let startedId: string | undefined;
+      let rollbackId: string | undefined;
       try {
-        const view = await runDeployment(env, {
+        const view = await runDeployment(connection, {
           applicationName,
           deploymentGroupName: options.deploymentGroup,
           configName,
           revisionPath,
+          hosts: options.hosts,
+          loadBalancer: options.loadBalancer === true,
+          ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
           autoRollback: options.autoRollback === true,
+          ...(options.bucket ? { bucket: options.bucket } : {}),
           live: !options.json && process.stdout.isTTY === true,
           // --json prints the one object and nothing else (errors aside).
           quiet: options.json === true,
+          onLoadBalancer: (url) => {
+            if (!options.json) {
+              const file = join(connection.stateDir ?? options.stateDir, 'server.json');
+              const when = connection.kind === 'own-server' ? 'while this deployment runs; ' : '';
+              console.error(`load balancer: ${url} (${when}also in ${file})`);
+            }
+          },
+          onStarted: (deploymentId) => (startedId = deploymentId),
         });
+        rollbackId = view.rollbackDeploymentId ?? undefined;
         if (options.json) console.log(JSON.stringify(view, null, 2));
         process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
       } finally {
         interrupted.dispose();
-        await env.close();
+        const own = [startedId, rollbackId].filter((id): id is string => id !== undefined);
+        await connection.close({ ownDeployments: own });
       }
     });
 }
 
-export interface RunDeploymentInput {
-  applicationName: string;
-  deploymentGroupName: string;
-  configName: string;
+/** `stepdeploy --endpoint-url URL deploy ...`: the program's option, when the command has none. */
+export function globalEndpointUrl(command: Command): string | undefined {
+  return (command.optsWithGlobals() as { endpointUrl?: string }).endpointUrl;
+}
+
+export interface RunDeploymentInput extends PlatformSetUpInput {
   revisionPath: string;
-  autoRollback: boolean;
+  /** The platform's set-up on a local server (default: Server hosts and their group); none in AWS. */
+  setUp?: PlatformSetUpStep;
+  /** In AWS: the bucket the revision is uploaded to. */
+  bucket?: string;
   /** Redraw the hosts-by-events table while it runs (a terminal); otherwise print one line per change. */
   live: boolean;
   quiet?: boolean;
-}
-
-/** Starts one deployment (and its automatic rollback, if one follows) and waits for the end. */
-export async function runDeployment(
-  env: ServerEnvironment,
-  input: RunDeploymentInput,
-): Promise<DeploymentView> {
-  await env.putDeploymentGroup({
-    applicationName: input.applicationName,
-    deploymentGroupName: input.deploymentGroupName,
-    deploymentConfigName: input.configName,
-    autoRollback: input.autoRollback,
-  });
-  const { bundleTypeOf } = await import('../../functions/adapters/bundle/read-bundle.js');
-  const deploymentId = formatDeploymentId(new Uint8Array(randomBytes(9)));
-  await env.runtime.startDeployment(
-    { computePlatform: 'Server', deploymentType: 'IN_PLACE' },
-    {
-      deploymentId,
-      applicationName: input.applicationName,
-      deploymentGroupName: input.deploymentGroupName,
-      deploymentConfigName: input.configName,
-      revision: {
-        revisionType: 'Local',
-        localLocation: { path: input.revisionPath, bundleType: await bundleTypeOf(input.revisionPath) },
-      },
-    },
-  );
-  const view = await follow(env, deploymentId, input, `Deployment ${deploymentId}`);
-  if (view.rollbackDeploymentId) {
-    await follow(env, view.rollbackDeploymentId, input, `Rollback ${view.rollbackDeploymentId}`);
-    return current(env, deploymentId);
-  }
-  return view;
-}
-
-async function current(env: ServerEnvironment, deploymentId: string): Promise<DeploymentView> {
-  const store = env.runtime.deps.store;
-  const record = await store.getDeployment(deploymentId);
-  if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
-  return deploymentView(record, await store.listDeploymentTargets(deploymentId));
-}
-
-async function follow(
-  env: ServerEnvironment,
-  deploymentId: string,
-  input: RunDeploymentInput,
-  title: string,
-): Promise<DeploymentView> {
-  let outcome = env.runtime.outcome(deploymentId);
-  while (!outcome) {
-    await new Promise((r) => setTimeout(r, 50));
-    outcome = env.runtime.outcome(deploymentId);
-  }
-  const logUpdate = input.live ? await liveOutput() : undefined;
-  let done = false;
-  void outcome.finally(() => (done = true));
-  let lastLine = '';
-  while (!done) {
-    const view = await current(env, deploymentId).catch(() => undefined);
-    if (view && !input.quiet) {
-      if (logUpdate) logUpdate(renderProgress(view, title, terminalColumns()));
-      else {
-        const line = summaryLine(view, title);
-        if (line !== lastLine) console.error(line);
-        lastLine = line;
-      }
-    }
-    await Promise.race([outcome, new Promise((r) => setTimeout(r, 250))]);
-  }
-  const view = await current(env, deploymentId);
-  if (!input.quiet) {
-    if (logUpdate) {
-      logUpdate(renderProgress(view, title, terminalColumns()));
-      logUpdate.done();
-    } else console.error(summaryLine(view, title));
-    if (view.status !== 'Succeeded') console.error(renderFailures(view));
-  }
-  return view;
-}
-
-/** The terminal's width; one that reports 0 columns (some CI consoles) gets the classic 80. */
-function terminalColumns(): number {
-  return process.stdout.columns || 80;
+  onLoadBalancer?(url: string): void;
+  onStarted?(deploymentId: string): void;
 }
 
 /**
- * log-update on standard output, seen through a terminal that never reports 0 rows or columns: with
- * 0 rows log-update prints nothing at all, with 0 columns it wraps every character.
+ * One deployment through the service (and its automatic rollback, if one follows), to its end: the
+ * platform's set-up (Server: hosts and the group selecting them), the revision uploaded to S3, then
+ * CreateDeployment, as a CodeDeploy user would do it.
  */
-async function liveOutput() {
-  const { createLogUpdate } = await import('log-update');
-  const terminal = {
-    isTTY: process.stdout.isTTY,
-    get columns() {
-      return terminalColumns();
-    },
-    get rows() {
-      return process.stdout.rows || 24;
-    },
-    write: (text: string) => process.stdout.write(text),
-  };
-  return createLogUpdate(terminal as unknown as NodeJS.WriteStream);
+export async function runDeployment(
+  connection: ServiceConnection,
+  input: RunDeploymentInput,
+): Promise<DeploymentView> {
+  const [{ bundleTypeOf }, { uploadRevision, CLI_REVISION_BUCKET }, { followDeployment }] = await Promise.all(
+    [
+      import('../../functions/adapters/bundle/read-bundle.js'),
+      import('../deploy/revision-upload.js'),
+      import('../deploy/follow.js'),
+    ],
+  );
+  if (connection.kind !== 'endpoint') {
+    const setUp = input.setUp ?? (await import('../deploy/server-platform.js')).serverSetUp;
+    const ready = await setUp(connection, input);
+    if (ready.loadBalancerUrl) input.onLoadBalancer?.(ready.loadBalancerUrl);
+  }
+  const revision = await uploadRevision(connection.uploads, {
+    path: input.revisionPath,
+    bundleType: await bundleTypeOf(input.revisionPath),
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    bucket: input.bucket ?? CLI_REVISION_BUCKET,
+    createBucket: connection.kind !== 'endpoint',
+  });
+  const { deploymentId } = await connection.codedeploy.send('CreateDeployment', {
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    deploymentConfigName: input.configName,
+    revision,
+    ...(connection.kind === 'endpoint' && input.autoRollback
+      ? {
+          autoRollbackConfiguration: {
+            enabled: true,
+            events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
+          },
+        }
+      : {}),
+  });
+  if (!deploymentId) throw new Error('CreateDeployment answered without a deployment id.');
+  input.onStarted?.(deploymentId);
+  return followDeployment(connection.codedeploy, deploymentId, {
+    live: input.live,
+    ...(input.quiet ? { quiet: true } : {}),
+  });
 }
 
-/** One line per change when there is no terminal to redraw (CI logs, --json). */
-function summaryLine(view: DeploymentView, title: string): string {
-  const hosts = view.instances
-    .map((instance) => {
-      const running = instance.events.find((event) => event.status === 'InProgress');
-      return `${instance.id}=${running ? running.name : instance.status}`;
-    })
-    .join(' ');
-  return `${title}: ${view.status} ${hosts}`;
-}
-
-function onInterrupt(env: ServerEnvironment) {
+/**
+ * Ctrl-C: a deployment this process runs (its own server) ends with the process, and the next
+ * command marks it failed and unlocks its group; one a running server runs is stopped through it.
+ */
+function onInterrupt(connection: ServiceConnection, started: () => string | undefined) {
   const handler = () => {
-    console.error(
-      "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
-    );
-    void env.close().finally(() => process.exit(130));
+    const deploymentId = started();
+    if (connection.kind === 'own-server') {
+      console.error(
+        "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
+      );
+      void connection.close({ abandon: true }).finally(() => process.exit(130));
+      return;
+    }
+    console.error(`\nstepdeploy: interrupted; stopping ${deploymentId ?? 'the deployment'}.`);
+    const stop = deploymentId
+      ? connection.codedeploy.send('StopDeployment', { deploymentId }).catch(() => undefined)
+      : Promise.resolve();
+    void stop.finally(() => process.exit(130));
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
@@ -269,7 +277,7 @@ function onInterrupt(env: ServerEnvironment) {
   };
 }
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
@@ -314,7 +322,7 @@ const SIZE = /^(\d+)\s*(B|KiB|MiB|GiB|TiB)?$/i;
 const UNIT: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 
 /** `2GiB`, `512 MiB`, `1048576`: a size in bytes. */
-function byteSize(value: string): number {
+export function byteSize(value: string): number {
   const match = SIZE.exec(value.trim());
   const bytes = match ? Number(match[1]) * (UNIT[(match[2] ?? 'b').toLowerCase()] ?? 1) : NaN;
   if (!Number.isSafeInteger(bytes) || bytes < 1) {

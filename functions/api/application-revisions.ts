@@ -86,9 +86,8 @@ function revisionInfo(record: ApplicationRevisionRecord): GenericRevisionInfo {
 }
 
 /**
- * Records that `revision` was deployed to `deploymentGroupName` now: the deployment code (part two of
- * the control plane) calls it when a deployment is created, as CodeDeploy registers a deployment's
- * revision implicitly.
+ * Records that `revision` was deployed to `deploymentGroupName` now: CreateDeployment calls it, as
+ * CodeDeploy registers a deployment's revision implicitly.
  */
 export async function recordRevisionUse(
   deps: { revisions: ApplicationRevisionStore; clock: ClockPort },

@@ -34,6 +34,8 @@ export interface ControlPlane {
   describeGroupDeployments?(
     group: DeploymentGroupRecord,
   ): Promise<{ lastSuccessfulDeployment?: LastDeploymentInfo; lastAttemptedDeployment?: LastDeploymentInfo }>;
+  /** Deployments not finished yet that run with this config (DeleteDeploymentConfig refuses then). */
+  activeDeploymentsUsingConfig?(deploymentConfigName: string): Promise<string[]>;
   /** Items per page of the List operations (CodeDeploy's own page sizes are not documented). */
   pageSize?: number;
 }

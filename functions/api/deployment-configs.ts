@@ -119,6 +119,13 @@ export function deploymentConfigOperations(): Record<string, OperationEntry<Cont
           `The deployment configuration ${name} is still in use by deployment group${users.length > 1 ? 's' : ''} ${named.join(', ')}${users.length > 5 ? ', ...' : ''}: give them another configuration first.`,
         );
       }
+      const running = (await controlPlane.activeDeploymentsUsingConfig?.(name)) ?? [];
+      if (running.length > 0) {
+        throw new CodeDeployException(
+          'DeploymentConfigInUseException',
+          `The deployment configuration ${name} is in use by deployment${running.length > 1 ? 's' : ''} ${running.slice(0, 5).join(', ')}${running.length > 5 ? ', ...' : ''}, not finished yet: wait for ${running.length > 1 ? 'them' : 'it'} to end.`,
+        );
+      }
       await controlPlane.deploymentConfigs.deleteDeploymentConfig(name);
       return {};
     }),

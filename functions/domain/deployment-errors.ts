@@ -160,6 +160,10 @@ export class OverMaxInstancesError extends StepDeployError {
 export class NoInstancesError extends StepDeployError {
   override name = 'NoInstancesError' as const;
 }
+/** A group selects instances by a kind of selector this runtime cannot resolve (EC2 tags in AWS, for now). */
+export class UnsupportedInstanceSelectorError extends StepDeployError {
+  override name = 'UnsupportedInstanceSelectorError' as const;
+}
 
 export type FailureStatus = 'Failed' | 'Stopped';
 
@@ -187,6 +191,7 @@ const FAILURES: Record<string, { code: ErrorCode; status: FailureStatus }> = {
   HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
   HealthConstraintsInvalidError: { code: 'HEALTH_CONSTRAINTS_INVALID', status: 'Failed' },
   NoInstancesError: { code: 'NO_INSTANCES', status: 'Failed' },
+  UnsupportedInstanceSelectorError: { code: 'NO_INSTANCES', status: 'Failed' },
   OverMaxInstancesError: { code: 'OVER_MAX_INSTANCES', status: 'Failed' },
   InvalidBundleError: { code: 'INVALID_REVISION', status: 'Failed' },
   DeploymentGroupDoesNotExistException: { code: 'DEPLOYMENT_GROUP_MISSING', status: 'Failed' },

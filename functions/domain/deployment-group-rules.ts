@@ -99,7 +99,8 @@ export function validateServiceRoleArn(arn: string): string {
   return arn;
 }
 
-function normalizeAlarms(
+/** An AlarmConfiguration as a group or CreateDeployment's overrideAlarmConfiguration gives it, checked. */
+export function normalizeAlarms(
   config: AlarmConfiguration | undefined,
 ): NormalizedDeploymentGroup['alarmConfiguration'] {
   const alarms = config?.alarms ?? [];
@@ -136,7 +137,8 @@ function normalizeAlarms(
   };
 }
 
-function normalizeAutoRollback(
+/** An AutoRollbackConfiguration as a group or CreateDeployment gives it, checked. */
+export function normalizeAutoRollback(
   config: AutoRollbackConfiguration | undefined,
 ): NormalizedDeploymentGroup['autoRollbackConfiguration'] {
   if (!config) return undefined;

@@ -1,4 +1,6 @@
-import type { DeploymentStatus } from '../domain/status.js';
+import type { RevisionLocation as ApiRevisionLocation } from '../domain/codedeploy-shapes.js';
+import type { DeploymentStatus, TargetStatus } from '../domain/status.js';
+import type { Page, PageRequest } from './pages.js';
 import type {
   CommandWait,
   DeploymentChanges,
@@ -30,10 +32,28 @@ export interface DeploymentRecords {
     changes: DeploymentChanges,
     expectedStatuses?: readonly DeploymentStatus[],
   ): Promise<DeploymentRecord>;
+  /** Every deployment (of a group, when given), newest first: recovery and the local CLI. */
   listDeployments(filter?: {
     applicationName?: string;
     deploymentGroupName?: string;
   }): Promise<DeploymentRecord[]>;
+  /**
+   * One page of deployment ids, as ListDeployments pages them: a group's newest first (its index);
+   * without a group, every deployment in the table's order. Filters apply before the page is cut.
+   */
+  listDeploymentIds(query: DeploymentQuery, page: PageRequest): Promise<Page<string>>;
+}
+
+/** ListDeployments' filters. */
+export interface DeploymentQuery {
+  applicationName?: string;
+  deploymentGroupName?: string;
+  statuses?: readonly DeploymentStatus[];
+  /** ISO times, inclusive. */
+  createdFrom?: string;
+  createdTo?: string;
+  externalId?: string;
+  deploymentConfigName?: string;
 }
 
 /** Foreign execution names (a CodePipeline action id) and the deployment id each one was given. */
@@ -44,12 +64,36 @@ export interface ExecutionNames {
   claimedDeploymentId(executionName: string): Promise<string | undefined>;
 }
 
+/** What deployments record on their group: the engine's own fields, never the owner's. */
+export interface GroupDeploymentState {
+  lastSuccessfulDeploymentId?: string;
+  lastAttemptedDeploymentId?: string;
+  targetRevision?: ApiRevisionLocation;
+  instanceHealth?: Record<string, 'Healthy' | 'Unhealthy'>;
+}
+
 /** The deployment groups' configuration and what deployments record on them. */
 export interface DeploymentGroups {
   getDeploymentGroup(
     applicationName: string,
     deploymentGroupName: string,
   ): Promise<DeploymentGroupRecord | undefined>;
+  /**
+   * Sets the given engine fields of an existing group, and nothing else: a concurrent
+   * UpdateDeploymentGroup keeps its changes, and a deleted group is not re-created (false then).
+   */
+  recordGroupDeploymentState(
+    applicationName: string,
+    deploymentGroupName: string,
+    state: GroupDeploymentState,
+  ): Promise<boolean>;
+}
+
+/**
+ * Writes a whole group item: for runtimes without a control plane (simulate, tests) to declare a
+ * group. Not a role: no step may overwrite a group (the API and the CDK constructs own it).
+ */
+export interface GroupDeclarations {
   putDeploymentGroup(group: DeploymentGroupRecord): Promise<void>;
 }
 
@@ -94,8 +138,19 @@ export interface AlarmWatches {
 
 /** Server deployments: one record per instance with its lifecycle events. */
 export interface DeploymentTargets {
+  /**
+   * Writes the target; when its status changes (or it is new), the deployment's `deploymentOverview`
+   * counters move with it, so reading a deployment never recounts its targets.
+   */
   putDeploymentTarget(target: InstanceTargetRecord): Promise<void>;
+  getDeploymentTarget(deploymentId: string, targetId: string): Promise<InstanceTargetRecord | undefined>;
   listDeploymentTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
+  /** One page of target ids in id order, of the given statuses and labels when given. */
+  listDeploymentTargetIds(
+    deploymentId: string,
+    filter: { statuses?: readonly TargetStatus[]; labels?: readonly ('Blue' | 'Green')[] },
+    page: PageRequest,
+  ): Promise<Page<string>>;
 }
 
 /** Lifecycle event commands in flight, found again by their command id when they complete. */
@@ -131,6 +186,7 @@ export type StoreRole = keyof StoreRoles;
 export type DeploymentStore = DeploymentRecords &
   ExecutionNames &
   DeploymentGroups &
+  GroupDeclarations &
   GroupLocks &
   HookExecutions &
   PendingWaits &

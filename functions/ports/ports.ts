@@ -1,9 +1,12 @@
 import type { AlarmsPort } from './alarms.js';
+import type { ControlPlaneStores } from './control-plane-stores.js';
+import type { DeploymentConfigStore } from './deployment-configs.js';
 import type { DeploymentExecutionsPort } from './deployment-executions.js';
 import type { EcsTaskSetsPort } from './ecs-task-sets.js';
 import type { StoreRoles } from './deployment-store.js';
 import type { EventsPort } from './events.js';
 import type { HookInvokerPort } from './hook-invoker.js';
+import type { InstanceDirectoryPort } from './instance-directory.js';
 import type { InstanceTransportPort } from './instance-transport.js';
 import type { LambdaAliasPort } from './lambda-alias.js';
 import type { ListenersPort } from './listeners.js';
@@ -31,9 +34,15 @@ export interface Ports extends StoreRoles {
   callbacks: TaskCallbacksPort;
   events: EventsPort;
   transport: InstanceTransportPort;
+  /** Server groups: the instances their tag filters, tag sets and Auto Scaling groups select. */
+  instances: InstanceDirectoryPort;
   loadBalancer: LoadBalancerPort;
   revisions: RevisionSourcePort;
   executions: DeploymentExecutionsPort;
+  /** Custom deployment configurations (CreateDeploymentConfig), read when a deployment starts. */
+  deploymentConfigs: Pick<DeploymentConfigStore, 'getDeploymentConfig'>;
+  /** The API's stores of applications, groups, configs, revisions and instances (no flow step uses it). */
+  controlPlane: ControlPlaneStores;
 }
 
 export type PortName = keyof Ports;

@@ -22,6 +22,7 @@ import type {
 import type {
   AutoScalingGroup,
   BlueGreenDeploymentConfiguration,
+  DeploymentOverview,
   EC2TagFilter,
   EC2TagSet,
   ECSService,
@@ -31,6 +32,7 @@ import type {
   RevisionLocation as ApiRevisionLocation,
   Tag,
   TagFilter,
+  TargetInstances,
   TriggerConfig,
 } from '../domain/codedeploy-shapes.js';
 import type { TargetGroupPairRoute } from './traffic-router.js';
@@ -42,8 +44,20 @@ import type { TargetGroupPairRoute } from './traffic-router.js';
  */
 export type { ComputePlatform, DeploymentStyle };
 
+/**
+ * CodeDeploy's RevisionLocation, with the types stepdeploy deploys. On one machine revisions live in
+ * the local S3 endpoint (`stepdeploy deploy DIR` packs and uploads the directory), so a record names
+ * only locations a CodeDeploy client knows. GitHub is accepted in AWS only [unverified: stepdeploy
+ * has no GitHub connection yet; its Prepare refuses it by name].
+ */
 export interface RevisionLocation {
-  revisionType: 'AppSpecContent' | 'String' | 'S3' | 'Local';
+  revisionType: 'AppSpecContent' | 'String' | 'S3' | 'GitHub';
+  /**
+   * Not CodeDeploy's, never in an API answer: the directory an ECS AppSpec given as content came from,
+   * on this machine (simulate, the local ECS service), where its task-definition files and hook
+   * programs are.
+   */
+  localDirectory?: string;
   appSpecContent?: { content: string; sha256?: string };
   string?: { content: string; sha256?: string };
   s3Location?: {
@@ -53,8 +67,7 @@ export interface RevisionLocation {
     version?: string;
     eTag?: string;
   };
-  /** A directory or an archive on the machine that runs stepdeploy (embedded runtime only). */
-  localLocation?: { path: string; bundleType: 'directory' | 'tar' | 'tgz' | 'zip' };
+  gitHubLocation?: { repository: string; commitId: string };
 }
 
 export interface ErrorInformation {
@@ -138,6 +151,28 @@ interface DeploymentRecordBase {
   /** Step Functions execution that runs this deployment. */
   executionName?: string;
   description?: string;
+
+  // CodeDeploy's DeploymentInfo members stepdeploy records besides the above (CreateDeployment's
+  // fields, what the group held when the deployment was created, what the flow reports).
+  /**
+   * Targets by status, kept as counters by the store as targets change (never recounted on read:
+   * a fleet may have 10,000 instances); Finish sets the exact counts from its last listing.
+   */
+  deploymentOverview?: DeploymentOverview;
+  /** The revision the group's last successful deployment deployed, when this one was created. */
+  previousRevision?: RevisionLocation;
+  loadBalancerInfo?: LoadBalancerInfo;
+  blueGreenDeploymentConfiguration?: BlueGreenDeploymentConfiguration;
+  targetInstances?: TargetInstances;
+  updateOutdatedInstancesOnly?: boolean;
+  /** Set by a blue/green flow when the wait before the original fleet is terminated starts. */
+  instanceTerminationWaitTimeStarted?: boolean;
+  /** Messages about the deployment's progress (CodeDeploy's deploymentStatusMessages). */
+  deploymentStatusMessages?: string[];
+  /** CreateDeployment's overrideAlarmConfiguration, as given (alarmConfiguration is what applies). */
+  overrideAlarmConfiguration?: AlarmConfiguration;
+  /** An external resource this deployment belongs to (CloudFormation, CodePipeline): ListDeployments' externalId. */
+  externalId?: string;
 }
 
 export interface LambdaDeploymentRecord extends DeploymentRecordBase {
@@ -280,6 +315,8 @@ export interface DeploymentGroupRecord {
   terminationHookEnabled?: boolean;
   /** The revision of the group's last successful deployment (set by the engine when one succeeds). */
   targetRevision?: ApiRevisionLocation;
+  /** The last deployment created for the group (set when it is created), for lastAttemptedDeployment. */
+  lastAttemptedDeploymentId?: string;
   /** Resource tags given at creation (CreateDeploymentGroup `tags`). */
   tags?: Tag[];
 }
@@ -317,6 +354,9 @@ export interface PendingWait {
 export interface DeploymentRequest {
   /** Set when stepdeploy starts the execution; absent when a foreign caller (CodePipeline) does. */
   deploymentId?: string;
+  /** CreateDeployment's own fields, kept on the record. */
+  targetInstances?: TargetInstances;
+  updateOutdatedInstancesOnly?: boolean;
   applicationName: string;
   deploymentGroupName: string;
   revision: RevisionLocation;
@@ -335,6 +375,10 @@ export interface InstanceTargetRecord {
   deploymentId: string;
   targetId: string;
   status: TargetStatus;
+  /** Blue/green: an original instance (Blue) or a replacement (Green); in-place targets have none. */
+  instanceLabel?: 'Blue' | 'Green';
+  /** The instance's ARN (EC2 instance or on-premises instance), when the directory knew it. */
+  targetArn?: string;
   lastUpdatedAt: string;
   lifecycleEvents: LifecycleEventRecord[];
 }

@@ -1,6 +1,7 @@
 import type { RevisionLocation } from './records.js';
 
 import type { BundleEntry } from '../domain/bundle-checks.js';
+import { InvalidRevisionError } from '../domain/deployment-errors.js';
 
 export type { BundleEntry };
 
@@ -28,4 +29,27 @@ export interface RevisionSourcePort {
   ): Promise<{ location: string; bundleType: 'tar' | 'tgz' | 'zip' | 'directory' }>;
   /** A Lambda or ECS revision stored as the AppSpec file itself (S3 bundleType YAML or JSON): its text. */
   readAppSpecFile(revision: RevisionLocation): Promise<string>;
+}
+
+/**
+ * One revision source for every revision type a runtime reads, each served by its own (S3, GitHub):
+ * a type with none is InvalidRevisionError, naming the types there are.
+ */
+export function routeRevisions(
+  sources: Partial<Record<RevisionLocation['revisionType'], RevisionSourcePort>>,
+): RevisionSourcePort {
+  const sourceOf = (revision: RevisionLocation): RevisionSourcePort => {
+    const source = sources[revision.revisionType];
+    if (!source) {
+      throw new InvalidRevisionError(
+        `${revision.revisionType} revisions are not read here; revisions are read from ${Object.keys(sources).join(', ')}.`,
+      );
+    }
+    return source;
+  };
+  return {
+    readRevision: (revision) => sourceOf(revision).readRevision(revision),
+    bundleLocation: (revision) => sourceOf(revision).bundleLocation(revision),
+    readAppSpecFile: (revision) => sourceOf(revision).readAppSpecFile(revision),
+  };
 }

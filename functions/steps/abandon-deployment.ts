@@ -6,7 +6,7 @@ import {
 import type { DeploymentRecord, ErrorInformation } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
-import { closeUnfinishedTargets } from './server-targets.js';
+import { closeUnfinishedTargets, overviewOf } from './server-targets.js';
 
 /** Statuses of a deployment that has not ended (Created, Queued, InProgress, Baking, Ready). */
 export const UNFINISHED_STATUSES: readonly DeploymentStatus[] = DEPLOYMENT_STATUS_VALUES.filter(
@@ -40,7 +40,12 @@ export function abandonDeployment(
     if (!isUnfinished(record)) return undefined;
     const now = deps.clock.now();
     // Cleared before the status changes: a retry after a partial run still finds it unfinished.
-    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now, errorInformation.message);
+    const targets = await closeUnfinishedTargets(
+      deps.deploymentTargets,
+      record.deploymentId,
+      now,
+      errorInformation.message,
+    );
     const wait = await pendingWaits.getPendingWait(record.deploymentId);
     if (wait) await pendingWaits.clearPendingWait(record.deploymentId, wait.taskToken);
     await deps.alarmWatches.unwatchAlarms(
@@ -55,6 +60,7 @@ export function abandonDeployment(
           status: 'Failed',
           completeTime: now.toISOString(),
           errorInformation,
+          ...(targets.length > 0 ? { deploymentOverview: overviewOf(targets) } : {}),
           lifecycleEvents: closeLifecycleEvents(
             record.lifecycleEvents ?? [],
             now,

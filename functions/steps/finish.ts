@@ -9,7 +9,7 @@ import {
 import type { DeploymentRecord } from '../ports/records.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { closeLifecycleEvents } from './lifecycle-records.js';
-import { closeUnfinishedTargets } from './server-targets.js';
+import { closeUnfinishedTargets, overviewOf } from './server-targets.js';
 import { publishDeploymentEvent } from './publish-event.js';
 import type { CaughtError, RollbackOutput } from './rollback.js';
 
@@ -87,9 +87,12 @@ export function finish(deps: FinishDeps) {
     const outcome = isTerminalDeploymentStatus(record.status) ? storedOutcome(record) : outcomeOf(state);
     const now = clock.now();
     const reason = endedBefore(outcome);
-    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now, reason);
+    const targets = await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now, reason);
     const finished = await deployments.updateDeployment(record.deploymentId, {
       status: outcome.status,
+      // The exact counts, from the listing just read: the counters kept on the way may be one off
+      // after a step died between writing a target and moving its counter.
+      ...(targets.length > 0 ? { deploymentOverview: overviewOf(targets) } : {}),
       completeTime: record.completeTime ?? now.toISOString(),
       lifecycleEvents: closeLifecycleEvents(record.lifecycleEvents ?? [], now, outcome.status, reason),
       ...(outcome.errorCode
@@ -148,10 +151,12 @@ function storedOutcome(record: DeploymentRecord): Outcome {
   };
 }
 
+/** The group's last success and the revision it deployed (GetDeploymentGroup's targetRevision). */
 async function markLastSuccessful(deps: Pick<StepDeps, 'groups'>, record: DeploymentRecord): Promise<void> {
-  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
-  if (group)
-    await deps.groups.putDeploymentGroup({ ...group, lastSuccessfulDeploymentId: record.deploymentId });
+  await deps.groups.recordGroupDeploymentState(record.applicationName, record.deploymentGroupName, {
+    lastSuccessfulDeploymentId: record.deploymentId,
+    targetRevision: record.revision,
+  });
 }
 
 /** The Finish Task of every flow: `${FinishFunctionArn}`. */

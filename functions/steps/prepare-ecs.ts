@@ -148,13 +148,7 @@ export function prepareEcs(deps: PrepareEcsDeps) {
 
 /** The AppSpec's text: as content, an S3 YAML/JSON object, or (this machine) a Local AppSpec file. */
 async function ecsAppSpecText(deps: Pick<StepDeps, 'revisions'>, revision: RevisionLocation) {
-  if (revision.revisionType !== 'Local') return appSpecContentOf(deps, revision);
-  try {
-    return await deps.revisions.readAppSpecFile(revision);
-  } catch (error) {
-    if (errorName(error) === 'ThrottlingError') throw error;
-    throw new InvalidRevisionError(`The AppSpec file could not be read: ${errorMessage(error)}`);
-  }
+  return appSpecContentOf(deps, revision);
 }
 
 function ecsAppSpecOf(text: string): EcsAppSpec {
@@ -227,7 +221,7 @@ async function describeTaskDefinition(
   revision: RevisionLocation,
 ): Promise<TaskDefinitionInfo> {
   const reference = appSpec.taskDefinition;
-  if (/\.json$/i.test(reference) && revision.revisionType !== 'Local') {
+  if (/\.json$/i.test(reference) && revision.localDirectory === undefined) {
     throw new InvalidRevisionError(
       `TaskDefinition ${reference} is a task-definition file, which only a revision on this machine may name: register it (aws ecs register-task-definition) and give its ARN.`,
     );

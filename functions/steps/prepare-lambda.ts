@@ -1,6 +1,5 @@
 import { validateAppSpec } from '../domain/appspec/index.js';
 import type { LambdaAppSpec } from '../domain/appspec/model.js';
-import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
 import {
   InvalidLambdaConfigurationError,
   InvalidLambdaFunctionError,
@@ -12,6 +11,7 @@ import { errorMessage, errorName } from './caught-errors.js';
 import type { FlowKey } from '../domain/flows.js';
 import type { LifecycleEventRecord, RevisionLocation } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
+import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
@@ -32,7 +32,8 @@ export const LAMBDA_FLOW = {
  * CurrentVersion, no routing yet), the target version and the alarms, before any traffic moves.
  */
 export function prepareLambda(
-  deps: BeginDeps & Pick<StepDeps, 'lambda' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions'>,
+  deps: BeginDeps &
+    Pick<StepDeps, 'lambda' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions' | 'deploymentConfigs'>,
 ) {
   return async (input: PrepareInput): Promise<PrepareLambdaOutput> => {
     const { deployments } = deps;
@@ -45,7 +46,7 @@ export function prepareLambda(
         `stepdeploy may only invoke hook functions whose names start with ${prefix}: rename ${refused.map((h) => `${h.functionName} (${h.event})`).join(', ')}, or change the stack's hook prefix.`,
       );
     }
-    const config = resolveDeploymentConfig(record.deploymentConfigName);
+    const config = await deploymentConfigOf(deps, record.deploymentConfigName);
     if (config.computePlatform !== 'Lambda') {
       throw new InvalidRevisionError(
         `The deployment configuration ${config.deploymentConfigName} is for the ${config.computePlatform} compute platform, not Lambda.`,
@@ -163,4 +164,5 @@ export const PrepareLambda = defineStep('PrepareLambda', prepareLambda, { memory
   'alarms',
   'alarmWatches',
   'revisions',
+  'deploymentConfigs',
 ]);

@@ -2,7 +2,6 @@ import { validateAppSpec } from '../domain/appspec/index.js';
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import { checkBundleEntries } from '../domain/bundle-checks.js';
 import { instanceScriptProblem } from '../domain/instance-scripts/index.js';
-import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
 import {
   HealthConstraintsInvalidError,
   InvalidRevisionError,
@@ -13,9 +12,16 @@ import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
 import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
 import type { FlowKey } from '../domain/flows.js';
-import type { LifecycleEventRecord, RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
+import { hasSelectors, type InstanceSelector } from '../ports/instance-directory.js';
+import type {
+  DeploymentGroupRecord,
+  LifecycleEventRecord,
+  RevisionLocation,
+  ServerDeploymentRecord,
+} from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
+import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
 
@@ -35,19 +41,24 @@ export interface PrepareServerOutput {
  * then every instance gets its target record with Pending events.
  */
 export function prepareServerInPlace(
-  deps: BeginDeps & Pick<StepDeps, 'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets'>,
+  deps: BeginDeps &
+    Pick<
+      StepDeps,
+      'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'instances' | 'deploymentConfigs'
+    >,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerOutput> => {
     const { clock } = deps;
     const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input);
     const { appSpec, revision } = await readServerRevision(deps, record);
-    const config = resolveDeploymentConfig(record.deploymentConfigName);
+    const config = await deploymentConfigOf(deps, record.deploymentConfigName);
     if (config.computePlatform !== 'Server') {
       throw new InvalidRevisionError(
         `The deployment configuration ${config.deploymentConfigName} is for the ${config.computePlatform} compute platform, not Server.`,
       );
     }
-    const instanceIds = group.instanceIds ?? [];
+    const targets = await serverTargets(deps, group);
+    const instanceIds = targets.map((target) => target.instanceId);
     if (instanceIds.length === 0)
       throw new NoInstancesError('No instances were specified, or no instances can be found.');
     const instances: ServerInstance[] = instanceIds.map((id) => ({
@@ -81,10 +92,11 @@ export function prepareServerInPlace(
       (e) => e !== 'Start' && e !== 'End',
     );
     const now = clock.now().toISOString();
-    for (const targetId of instanceIds) {
+    for (const { instanceId: targetId, instanceArn } of targets) {
       await deps.deploymentTargets.putDeploymentTarget({
         deploymentId: record.deploymentId,
         targetId,
+        ...(instanceArn ? { targetArn: instanceArn } : {}),
         status: 'Pending',
         lastUpdatedAt: now,
         lifecycleEvents: events.map((name): LifecycleEventRecord => ({
@@ -101,6 +113,41 @@ export function prepareServerInPlace(
     });
     return { deploymentId: record.deploymentId, computePlatform: 'Server' };
   };
+}
+
+/**
+ * The instances a Server deployment targets: those the group's tag filters, tag sets and Auto Scaling
+ * groups select when it starts (the instance directory), or the instances it names (`instanceIds`,
+ * groups declared in CDK and older callers).
+ */
+async function serverTargets(
+  deps: Pick<StepDeps, 'instances'>,
+  group: DeploymentGroupRecord,
+): Promise<Array<{ instanceId: string; instanceArn?: string }>> {
+  const selector: InstanceSelector = {
+    ...(group.ec2TagFilters ? { ec2TagFilters: group.ec2TagFilters } : {}),
+    ...(group.ec2TagSet ? { ec2TagSet: group.ec2TagSet } : {}),
+    ...(group.onPremisesInstanceTagFilters
+      ? { onPremisesInstanceTagFilters: group.onPremisesInstanceTagFilters }
+      : {}),
+    ...(group.onPremisesTagSet ? { onPremisesTagSet: group.onPremisesTagSet } : {}),
+    ...(group.autoScalingGroups?.length
+      ? { autoScalingGroups: group.autoScalingGroups.map((asg) => asg.name ?? '').filter(Boolean) }
+      : {}),
+  };
+  const named = (group.instanceIds ?? []).map((instanceId) => ({ instanceId }));
+  if (!hasSelectors(selector)) return named;
+  const selected = await deps.instances.resolveTargets(selector);
+  const byId = new Map<string, { instanceId: string; instanceArn?: string }>(
+    named.map((target) => [target.instanceId, target]),
+  );
+  for (const instance of selected) {
+    byId.set(instance.instanceId, {
+      instanceId: instance.instanceId,
+      ...(instance.instanceArn ? { instanceArn: instance.instanceArn } : {}),
+    });
+  }
+  return [...byId.values()];
 }
 
 async function readServerRevision(
@@ -164,4 +211,6 @@ export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareSe
   'alarms',
   'alarmWatches',
   'deploymentTargets',
+  'instances',
+  'deploymentConfigs',
 ]);

@@ -11,6 +11,7 @@ import type {
   DeploymentOf,
   DeploymentRecord,
   DeploymentRequest,
+  RevisionLocation,
 } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { isDeploymentOf } from './load-deployment.js';
@@ -70,6 +71,69 @@ export async function beginDeployment<P extends ComputePlatform>(
   return { record, group };
 }
 
+/**
+ * The record a deployment starts with: the request's fields, and what its group held when it was
+ * created (config, alarms, rollback, load balancer, blue/green options, the previous revision).
+ * CreateDeployment writes it with status Created before it starts the execution, so the deployment
+ * can be read at once; Prepare writes it (InProgress) when something else started the execution.
+ */
+export function newDeploymentRecord(input: {
+  deploymentId: string;
+  executionName: string;
+  request: DeploymentRequest;
+  group: DeploymentGroupRecord;
+  flow: FlowKey;
+  status: 'Created' | 'InProgress';
+  now: string;
+}): DeploymentRecord {
+  const { deploymentId, executionName, request, group, flow, status, now } = input;
+  const configName =
+    request.deploymentConfigName || group.deploymentConfigName || DEFAULT_CONFIG[flow.computePlatform];
+  const loadBalancerInfo =
+    group.loadBalancerInfo ??
+    (group.targetGroupNames?.length
+      ? { targetGroupInfoList: group.targetGroupNames.map((name) => ({ name })) }
+      : undefined);
+  return {
+    deploymentId,
+    applicationName: request.applicationName,
+    deploymentGroupName: request.deploymentGroupName,
+    computePlatform: flow.computePlatform,
+    deploymentStyle: {
+      ...group.deploymentStyle,
+      deploymentType: flow.deploymentType,
+      deploymentOption:
+        group.deploymentStyle?.deploymentOption ??
+        (flow.computePlatform !== 'Server' || loadBalancerInfo
+          ? 'WITH_TRAFFIC_CONTROL'
+          : 'WITHOUT_TRAFFIC_CONTROL'),
+    },
+    deploymentConfigName: effectiveDeploymentConfigName(configName),
+    status,
+    creator: request.creator ?? 'user',
+    revision: request.revision,
+    createTime: now,
+    ...(status === 'InProgress' ? { startTime: now } : {}),
+    executionName,
+    alarmConfiguration: request.overrideAlarmConfiguration ?? group.alarmConfiguration,
+    autoRollbackConfiguration: request.autoRollbackConfiguration ?? group.autoRollbackConfiguration,
+    ...(request.overrideAlarmConfiguration
+      ? { overrideAlarmConfiguration: request.overrideAlarmConfiguration }
+      : {}),
+    ...(request.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior } : {}),
+    ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
+    ...(request.updateOutdatedInstancesOnly ? { updateOutdatedInstancesOnly: true } : {}),
+    ...(request.targetInstances ? { targetInstances: request.targetInstances } : {}),
+    ...(request.description ? { description: request.description } : {}),
+    ...(request.rollbackInfo ? { rollbackInfo: request.rollbackInfo } : {}),
+    ...(group.targetRevision ? { previousRevision: group.targetRevision as RevisionLocation } : {}),
+    ...(loadBalancerInfo ? { loadBalancerInfo } : {}),
+    ...(group.blueGreenDeploymentConfiguration
+      ? { blueGreenDeploymentConfiguration: group.blueGreenDeploymentConfiguration }
+      : {}),
+  } as DeploymentRecord;
+}
+
 async function createRecord(
   deps: Pick<StepDeps, 'deployments' | 'events' | 'clock'>,
   deploymentId: string,
@@ -79,30 +143,30 @@ async function createRecord(
   flow: FlowKey,
 ): Promise<DeploymentRecord> {
   const now = deps.clock.now().toISOString();
-  const configName =
-    request.deploymentConfigName || group.deploymentConfigName || DEFAULT_CONFIG[flow.computePlatform];
-  const { record, created } = await deps.deployments.createDeployment({
-    deploymentId,
-    applicationName: request.applicationName,
-    deploymentGroupName: request.deploymentGroupName,
-    computePlatform: flow.computePlatform,
-    deploymentStyle: { ...group.deploymentStyle, deploymentType: flow.deploymentType },
-    deploymentConfigName: effectiveDeploymentConfigName(configName),
-    status: 'InProgress',
-    creator: request.creator ?? 'user',
-    revision: request.revision,
-    createTime: now,
-    startTime: now,
-    executionName,
-    alarmConfiguration: request.overrideAlarmConfiguration ?? group.alarmConfiguration,
-    autoRollbackConfiguration: request.autoRollbackConfiguration ?? group.autoRollbackConfiguration,
-    ...(request.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior } : {}),
-    ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
-    ...(request.description ? { description: request.description } : {}),
-    ...(request.rollbackInfo ? { rollbackInfo: request.rollbackInfo } : {}),
-  });
-  if (created) await publishDeploymentEvent(deps, record, 'START');
-  return record;
+  const { record, created } = await deps.deployments.createDeployment(
+    newDeploymentRecord({ deploymentId, executionName, request, group, flow, status: 'InProgress', now }),
+  );
+  if (created) {
+    await publishDeploymentEvent(deps, record, 'START');
+    return record;
+  }
+  if (record.status !== 'Created') return record;
+  // CreateDeployment recorded it before starting this execution: it starts now. Conditional, so a
+  // retry of this step after the change finds it InProgress and changes nothing.
+  try {
+    const started = await deps.deployments.updateDeployment(
+      deploymentId,
+      { status: 'InProgress', startTime: now, executionName },
+      ['Created'],
+    );
+    await publishDeploymentEvent(deps, started, 'START');
+    return started;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'DeploymentStatusConflictError') {
+      return (await deps.deployments.getDeployment(deploymentId)) ?? record;
+    }
+    throw error;
+  }
 }
 
 async function deploymentIdFor(

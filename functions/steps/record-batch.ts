@@ -35,7 +35,12 @@ export function recordBatch(deps: Pick<StepDeps, 'deployments' | 'groups' | 'dep
         await deps.deploymentTargets.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
       instanceHealth[id] = result === 'Succeeded' ? 'Healthy' : 'Unhealthy';
     }
-    if (group) await deps.groups.putDeploymentGroup({ ...group, instanceHealth });
+    // One deployment per group at a time: nothing else writes the health map meanwhile.
+    if (group) {
+      await deps.groups.recordGroupDeploymentState(record.applicationName, record.deploymentGroupName, {
+        instanceHealth,
+      });
+    }
     await deployments.updateDeployment(deploymentId, {
       serverSchedule: schedule,
       currentBatch: { ...batch, recorded: true },

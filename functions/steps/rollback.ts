@@ -17,6 +17,9 @@ export interface RollbackInput {
   error: CaughtError;
 }
 
+/** The start of the rollback message of an in-place deployment whose rollback deployment is about to start. */
+export const ROLLBACK_PENDING = 'Rolling back deployment';
+
 export interface RollbackOutput extends DeploymentFailure {
   /** Whether the traffic was moved back to the original (it was elsewhere). */
   rolledBack: boolean;
@@ -52,10 +55,16 @@ export function rollback(
     const keepTraffic = failure.code === 'MANUAL_STOP' && !record.stopRequest?.autoRollbackEnabled;
     const restoring = !keepTraffic;
     const rolledBack = route !== undefined && restoring ? (await deps.traffic.restore(route)).changed : false;
-    const rollbackMessage = route !== undefined && restoring ? restoredRouteMessage(route) : undefined;
 
     const rollbackRequested =
       rollsBackByRedeploying(flowKeyOf(record)) && (await redeployWanted(deps, record, failure));
+    // Clients (the CLI) see from it that a rollback deployment is coming once this one has ended.
+    const rollbackMessage =
+      route !== undefined && restoring
+        ? restoredRouteMessage(route)
+        : rollbackRequested
+          ? `${ROLLBACK_PENDING} ${deploymentId}: a new deployment of the last successful revision starts as it ends.`
+          : undefined;
     const failedEvent = record.lifecycleEvents?.find((event) => event.status === 'InProgress');
     await deployments.updateDeployment(deploymentId, {
       errorInformation: { code: failure.code, message: failure.message },

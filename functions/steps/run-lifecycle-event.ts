@@ -217,7 +217,6 @@ async function scriptInput(
 
 /** A Server revision's archive type (an AppSpec-file type never passes Prepare's check). */
 function archiveTypeOf(revision: RevisionLocation): LifecycleEventScriptInput['bundle']['bundleType'] {
-  if (revision.localLocation) return revision.localLocation.bundleType;
   const s3Type = revision.s3Location?.bundleType;
   return s3Type === 'tgz' || s3Type === 'zip' ? s3Type : 'tar';
 }

@@ -1,3 +1,4 @@
+import type { DeploymentOverview } from '../domain/codedeploy-shapes.js';
 import type { TargetStatus } from '../domain/status.js';
 import type { DeploymentTargets } from '../ports/deployment-store.js';
 import { failedInFlight } from './lifecycle-records.js';
@@ -78,19 +79,32 @@ export function closeTarget(
 
 /**
  * Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed.
- * A deployment without instance targets (Lambda, ECS) has none to close.
+ * Returns every target as it ends (none for Lambda and ECS, which have no instance targets).
  */
 export async function closeUnfinishedTargets(
   targets: DeploymentTargets,
   deploymentId: string,
   now: Date,
   reason?: string,
-): Promise<void> {
+): Promise<InstanceTargetRecord[]> {
+  const ended: InstanceTargetRecord[] = [];
   for (const target of await targets.listDeploymentTargets(deploymentId)) {
-    if (target.status === 'Pending') await targets.putDeploymentTarget(closeTarget(target, 'Skipped', now));
-    else if (target.status === 'InProgress')
-      await targets.putDeploymentTarget(closeTarget(target, 'Failed', now, reason));
+    let closed = target;
+    if (target.status === 'Pending') closed = closeTarget(target, 'Skipped', now);
+    else if (target.status === 'InProgress') closed = closeTarget(target, 'Failed', now, reason);
+    if (closed !== target) await targets.putDeploymentTarget(closed);
+    ended.push(closed);
   }
+  return ended;
+}
+
+/** CodeDeploy's DeploymentOverview of a set of targets: how many are in each status. */
+export function overviewOf(targets: readonly { status: string }[]): Required<DeploymentOverview> {
+  const overview = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
+  for (const { status } of targets) {
+    if (status in overview) overview[status as keyof typeof overview] += 1;
+  }
+  return overview;
 }
 
 /** Ids of the batch's instances still going through their events. */

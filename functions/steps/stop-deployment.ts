@@ -11,7 +11,9 @@ export interface StopDeploymentOutput {
 
 /**
  * CodeDeploy's StopDeployment. The request is recorded (steps between waits honour it) and the
- * pending wait, if any, fails at once; the state machine's Catch then rolls back or not.
+ * pending wait, if any, fails at once; the state machine's Catch then rolls back or not. Without
+ * `autoRollbackEnabled`, the deployment rolls back when its automatic rollback is enabled for
+ * DEPLOYMENT_STOP_ON_REQUEST (the group's, or CreateDeployment's).
  */
 export function stopDeployment(deps: Pick<StepDeps, 'deployments' | 'pendingWaits' | 'callbacks' | 'clock'>) {
   return async (
@@ -25,7 +27,10 @@ export function stopDeployment(deps: Pick<StepDeps, 'deployments' | 'pendingWait
         `The deployment ${deploymentId} has already completed (${record.status}).`,
       );
     }
-    const autoRollbackEnabled = options.autoRollbackEnabled ?? false;
+    const rollback = record.autoRollbackConfiguration;
+    const autoRollbackEnabled =
+      options.autoRollbackEnabled ??
+      (rollback?.enabled === true && rollback.events.includes('DEPLOYMENT_STOP_ON_REQUEST'));
     if (!record.stopRequest) {
       await deployments.updateDeployment(deploymentId, {
         stopRequest: { autoRollbackEnabled, requestedAt: clock.now().toISOString() },

@@ -14,7 +14,6 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LocalRevisionSource } from '../../functions/adapters/local/local-revision-source.js';
 import { validateAppSpec } from '../../functions/domain/appspec/index.js';
 import type { ForwardTarget } from '../../functions/ports/listeners.js';
 import type { DeploymentGroupRecord, RevisionLocation } from '../../functions/ports/records.js';
@@ -91,11 +90,8 @@ export interface EcsEnvironment {
   ecs: LocalEcs;
   listeners: LoadBalancerListeners;
   hooks: LocalHookFunctions;
-  /**
-   * What createLocalRuntime needs for ECS deployments (`ports: { ...ecs.ports, alarms }`), with a
-   * revision source that reads Local AppSpec files (the server's own may replace it).
-   */
-  ports: Required<Pick<TargetPorts, 'ecs' | 'listeners' | 'hooks' | 'revisions'>>;
+  /** What createLocalRuntime needs for ECS deployments (`ports: { ...ecs.ports, alarms }`). */
+  ports: Required<Pick<TargetPorts, 'ecs' | 'listeners' | 'hooks'>>;
   /** Hooks answer through this runtime and find their deployment's AppSpec in its records. */
   connect(runtime: LocalRuntime): void;
   /**
@@ -117,9 +113,17 @@ export interface EcsEnvironment {
   close(): Promise<void>;
 }
 
-/** A Local revision for an ECS AppSpec file on this machine (its task-definition paths are relative to it). */
+/**
+ * An ECS AppSpec file on this machine as a revision: its content, and its directory, against which
+ * its task-definition files and hook programs are resolved.
+ */
 export function localAppSpecRevision(appSpecFile: string): RevisionLocation {
-  return { revisionType: 'Local', localLocation: { path: resolve(appSpecFile), bundleType: 'directory' } };
+  const file = resolve(appSpecFile);
+  return {
+    revisionType: 'AppSpecContent',
+    appSpecContent: { content: readFileSync(file, 'utf8') },
+    localDirectory: dirname(file),
+  };
 }
 
 export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promise<EcsEnvironment> {
@@ -157,13 +161,13 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
     logDirectory: join(directory, 'hooks'),
     contextOf: async (deploymentId) => {
       const record = await runtime?.deps.store.getDeployment(deploymentId);
-      const path = record?.revision.localLocation?.path;
-      if (!record || record.computePlatform !== 'ECS' || !path) return undefined;
+      const directory = record?.revision.localDirectory;
+      if (!record || record.computePlatform !== 'ECS' || !directory) return undefined;
       const service = record.ecsTarget
         ? state.services[key(record.ecsTarget.clusterName, record.ecsTarget.serviceName)]
         : undefined;
       return {
-        directory: /\.(ya?ml|json)$/i.test(path) ? dirname(path) : path,
+        directory,
         environment: {
           ...(service ? { PRODUCTION_URL: url(service.production.port) } : {}),
           ...(service?.test ? { TEST_URL: url(service.test.port) } : {}),
@@ -201,7 +205,7 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
     ecs,
     listeners,
     hooks,
-    ports: { ecs, listeners, hooks, revisions: new LocalRevisionSource() },
+    ports: { ecs, listeners, hooks },
     connect(connected) {
       runtime = connected;
     },

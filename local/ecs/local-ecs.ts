@@ -389,9 +389,7 @@ function desiredCount(service: LocalService, taskSet: LocalTaskSet): number {
   return Math.ceil((service.desiredCount * taskSet.scalePercent) / 100);
 }
 
-/** The directory a Local revision's AppSpec is in: the revision path, or the AppSpec file's directory. */
+/** The directory a local ECS AppSpec came from (where its task-definition files are). */
 function revisionDirectory(revision: RevisionLocation | undefined): string | undefined {
-  const path = revision?.revisionType === 'Local' ? revision.localLocation?.path : undefined;
-  if (!path) return undefined;
-  return /\.(ya?ml|json)$/i.test(path) ? path.replace(/\/[^/]*$/, '') || '/' : path;
+  return revision?.localDirectory;
 }

@@ -31,24 +31,27 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The first `count` hosts under the state directory, created on first use. A host keeps its port
- * across runs (it is stored in host.json), so a later deployment finds its app where it left it.
+ * The host named `id` under the state directory (`hosts/<id>/root`, its port in `hosts/<id>/host.json`),
+ * created on first use. A host keeps its port across runs, so a later deployment finds its app where
+ * it left it. `id` must be a safe directory name (the API admits only such instance names).
  */
+export async function ensureHost(stateDir: string, id: string): Promise<LocalHost> {
+  const dir = join(hostsDirectory(stateDir), id);
+  const file = join(dir, 'host.json');
+  const root = join(dir, 'root');
+  mkdirSync(root, { recursive: true });
+  let port: number | undefined;
+  if (existsSync(file)) port = (JSON.parse(readFileSync(file, 'utf8')) as { port?: number }).port;
+  if (!port) {
+    port = await freePort();
+    writeFileSync(file, `${JSON.stringify({ id, port }, null, 2)}\n`);
+  }
+  return { id, root, port };
+}
+
+/** The first `count` hosts (`host-1`...), created on first use. */
 export async function ensureHosts(stateDir: string, count: number): Promise<LocalHost[]> {
   const hosts: LocalHost[] = [];
-  for (let index = 1; index <= count; index++) {
-    const id = hostId(index);
-    const dir = join(hostsDirectory(stateDir), id);
-    const file = join(dir, 'host.json');
-    const root = join(dir, 'root');
-    mkdirSync(root, { recursive: true });
-    let port: number | undefined;
-    if (existsSync(file)) port = (JSON.parse(readFileSync(file, 'utf8')) as { port?: number }).port;
-    if (!port) {
-      port = await freePort();
-      writeFileSync(file, `${JSON.stringify({ id, port }, null, 2)}\n`);
-    }
-    hosts.push({ id, root, port });
-  }
+  for (let index = 1; index <= count; index++) hosts.push(await ensureHost(stateDir, hostId(index)));
   return hosts;
 }

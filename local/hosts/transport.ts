@@ -40,6 +40,11 @@ export class LocalHostTransport implements InstanceTransportPort {
     for (const host of hosts) this.hosts.set(host.id, host);
   }
 
+  /** A host that joined after the transport was made (an on-premises instance registered later). */
+  addHost(host: LocalHost): void {
+    this.hosts.set(host.id, host);
+  }
+
   onComplete(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dynamoDbControlPlaneStores } from '../../functions/adapters/aws/dynamodb-control-plane.js';
+import { DynamoDbDeploymentConfigStore } from '../../functions/adapters/aws/dynamodb-deployment-configs.js';
+import { DynamoDbOnPremisesInstanceStore } from '../../functions/adapters/aws/dynamodb-on-premises-instances.js';
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
 import { TargetGroupPairTrafficRouter } from '../../functions/adapters/aws/target-group-pair-router.js';
+import { RegisteredInstancesDirectory } from '../../functions/adapters/aws/registered-instances-directory.js';
+import type { FlowKey } from '../../functions/domain/flows.js';
 import { flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
@@ -34,7 +39,7 @@ function machineName(stateMachine: string): string {
 export type TargetPorts = Partial<
   Pick<
     Ports,
-    'lambda' | 'ecs' | 'listeners' | 'alarms' | 'hooks' | 'transport' | 'loadBalancer' | 'revisions'
+    'lambda' | 'ecs' | 'listeners' | 'alarms' | 'hooks' | 'transport' | 'instances' | 'loadBalancer' | 'revisions'
   >
 > & { trafficRouters?: TrafficRouters };
 
@@ -44,6 +49,8 @@ export interface LocalRuntimeOptions {
   databasePath?: string;
   ports: TargetPorts;
   settings?: Partial<StepSettings>;
+  /** Validate and build every flow's machine now rather than at its first deployment (tests of the machines). */
+  registerEagerly?: boolean;
 }
 
 /** The steps' deps, and the whole store for the API and the CLI, which read across its roles. */
@@ -94,12 +101,21 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     }),
   });
 
+  // Each flow's machine is validated and built when its first deployment starts (about half a second
+  // each): a server answers at once, and a process that deploys one flow pays for that one only.
+  const registered = new Set<string>();
+  const machineOf = (flow: FlowKey): string => {
+    const { stateMachine } = flowFor(flow);
+    const name = machineName(stateMachine);
+    if (!registered.has(name)) {
+      engine.register(name, join(ROOT, stateMachine));
+      registered.add(name);
+    }
+    return name;
+  };
+
   const startDeployment: StepDeps['executions']['startDeployment'] = async (flow, request) => {
-    const { result } = engine.startExecution(
-      machineName(flowFor(flow).stateMachine),
-      request.deploymentId,
-      request,
-    );
+    const { result } = engine.startExecution(machineOf(flow), request.deploymentId, request);
     outcomes.set(request.deploymentId, result);
   };
 
@@ -125,11 +141,20 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     alarms: ports.alarms ?? { describeAlarms: async () => new Map() },
     hooks: ports.hooks ?? unavailable('hook invoker'),
     transport: ports.transport ?? unavailable('instance transport'),
+    // On one machine the registered on-premises instances are the hosts, and there is no EC2.
+    instances:
+      ports.instances ??
+      new RegisteredInstancesDirectory(
+        new DynamoDbOnPremisesInstanceStore(database.client, database.tableName),
+        { ec2: 'none' },
+      ),
+    deploymentConfigs: new DynamoDbDeploymentConfigStore(database.client, database.tableName),
+    controlPlane: dynamoDbControlPlaneStores(database.client, database.tableName),
     loadBalancer: ports.loadBalancer ?? unavailable('load balancer'),
     revisions: ports.revisions ?? unavailable('revision source'),
   };
   ready.deps = deps;
-  for (const flow of FLOWS) engine.register(machineName(flow.stateMachine), join(ROOT, flow.stateMachine));
+  if (options.registerEagerly) for (const flow of FLOWS) machineOf(flow.key);
 
   return {
     engine,

@@ -1,15 +1,18 @@
 /**
  * Calls one operation of the local CodeDeploy-compatible API, signed with the state directory's key
- * (the API refuses unsigned calls). stepdeploy's own commands use it until part two makes them clients
- * through @aws-sdk/client-codedeploy.
+ * (the API refuses unsigned calls): for the probe that tells a live server from a stale server.json,
+ * which must not load the AWS SDK (the CLI's commands reach the API through
+ * functions/adapters/aws/codedeploy-service.ts).
  */
 import { request as httpRequest } from 'node:http';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { TARGET_PREFIX } from '../../functions/api/codedeploy-api.js';
-import { API_SIGNING_NAME } from './api-listener.js';
 import type { ServerKey } from './server-file.js';
+
+// Spelled out rather than imported: the probe must not load the API and its model.
+const TARGET_PREFIX = 'CodeDeploy_20141006.';
+const API_SIGNING_NAME = 'codedeploy';
 
 /** Rejects with an Error whose `name` is the API's `__type` (DeploymentDoesNotExistException, ...). */
 export async function callCodeDeployApi<T>(
@@ -17,6 +20,7 @@ export async function callCodeDeployApi<T>(
   operation: string,
   body: unknown,
   key: ServerKey,
+  options: { timeoutMs?: number } = {},
 ): Promise<T> {
   const target = new URL(url);
   const payload = JSON.stringify(body);
@@ -54,6 +58,11 @@ export async function callCodeDeployApi<T>(
       },
     );
     request.on('error', reject);
+    if (options.timeoutMs !== undefined) {
+      request.setTimeout(options.timeoutMs, () =>
+        request.destroy(new Error(`${operation} got no answer within ${options.timeoutMs} ms`)),
+      );
+    }
     request.end(payload);
   });
   const answer = JSON.parse(text || '{}') as { __type?: string; message?: string };

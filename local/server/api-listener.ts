@@ -1,6 +1,6 @@
 /**
- * The CodeDeploy-compatible API over HTTP on 127.0.0.1, for `stepdeploy server` (and, until part two
- * makes every command a client of it, for the runtime of a `stepdeploy deploy`). Every request must be
+ * The CodeDeploy-compatible API over HTTP on 127.0.0.1, for `stepdeploy server` (also the one a
+ * `stepdeploy deploy` starts for itself when none runs). Every request must be
  * signed (SigV4, signing name `codedeploy`) with the state directory's key, or it is refused with the
  * error CodeDeploy's endpoint gives; the one exception is PutLifecycleEventHookExecutionStatus, whose
  * caller is a hook function signing with its own role's credentials, which the server cannot know: the

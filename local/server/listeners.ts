@@ -2,7 +2,7 @@
  * Starts the listeners of `stepdeploy server` that do not depend on the engine's wiring: the
  * CodeDeploy-compatible API (with the control plane on the records database) and the S3 endpoint, both
  * on 127.0.0.1 and both requiring a signature made with the state directory's key, and writes
- * `<state-dir>/server.json`. Part two composes it with the engine (CreateDeployment, the S3 trigger).
+ * `<state-dir>/server.json`. The server (server.ts) composes them with the engine.
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -35,6 +35,7 @@ export interface ControlPlaneListenersOptions {
   hosts?: OnPremisesHostProvisioner;
   onObjectCreated?(object: CreatedObject): void | Promise<void>;
   describeGroupDeployments?: ControlPlane['describeGroupDeployments'];
+  activeDeploymentsUsingConfig?: ControlPlane['activeDeploymentsUsingConfig'];
   /** Items per page of the List operations (tests use small pages to see pagination). */
   pageSize?: number;
   /** Where unexpected failures are reported (stderr by default). */
@@ -48,6 +49,8 @@ export interface ControlPlaneListeners {
   key: ServerKey;
   serverFile: ServerFile;
   controlPlane: ControlPlane;
+  /** What the API serves, as it calls it (tests call it in process). */
+  useCases: CodeDeployUseCases;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,9 @@ export async function startControlPlaneListeners(
     hosts: options.hosts ?? localHostProvisioner(stateDir),
     ...(options.describeGroupDeployments
       ? { describeGroupDeployments: options.describeGroupDeployments }
+      : {}),
+    ...(options.activeDeploymentsUsingConfig
+      ? { activeDeploymentsUsingConfig: options.activeDeploymentsUsingConfig }
       : {}),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   };
@@ -111,6 +117,7 @@ export async function startControlPlaneListeners(
     key,
     serverFile,
     controlPlane,
+    useCases,
     async close() {
       await api.close();
       await s3.close();

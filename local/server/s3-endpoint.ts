@@ -13,7 +13,7 @@
  *
  * Every object created (PUT, POST, copy, multipart completion) is reported to `onObjectCreated`, as S3
  * event notifications would report it: `stepdeploy server` starts a deployment for an upload under
- * `<application>/<deployment-group>/` (wired in part two).
+ * `<application>/<deployment-group>/` (local/server/server.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';

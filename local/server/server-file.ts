@@ -104,6 +104,19 @@ export function writeServerFile(stateDir: string, file: ServerFile): void {
   writeSecretFile(serverFilePath(stateDir), `${JSON.stringify(ordered, null, 2)}\n`);
 }
 
+/** The server ended: the key stays (shells that exported it keep working next time), the rest is cleared. */
+export function markServerStopped(stateDir: string): void {
+  const current = readServerFile(stateDir);
+  if (!current?.accessKeyId || !current.secretAccessKey) return;
+  writeServerFile(stateDir, {
+    ...(current as ServerFile),
+    endpoint: '',
+    s3Endpoint: '',
+    pid: 0,
+    loadBalancers: {},
+  });
+}
+
 /** Keeps `loadBalancers` current as target groups get their local load balancers. */
 export function updateServerLoadBalancers(stateDir: string, loadBalancers: Record<string, string>): void {
   const current = readServerFile(stateDir);

@@ -6,7 +6,7 @@
  * forward to it. The replacement's tasks run 5 simulated seconds after Install and pass their health
  * checks 10 seconds later; each hook function answers 2 seconds after it is invoked.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { validateAppSpec, type AppSpecIssue, type EcsAppSpec } from '../../functions/domain/appspec/index.js';
 import type { RevisionLocation } from '../../functions/ports/records.js';
 import { errorName } from '../../functions/steps/caught-errors.js';
@@ -106,11 +106,11 @@ export async function simulateEcsDeployment(
 
   const runtime = await createLocalRuntime({
     clock,
-    ports: { ecs, listeners, hooks: lambda, alarms, ...(file ? { revisions: await localRevisions() } : {}) },
+    ports: { ecs, listeners, hooks: lambda, alarms },
     settings: { trafficPollSeconds: 5, trafficTimeoutSeconds: 3600 },
   });
   try {
-    await runtime.deps.groups.putDeploymentGroup({
+    await runtime.deps.store.putDeploymentGroup({
       ...NAMES,
       deploymentGroupId: 'simulate',
       computePlatform: 'ECS',
@@ -160,7 +160,11 @@ export async function simulateEcsDeployment(
       );
     }
     const revision: RevisionLocation = file
-      ? { revisionType: 'Local', localLocation: { path: resolve(appSpecFile), bundleType: 'directory' } }
+      ? {
+          revisionType: 'AppSpecContent',
+          appSpecContent: { content: appSpecText },
+          localDirectory: dirname(resolve(appSpecFile)),
+        }
       : { revisionType: 'AppSpecContent', appSpecContent: { content: appSpecText } };
     await runtime.startDeployment(ECS_FLOW, {
       deploymentId: DEPLOYMENT_ID,
@@ -194,9 +198,4 @@ export async function simulateEcsDeployment(
     await runtime.dispose();
     clock.dispose();
   }
-}
-
-async function localRevisions() {
-  const { LocalRevisionSource } = await import('../../functions/adapters/local/local-revision-source.js');
-  return new LocalRevisionSource();
 }

@@ -96,7 +96,7 @@ export async function simulateLambdaDeployment(
   try {
     // Set up before any timer exists: a VirtualClock jumps to the next timer whenever nothing it
     // tracks is running, and these writes are untracked I/O.
-    await runtime.deps.groups.putDeploymentGroup({
+    await runtime.deps.store.putDeploymentGroup({
       ...NAMES,
       deploymentGroupId: 'simulate',
       computePlatform: 'Lambda',

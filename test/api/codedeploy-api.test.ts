@@ -29,7 +29,11 @@ const untouchable = <T extends object>(name: string): T =>
 function useCases(overrides: Partial<ControlPlane> = {}, internalErrors: unknown[] = []): CodeDeployUseCases {
   return {
     store: untouchable('store'),
+    executions: untouchable('executions'),
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    random: untouchable('random'),
     stopDeployment: () => Promise.reject(new Error('not here')),
+    continueDeployment: () => Promise.reject(new Error('not here')),
     putLifecycleEventHookExecutionStatus: () => Promise.reject(new Error('not here')),
     controlPlane: {
       applications: untouchable('applications'),
@@ -56,16 +60,25 @@ async function call(operation: string, body: unknown, cases = useCases()) {
 }
 
 describe('the operation table', () => {
-  it('serves 33 operations: the 27 of the control plane and the 6 deployment operations of today', () => {
+  it('serves 41 operations: the 27 of the control plane and the 14 deployment operations of issue 9', () => {
     expect(CONTROL_PLANE_OPERATION_NAMES).toHaveLength(27);
     expect(DEPLOYMENT_OPERATION_NAMES).toEqual([
+      'BatchGetDeploymentInstances',
       'BatchGetDeploymentTargets',
+      'BatchGetDeployments',
+      'ContinueDeployment',
+      'CreateDeployment',
       'GetDeployment',
+      'GetDeploymentInstance',
+      'GetDeploymentTarget',
+      'ListDeploymentInstances',
       'ListDeploymentTargets',
       'ListDeployments',
       'PutLifecycleEventHookExecutionStatus',
+      'SkipWaitTimeForInstanceTermination',
       'StopDeployment',
     ]);
+    expect(SUPPORTED_OPERATIONS).toHaveLength(41);
     expect(SUPPORTED_OPERATIONS.filter((name) => !CODEDEPLOY_MODEL.operations[name])).toEqual([]);
   });
 
@@ -315,8 +328,8 @@ describe('protocol errors', () => {
       /Unsupported operation: CodeDeploy_20141006\.LaunchRockets/,
     ],
     [
-      'an operation of part two (not served yet)',
-      `${TARGET_PREFIX}CreateDeployment`,
+      'an operation stepdeploy does not serve',
+      `${TARGET_PREFIX}ListGitHubAccountTokenNames`,
       '{}',
       'UnknownOperationException',
       /Unsupported operation/,

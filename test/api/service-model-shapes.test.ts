@@ -8,7 +8,10 @@
  * The model comes with the `awscli` package; without it these checks cannot run, and the one test left
  * says so. CI installs awscli and sets STEPDEPLOY_REQUIRE_SERVICE_MODEL=1, which makes its absence a failure.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONTROL_PLANE_OPERATION_NAMES,
@@ -19,6 +22,8 @@ import {
 import { recordRevisionUse } from '../../functions/api/application-revisions.js';
 import { CODEDEPLOY_MODEL } from '../../functions/api/codedeploy-model.js';
 import { startControlPlaneFixture, type ControlPlaneFixture } from '../local/server/control-plane-fixture.js';
+import { DEPLOYMENT_OPERATION_NAMES } from '../../functions/api/codedeploy-api.js';
+import type { TaskTokenRegistry } from '../../local/engine/tokens.js';
 import { checkShape, type BotocoreModel } from './shape-check.js';
 
 const MODEL_PATH = '/usr/lib/python3/dist-packages/awscli/botocore/data/codedeploy/2014-10-06/service-2.json';
@@ -401,6 +406,308 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
+/**
+ * The deployment operations, on real deployments of the fixture's server (an on-premises instance
+ * selected by tag, a revision in its S3 endpoint, one deployment that succeeds and one that fails),
+ * and on a Lambda and an ECS deployment recorded as their flows record them, parked on real engine
+ * tokens (a hook, a ready wait, a termination wait) so that the operations that end waits succeed.
+ */
+async function deploymentScenario(fixture: ControlPlaneFixture, answers: Answer[]): Promise<void> {
+  const useCases = fixture.listeners.useCases;
+  const call = async (operation: string, input: Record<string, unknown>, expected: 'ok' | 'error') => {
+    const { statusCode, body } = await handleCodeDeployRequest(
+      useCases,
+      `${TARGET_PREFIX}${operation}`,
+      JSON.stringify(input),
+    );
+    answers.push({ operation, input, expected, statusCode, body: body as Record<string, unknown> });
+    return body as Record<string, unknown>;
+  };
+  const ok = (operation: string, input: Record<string, unknown>) => call(operation, input, 'ok');
+  const error = (operation: string, input: Record<string, unknown>) => call(operation, input, 'error');
+
+  await ok('RegisterOnPremisesInstance', {
+    instanceName: 'ship-1',
+    iamUserArn: 'arn:aws:iam::123456789012:user/ship-1',
+  });
+  await ok('AddTagsToOnPremisesInstances', {
+    instanceNames: ['ship-1'],
+    tags: [{ Key: 'ship', Value: 'yes' }],
+  });
+  await ok('CreateApplication', { applicationName: 'ship', computePlatform: 'Server' });
+  await ok('CreateDeploymentGroup', {
+    applicationName: 'ship',
+    deploymentGroupName: 'g',
+    serviceRoleArn: ROLE,
+    onPremisesInstanceTagFilters: [{ Key: 'ship', Value: 'yes', Type: 'KEY_AND_VALUE' }],
+  });
+
+  const s3 = new S3Client({
+    endpoint: fixture.listeners.s3Endpoint,
+    region: fixture.listeners.key.region,
+    credentials: fixture.credentials,
+    forcePathStyle: true,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'ship' }));
+  const bundle = (name: string, appSpec: string) => {
+    const dir = join(fixture.stateDir, '..', 'bundles', name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'appspec.yml'), appSpec);
+    writeFileSync(join(dir, 'fail.sh'), '#!/bin/sh\nexit 2\n', { mode: 0o755 });
+    const file = `${dir}.tgz`;
+    execFileSync('tar', ['-czf', file, '-C', dir, '.']);
+    return readFileSync(file);
+  };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'ship',
+      Key: 'good.tgz',
+      Body: bundle('good', 'version: 0.0\nos: linux\n'),
+    }),
+  );
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'ship',
+      Key: 'bad.tgz',
+      Body: bundle('bad', 'version: 0.0\nos: linux\nhooks:\n  ValidateService:\n    - location: fail.sh\n'),
+    }),
+  );
+  s3.destroy();
+  const revision = (key: string) => ({
+    revisionType: 'S3',
+    s3Location: { bucket: 'ship', key, bundleType: 'tgz' },
+  });
+  const finished = async (deploymentId: string) => {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const record = await fixture.runtime.deps.store.getDeployment(deploymentId);
+      if (record && ['Succeeded', 'Failed', 'Stopped'].includes(record.status)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${deploymentId} did not end`);
+  };
+  const good = String(
+    (
+      await ok('CreateDeployment', {
+        applicationName: 'ship',
+        deploymentGroupName: 'g',
+        revision: revision('good.tgz'),
+      })
+    ).deploymentId,
+  );
+  await error('CreateDeployment', {
+    applicationName: 'ship',
+    deploymentGroupName: 'g',
+    revision: revision('good.tgz'),
+  });
+  await finished(good);
+  const bad = String(
+    (
+      await ok('CreateDeployment', {
+        applicationName: 'ship',
+        deploymentGroupName: 'g',
+        revision: revision('bad.tgz'),
+        description: 'fails ValidateService',
+        fileExistsBehavior: 'OVERWRITE',
+        autoRollbackConfiguration: { enabled: false, events: [] },
+        overrideAlarmConfiguration: { enabled: false, alarms: [] },
+      })
+    ).deploymentId,
+  );
+  await finished(bad);
+  await error('CreateDeployment', { applicationName: 'ship', deploymentGroupName: 'g' });
+  await error('CreateDeployment', {
+    applicationName: 'ship',
+    deploymentGroupName: 'g',
+    revision: { revisionType: 'GitHub', gitHubLocation: { repository: 'a/b', commitId: 'c' } },
+  });
+  await error('CreateDeployment', {
+    applicationName: 'ship',
+    deploymentGroupName: 'g',
+    revision: revision('x'),
+    fileExistsBehavior: 'MAYBE',
+  });
+
+  for (const id of [good, bad]) {
+    await ok('GetDeployment', { deploymentId: id });
+    await ok('ListDeploymentTargets', { deploymentId: id });
+    await ok('GetDeploymentTarget', { deploymentId: id, targetId: 'ship-1' });
+    await ok('ListDeploymentInstances', { deploymentId: id });
+    await ok('GetDeploymentInstance', { deploymentId: id, instanceId: 'ship-1' });
+  }
+  await ok('BatchGetDeployments', { deploymentIds: [good, bad, 'd-AAAAAAAAA'] });
+  await ok('ListDeployments', {});
+  await ok('ListDeployments', {
+    applicationName: 'ship',
+    deploymentGroupName: 'g',
+    includeOnlyStatuses: ['Failed'],
+    createTimeRange: { start: 0, end: Date.now() / 1000 + 60 },
+  });
+  await ok('ListDeploymentTargets', {
+    deploymentId: bad,
+    targetFilters: { TargetStatus: ['Failed'], ServerInstanceLabel: ['Blue'] },
+  });
+  await ok('BatchGetDeploymentTargets', { deploymentId: good, targetIds: ['ship-1'] });
+  await ok('BatchGetDeploymentInstances', { deploymentId: good, instanceIds: ['ship-1', 'nope'] });
+  await error('GetDeployment', { deploymentId: 'x' });
+  await error('GetDeployment', {});
+  await error('BatchGetDeployments', { deploymentIds: Array.from({ length: 26 }, () => good) });
+  await error('ListDeployments', { applicationName: 'ship' });
+  await error('ListDeployments', { includeOnlyStatuses: ['Sleeping'] });
+  await error('ListDeployments', { nextToken: 'garbage' });
+  await error('ListDeploymentTargets', { deploymentId: good, targetFilters: { TargetStatus: ['Sleeping'] } });
+  await error('GetDeploymentTarget', { deploymentId: good, targetId: 'nope' });
+  await error('BatchGetDeploymentTargets', { deploymentId: good, targetIds: [] });
+  await error('GetDeploymentInstance', { deploymentId: good, instanceId: 'nope' });
+  await error('StopDeployment', { deploymentId: good });
+  await error('ContinueDeployment', { deploymentId: good, deploymentWaitType: 'READY_WAIT' });
+  await error('SkipWaitTimeForInstanceTermination', { deploymentId: good });
+  await error('PutLifecycleEventHookExecutionStatus', {
+    deploymentId: good,
+    lifecycleEventHookExecutionId: 'nope',
+    status: 'Succeeded',
+  });
+
+  // A Lambda deployment parked on its BeforeAllowTraffic hook, and an ECS one on its waits, as their
+  // flows record them, each wait a real engine token.
+  const store = fixture.runtime.deps.store;
+  const tokens = fixture.runtime.engine.taskCallbacks as TaskTokenRegistry;
+  const park = (execution: string, state: string) => {
+    const token = tokens.issue(execution, state);
+    void tokens.park(token, 600).catch(() => undefined);
+    return token;
+  };
+  const now = new Date().toISOString();
+  const base = {
+    deploymentConfigName: 'CodeDeployDefault.AllAtOnce',
+    status: 'InProgress' as const,
+    creator: 'user' as const,
+    createTime: now,
+    startTime: now,
+    deploymentStyle: {
+      deploymentType: 'BLUE_GREEN' as const,
+      deploymentOption: 'WITH_TRAFFIC_CONTROL' as const,
+    },
+  };
+  await store.createDeployment({
+    ...base,
+    deploymentId: 'd-LAMBDA001',
+    applicationName: 'fn',
+    deploymentGroupName: 'live',
+    computePlatform: 'Lambda',
+    deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+    revision: { revisionType: 'AppSpecContent', appSpecContent: { content: 'version: 0.0' } },
+    lambdaTarget: {
+      functionName: 'api',
+      functionAlias: 'live',
+      currentVersion: '1',
+      targetVersion: '2',
+      targetVersionWeight: 0,
+    },
+    lifecycleEvents: [
+      { lifecycleEventName: 'BeforeAllowTraffic', status: 'InProgress', startTime: now },
+      { lifecycleEventName: 'AllowTraffic', status: 'Pending' },
+      { lifecycleEventName: 'AfterAllowTraffic', status: 'Pending' },
+    ],
+  });
+  const hookToken = park('d-LAMBDA001', 'BeforeAllowTraffic');
+  await store.putHookExecution({
+    lifecycleEventHookExecutionId: 'hook-execution-0001',
+    deploymentId: 'd-LAMBDA001',
+    lifecycleEventName: 'BeforeAllowTraffic',
+    functionName: 'CodeDeployHook_check',
+    taskToken: hookToken,
+    status: 'Pending',
+    createTime: now,
+  });
+  await store.putPendingWait({
+    deploymentId: 'd-LAMBDA001',
+    taskToken: hookToken,
+    kind: 'Hook',
+    stateName: 'BeforeAllowTraffic',
+    since: now,
+  });
+  await ok('GetDeployment', { deploymentId: 'd-LAMBDA001' });
+  await ok('ListDeploymentTargets', { deploymentId: 'd-LAMBDA001' });
+  await ok('GetDeploymentTarget', { deploymentId: 'd-LAMBDA001', targetId: 'api:live' });
+  await error('ListDeploymentInstances', { deploymentId: 'd-LAMBDA001' });
+  await ok('PutLifecycleEventHookExecutionStatus', {
+    deploymentId: 'd-LAMBDA001',
+    lifecycleEventHookExecutionId: 'hook-execution-0001',
+    status: 'Succeeded',
+  });
+  await error('PutLifecycleEventHookExecutionStatus', {
+    deploymentId: 'd-LAMBDA001',
+    lifecycleEventHookExecutionId: 'hook-execution-0001',
+    status: 'Succeeded',
+  });
+  await error('ContinueDeployment', { deploymentId: 'd-LAMBDA001', deploymentWaitType: 'READY_WAIT' });
+
+  await store.createDeployment({
+    ...base,
+    deploymentId: 'd-ECSWAIT01',
+    applicationName: 'svc',
+    deploymentGroupName: 'blue-green',
+    computePlatform: 'ECS',
+    deploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce',
+    revision: { revisionType: 'AppSpecContent', appSpecContent: { content: 'version: 0.0' } },
+    ecsTarget: {
+      targetId: 'main:web',
+      targetArn: 'arn:aws:ecs:eu-west-1:123456789012:service/main/web',
+      clusterName: 'main',
+      serviceName: 'web',
+      status: 'InProgress',
+      lastUpdatedAt: now,
+      taskSetsInfo: [
+        {
+          identifer: 'ecs-svc/1',
+          desiredCount: 2,
+          pendingCount: 0,
+          runningCount: 2,
+          status: 'PRIMARY',
+          trafficWeight: 100,
+          targetGroup: { name: 'blue' },
+          taskSetLabel: 'Blue',
+          taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1',
+        },
+        {
+          identifer: 'ecs-svc/2',
+          desiredCount: 2,
+          pendingCount: 1,
+          runningCount: 1,
+          status: 'ACTIVE',
+          trafficWeight: 0,
+          targetGroup: { name: 'green' },
+          taskSetLabel: 'Green',
+          taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2',
+        },
+      ],
+    },
+    lifecycleEvents: [
+      { lifecycleEventName: 'BeforeInstall', status: 'Succeeded', startTime: now, endTime: now },
+    ],
+  });
+  await store.putPendingWait({
+    deploymentId: 'd-ECSWAIT01',
+    taskToken: park('d-ECSWAIT01', 'ReadyWait'),
+    kind: 'ReadyWait',
+    stateName: 'ReadyWait',
+    since: now,
+  });
+  await ok('GetDeploymentTarget', { deploymentId: 'd-ECSWAIT01', targetId: 'main:web' });
+  await ok('BatchGetDeploymentTargets', { deploymentId: 'd-ECSWAIT01', targetIds: ['main:web'] });
+  await error('ContinueDeployment', { deploymentId: 'd-ECSWAIT01', deploymentWaitType: 'TERMINATION_WAIT' });
+  await ok('ContinueDeployment', { deploymentId: 'd-ECSWAIT01', deploymentWaitType: 'READY_WAIT' });
+  await store.putPendingWait({
+    deploymentId: 'd-ECSWAIT01',
+    taskToken: park('d-ECSWAIT01', 'TerminationWait'),
+    kind: 'TerminationWait',
+    stateName: 'TerminationWait',
+    since: now,
+  });
+  await ok('SkipWaitTimeForInstanceTermination', { deploymentId: 'd-ECSWAIT01' });
+  await ok('StopDeployment', { deploymentId: 'd-ECSWAIT01', autoRollbackEnabled: false });
+}
+
 const describeWithModel = installed ? describe : () => undefined;
 const describeWithoutModel = installed ? () => undefined : describe;
 
@@ -412,12 +719,7 @@ describeWithModel(`responses against CodeDeploy's service model (${MODEL_PATH})`
   beforeAll(async () => {
     model = JSON.parse(readFileSync(MODEL_PATH, 'utf8')) as BotocoreModel;
     fixture = await startControlPlaneFixture({ pageSize: 2 });
-    const useCases: CodeDeployUseCases = {
-      store: fixture.runtime.deps.store,
-      stopDeployment: fixture.runtime.stopDeployment,
-      putLifecycleEventHookExecutionStatus: fixture.runtime.putLifecycleEventHookExecutionStatus,
-      controlPlane: fixture.listeners.controlPlane,
-    };
+    const useCases: CodeDeployUseCases = fixture.listeners.useCases;
     for (const [operation, input, expected] of SCENARIO) {
       if (
         operation === 'GetApplicationRevision' &&
@@ -438,16 +740,28 @@ describeWithModel(`responses against CodeDeploy's service model (${MODEL_PATH})`
       );
       answers.push({ operation, input, expected, statusCode, body: body as Record<string, unknown> });
     }
+    await deploymentScenario(fixture, answers);
   });
 
   afterAll(async () => {
     await fixture?.dispose();
   });
 
-  it('calls every control-plane operation successfully at least once', () => {
+  it('calls every operation successfully at least once, the control plane and the deployments', () => {
     const succeeded = new Set(answers.filter((a) => a.statusCode === 200).map((a) => a.operation));
     expect(CONTROL_PLANE_OPERATION_NAMES.filter((name) => !succeeded.has(name))).toEqual([]);
     expect(CONTROL_PLANE_OPERATION_NAMES).toHaveLength(27);
+    expect(DEPLOYMENT_OPERATION_NAMES.filter((name) => !succeeded.has(name))).toEqual([]);
+    expect(DEPLOYMENT_OPERATION_NAMES).toHaveLength(14);
+  });
+
+  it('reports a target of each platform: an instance, a Lambda function:alias, an ECS cluster:service', () => {
+    const targetTypes = new Set(
+      answers
+        .filter((a) => a.operation === 'GetDeploymentTarget' && a.statusCode === 200)
+        .map((a) => (a.body.deploymentTarget as { deploymentTargetType: string }).deploymentTargetType),
+    );
+    expect([...targetTypes].sort()).toEqual(['ECSTarget', 'InstanceTarget', 'LambdaTarget']);
   });
 
   it('answers each call as the scenario expects (a success or a CodeDeploy error, never a 500)', () => {

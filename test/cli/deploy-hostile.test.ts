@@ -209,7 +209,12 @@ describe.concurrent('point 6: limits', () => {
     });
     const { view } = await deploy(revision, stateDir, '--max-log-size', '128KiB');
     expect(view.status).toBe('Succeeded');
-    const groupDir = join(hostRoot(stateDir), DEPLOYMENT_ROOT, 'chatty-local');
+    // The group's directory is named after its id, a UUID as CodeDeploy's: the one there is.
+    const [groupId] = execFileSync('ls', [join(hostRoot(stateDir), DEPLOYMENT_ROOT)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(groupId).toMatch(/^[0-9a-f-]{36}$/);
+    const groupDir = join(hostRoot(stateDir), DEPLOYMENT_ROOT, groupId ?? '');
     const [deploymentDir] = execFileSync('ls', [groupDir], { encoding: 'utf8' }).trim().split('\n');
     const log = readFileSync(join(groupDir, deploymentDir ?? '', 'logs', 'scripts.log'), 'utf8');
     expect(Buffer.byteLength(log)).toBeLessThan(128 * 1024 + 40 * 1024);

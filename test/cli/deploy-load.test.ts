@@ -124,11 +124,14 @@ describe('a huge AppSpec deployed behind the load balancer under steady load', (
       '--state-dir',
       stateDir,
     ]);
-    const runtime = join(stateDir, 'runtime.json');
+    const serverFile = join(stateDir, 'server.json');
     const url = () => {
-      if (!existsSync(runtime)) return undefined;
+      if (!existsSync(serverFile)) return undefined;
       try {
-        return (JSON.parse(readFileSync(runtime, 'utf8')) as { loadBalancerUrl?: string }).loadBalancerUrl;
+        const file = JSON.parse(readFileSync(serverFile, 'utf8')) as {
+          loadBalancers?: Record<string, string>;
+        };
+        return file.loadBalancers?.local;
       } catch {
         return undefined; // being written
       }
@@ -137,9 +140,9 @@ describe('a huge AppSpec deployed behind the load balancer under steady load', (
     const result = await deployment.exited;
 
     expect(result.code).toBe(0);
-    // The load balancer's address is printed (and was in runtime.json, where the traffic found it).
+    // The load balancer's address is printed (and was in server.json, where the traffic found it).
     expect(result.stderr).toMatch(
-      /^load balancer: http:\/\/127\.0\.0\.1:\d+ \(while this deployment runs; also in .*runtime\.json\)$/m,
+      /^load balancer: http:\/\/127\.0\.0\.1:\d+ \(while this deployment runs; also in .*server\.json\)$/m,
     );
     // Traffic ran through Prepare (seconds of validation), not only through the set-up.
     expect(result.stderr).toMatch(/host-1=/);

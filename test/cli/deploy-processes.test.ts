@@ -4,7 +4,7 @@
  * processes is counted afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostProcesses, stopHostProcesses } from '../../local/hosts/processes.js';
@@ -87,11 +87,12 @@ describe.concurrent('deploy killed with SIGKILL', () => {
     const stateDir = join(work, 'state');
     const deploy = deployInBackground(revision, stateDir);
     const root = join(stateDir, 'hosts', 'host-1', 'root');
-    const cleanupFile = join(
-      root,
-      'opt/codedeploy-agent/deployment-root/deployment-instructions/many-local-cleanup',
+    // `<group id>-cleanup`: the group's id is a UUID (the group was created through the API).
+    const instructions = join(root, 'opt/codedeploy-agent/deployment-root/deployment-instructions');
+    await until(
+      'Install to start copying',
+      () => existsSync(instructions) && readdirSync(instructions).some((name) => name.endsWith('-cleanup')),
     );
-    await until('Install to start copying', () => existsSync(cleanupFile));
 
     const watcher = Number(readFileSync(join(stateDir, 'running-events', 'watcher.pid'), 'utf8'));
     process.kill(watcher, 'SIGKILL');
@@ -104,5 +105,52 @@ describe.concurrent('deploy killed with SIGKILL', () => {
     const status = await runCliAsync(['status', '--state-dir', stateDir, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Failed', errorCode: 'INTERNAL_ERROR' });
     expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
+  });
+});
+
+describe('two deploy commands on one state directory', () => {
+  it('the second deploys through the server the first started, which stays until the second is done', async () => {
+    const work = tempDir('sd-two-deploys-');
+    const stateDir = join(work, 'state');
+    stateDirs.push(stateDir);
+    const revision = (name: string, seconds: number) => {
+      const dir = join(work, name);
+      mkdirSync(join(dir, 'scripts'), { recursive: true });
+      writeFileSync(
+        join(dir, 'appspec.yml'),
+        'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/wait.sh\n      timeout: 60\n',
+      );
+      writeFileSync(join(dir, 'scripts', 'wait.sh'), `#!/bin/sh\nsleep ${seconds}\n`, { mode: 0o755 });
+      return dir;
+    };
+    let firstEnded = 0;
+    const first = runCliAsync(['deploy', revision('first', 2), '--state-dir', stateDir, '--json'], {
+      timeoutMs: 120_000,
+    }).then((result) => {
+      firstEnded = Date.now();
+      return result;
+    });
+    // The first one's server announces itself in server.json; the second finds it there.
+    const serverFile = join(stateDir, 'server.json');
+    await until('the first server', () => {
+      try {
+        return Number((JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid) > 0;
+      } catch {
+        return false;
+      }
+    });
+    const second = await runCliAsync(
+      ['deploy', revision('second', 5), '--deployment-group', 'other', '--state-dir', stateDir, '--json'],
+      { timeoutMs: 120_000 },
+    );
+    const secondEnded = Date.now();
+    const firstResult = await first;
+    expect(JSON.parse(firstResult.stdout)).toMatchObject({ status: 'Succeeded' });
+    expect(second.stderr).toBe('');
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'Succeeded' });
+    // The second was a client: the first process's server ran its deployment to the end (its own,
+    // with a shorter hook, had ended seconds before), and only then did the first process end.
+    expect(firstEnded).toBeGreaterThanOrEqual(secondEnded - 1000);
+    expect(JSON.parse(readFileSync(serverFile, 'utf8'))).toMatchObject({ pid: 0, endpoint: '' });
   });
 });

@@ -1,16 +1,32 @@
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDbControlPlaneStores } from '../../functions/adapters/aws/dynamodb-control-plane.js';
+import {
+  handleCodeDeployRequest,
+  TARGET_PREFIX,
+  type ControlPlane,
+} from '../../functions/api/codedeploy-api.js';
+import type { DeploymentUseCases } from '../../functions/api/deployments.js';
 import { EcsDeploymentGroup, ServerDeploymentGroup } from '../../infra/deployment-groups.js';
+import { startLocalDatabase } from '../../local/runtime/dynalite.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
 import { ECS_FIXTURE, stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 let fixture: Fixture;
+
+/** The deployment operations are not called here: only the control plane's. */
+const notServing = new Proxy({} as DeploymentUseCases, {
+  get: () => () => {
+    throw new Error('a deployment use case was called');
+  },
+});
 beforeAll(() => {
   fixture = stackWithGroups();
 });
@@ -31,7 +47,7 @@ function groupWrites(): Array<Record<string, unknown>> {
 
 describe('deployment-group constructs', () => {
   it('write each group where Prepare reads it: the CONFIG item of the deployment table', () => {
-    const writes = groupWrites();
+    const writes = groupWrites().filter((call) => JSON.stringify(call).includes('"CONFIG"'));
     expect(writes).toHaveLength(3);
     const server = writes.find((call) => JSON.stringify(call).includes('GROUP#shop-web#production'))!;
     expect(server).toMatchObject({ service: 'DynamoDB', action: 'UpdateItem' });
@@ -66,6 +82,60 @@ describe('deployment-group constructs', () => {
       .ExpressionAttributeValues;
     expect(lambdaValues[':computePlatform']).toEqual({ S: 'Lambda' });
     expect(lambdaValues).not.toHaveProperty(':instanceIds');
+  });
+
+  it('write the application and the listing item too: the API lists and reads a declared group as one it created', async () => {
+    const writes = groupWrites();
+    // Per group (Server, Lambda, ECS): its CONFIG item, its application, its listing item.
+    expect(writes).toHaveLength(9);
+    const database = await startLocalDatabase();
+    try {
+      const run = async (call: Record<string, unknown>) => {
+        const parameters = { ...(call.parameters as Record<string, unknown>), TableName: database.tableName };
+        if (call.action === 'UpdateItem')
+          await database.client.send(new UpdateItemCommand(parameters as never));
+        else if (call.action === 'PutItem')
+          await database.client.send(new PutItemCommand(parameters as never));
+        else throw new Error(`unexpected ${String(call.action)}`);
+      };
+      // CloudFormation applies them in any order, and again on every stack update.
+      for (const call of [...writes].reverse()) await run(call);
+      for (const call of writes) await run(call);
+      const controlPlane: ControlPlane = {
+        ...dynamoDbControlPlaneStores(database.client, database.tableName),
+        clock: { now: () => new Date() },
+        newId: () => 'unused',
+        region: 'eu-west-1',
+      };
+      const api = async (operation: string, input: unknown) => {
+        const response = await handleCodeDeployRequest(
+          { ...notServing, controlPlane },
+          `${TARGET_PREFIX}${operation}`,
+          JSON.stringify(input),
+        );
+        expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
+        return response.body as Record<string, never>;
+      };
+      expect((await api('ListApplications', {})).applications).toEqual(['shop', 'shop-api', 'shop-web']);
+      const { application } = await api('GetApplication', { applicationName: 'shop-web' });
+      expect(application).toMatchObject({ applicationName: 'shop-web', computePlatform: 'Server' });
+      expect((application as unknown as { applicationId: string }).applicationId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await api('ListDeploymentGroups', { applicationName: 'shop-web' })).deploymentGroups).toEqual([
+        'production',
+      ]);
+      const { deploymentGroupInfo } = await api('GetDeploymentGroup', {
+        applicationName: 'shop-api',
+        deploymentGroupName: 'live',
+      });
+      expect(deploymentGroupInfo).toMatchObject({
+        applicationName: 'shop-api',
+        deploymentGroupName: 'live',
+        computePlatform: 'Lambda',
+        deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      });
+    } finally {
+      await database.close();
+    }
   });
 
   it('refuse names that are not plain S3 prefixes and ids that are not instances, naming the field', () => {

@@ -30,9 +30,11 @@ describe('the CDK app and its examples', () => {
       },
     });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
-    const groupConfig = Object.values(template.findResources('Custom::AWS'));
-    expect(groupConfig).toHaveLength(1);
-    expect(JSON.stringify(groupConfig[0])).toContain('GROUP#example-lambda#live');
+    // The group's CONFIG item, its application and its listing item: three writes.
+    const groupWrites = Object.values(template.findResources('Custom::AWS')).map((r) => JSON.stringify(r));
+    expect(groupWrites).toHaveLength(3);
+    expect(groupWrites.filter((write) => write.includes('GROUP#example-lambda#live'))).toHaveLength(1);
+    expect(groupWrites.filter((write) => write.includes('APPLICATION#example-lambda'))).toHaveLength(2);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         detail: { bucket: Match.anyValue(), object: { key: [{ prefix: 'example-lambda/live/' }] } },

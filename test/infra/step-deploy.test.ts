@@ -383,6 +383,34 @@ describe('the StepDeploy construct', () => {
     }
   });
 
+  it('serves the API through a function URL with IAM authentication, and a managed policy grants it', () => {
+    const api = logicalId(fixture.stepDeploy.functions.CodeDeployServiceApi);
+    fixture.template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [api, 'Arn'] },
+    });
+    // Exactly two function URLs: the API (IAM) and the hook endpoint, the only unauthenticated one.
+    const urls = Object.values(resources).filter((resource) => resource.Type === 'AWS::Lambda::Url');
+    expect(urls.map((url) => url.Properties.AuthType).sort()).toEqual(['AWS_IAM', 'NONE']);
+    fixture.template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'lambda:InvokeFunctionUrl',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [api, 'Arn'] },
+            Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+          },
+        ],
+      },
+    });
+    // The API starts deployments on the flows' state machines, and serves the control plane's records.
+    const actions = iamActionsFor(HANDLERS.find((spec) => spec.name === 'CodeDeployServiceApi')!.ports);
+    expect(actions).toEqual(
+      expect.arrayContaining(['states:StartExecution', 'dynamodb:Scan', 'dynamodb:DeleteItem']),
+    );
+  });
+
   it('serves the hook endpoint through a function URL', () => {
     fixture.template.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',

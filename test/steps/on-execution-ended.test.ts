@@ -63,7 +63,7 @@ async function seedInProgress(deploymentId: string, overrides: Partial<ServerDep
     deploymentConfigName: 'CodeDeployDefault.OneAtATime',
     status: 'InProgress',
     creator: 'user',
-    revision: { revisionType: 'Local', localLocation: { path: '/r', bundleType: 'directory' } },
+    revision: { revisionType: 'S3', s3Location: { bucket: 'revisions', key: 'r.zip', bundleType: 'zip' } },
     createTime: '2025-03-01T11:00:00.000Z',
     alarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: ALARM }] },
     lifecycleEvents: [

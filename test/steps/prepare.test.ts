@@ -49,6 +49,9 @@ function deps(): StepDeps {
     loadBalancer: untouched('load balancer'),
     revisions: untouched('revisions'),
     executions: untouched('executions'),
+    instances: untouched('instance directory'),
+    controlPlane: untouched('control plane'),
+    deploymentConfigs: untouched('deployment configs'),
   };
 }
 

@@ -72,8 +72,8 @@ const APPSPEC = [
 ].join('\n');
 
 const REVISION: RevisionLocation = {
-  revisionType: 'Local',
-  localLocation: { path: '/revisions/v1', bundleType: 'directory' },
+  revisionType: 'S3',
+  s3Location: { bucket: 'revisions', key: 'web/v1.tar', bundleType: 'tar' },
 };
 
 /** The diagnostics line an event script prints when it succeeds (the agent's JSON). */
@@ -192,7 +192,7 @@ const revisions: RevisionSourcePort = {
     };
   },
   async bundleLocation() {
-    return { location: '/revisions/v1', bundleType: 'directory' };
+    return { location: 'https://revisions.example/web/v1.tar?X-Amz-Signature=x', bundleType: 'tar' };
   },
   async readAppSpecFile(): Promise<string> {
     throw new Error('a Server revision is a bundle, not an AppSpec file');
@@ -257,6 +257,9 @@ beforeEach(async () => {
     traffic: unused('traffic router'),
     hooks: unused('hook invoker'),
     executions: unused('deployment executions'),
+    instances: unused('instance directory'),
+    controlPlane: unused('control plane'),
+    deploymentConfigs: { getDeploymentConfig: async () => undefined },
   };
   world = { db, store: db.store, transport, callbacks, alarms, loadBalancer, events, deps };
 });
@@ -411,10 +414,10 @@ describe('RecordBatch', () => {
     await runEventsOn(id, 'i-3');
     let throws = 1;
     const flaky = storeWith(world.store, {
-      putDeploymentGroup: async (group) => {
+      recordGroupDeploymentState: async (app, group, state) => {
         // After the targets were written, before the group and the schedule: the worst place to stop.
         if (throws-- > 0) throw Object.assign(new Error('throttled'), { name: 'ThrottlingError' });
-        await world.store.putDeploymentGroup(group);
+        return world.store.recordGroupDeploymentState(app, group, state);
       },
     });
 

@@ -9,9 +9,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { FlowId } from '../../domain/flows.js';
 import type { PortName, Ports } from '../../ports/ports.js';
+import { routeRevisions } from '../../ports/revision-source.js';
 import { routeByKind } from '../../ports/traffic-router.js';
+import { GitHubRevisionSource } from '../bundle/github-revision-source.js';
 import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
+import { dynamoDbControlPlaneStores } from './dynamodb-control-plane.js';
+import { DynamoDbDeploymentConfigStore } from './dynamodb-deployment-configs.js';
+import { DynamoDbOnPremisesInstanceStore } from './dynamodb-on-premises-instances.js';
 import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
 import { EcsTaskSets } from './ecs-task-sets.js';
 import { Elbv2Listeners } from './elbv2-listeners.js';
@@ -20,6 +25,7 @@ import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
+import { RegisteredInstancesDirectory } from './registered-instances-directory.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
 import { TargetGroupPairTrafficRouter } from './target-group-pair-router.js';
@@ -81,9 +87,17 @@ export function awsAdapters<P extends AwsPortName>(
     callbacks: () => new AwsTaskCallbacks(sfnClient()),
     events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
     transport: () => new SsmInstanceTransport(new SSMClient({})),
+    instances: () =>
+      new RegisteredInstancesDirectory(
+        new DynamoDbOnPremisesInstanceStore(table().client, settings.tableName),
+        { ec2: 'unsupported' },
+      ),
     loadBalancer: () => new Elbv2LoadBalancer(elbv2Client()),
-    revisions: () => new S3RevisionSource(new S3Client({})),
+    revisions: () =>
+      routeRevisions({ S3: new S3RevisionSource(new S3Client({})), GitHub: new GitHubRevisionSource() }),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
+    deploymentConfigs: () => new DynamoDbDeploymentConfigStore(table().client, settings.tableName),
+    controlPlane: () => dynamoDbControlPlaneStores(table().client, settings.tableName),
   };
   const adapters: Partial<AwsAdapters> = {};
   for (const port of ports) Object.assign(adapters, { [port]: factories[port]() });

@@ -2,11 +2,7 @@
  * The control plane's stores over the stepdeploy table (item layout: dynamodb-control-plane-keys.ts).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ApplicationRevisionStore } from '../../ports/application-revisions.js';
-import type { ApplicationStore } from '../../ports/applications.js';
-import type { DeploymentConfigStore } from '../../ports/deployment-configs.js';
-import type { DeploymentGroupConfigStore } from '../../ports/deployment-group-configs.js';
-import type { OnPremisesInstanceStore } from '../../ports/on-premises-instances.js';
+import type { ControlPlaneStores } from '../../ports/control-plane-stores.js';
 import {
   DynamoDbApplicationRevisionStore,
   DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
@@ -26,13 +22,7 @@ import {
   DYNAMODB_ON_PREMISES_INSTANCES_IAM_ACTIONS,
 } from './dynamodb-on-premises-instances.js';
 
-export interface ControlPlaneStores {
-  applications: ApplicationStore;
-  deploymentGroups: DeploymentGroupConfigStore;
-  deploymentConfigs: DeploymentConfigStore;
-  revisions: ApplicationRevisionStore;
-  onPremisesInstances: OnPremisesInstanceStore;
-}
+export type { ControlPlaneStores };
 
 export function dynamoDbControlPlaneStores(client: DynamoDBClient, tableName: string): ControlPlaneStores {
   return {
@@ -44,7 +34,7 @@ export function dynamoDbControlPlaneStores(client: DynamoDBClient, tableName: st
   };
 }
 
-/** What the control plane's stores call, for the API function's policy (part two's stack). */
+/** What the control plane's stores call: the API function's policy (its `controlPlane` port). */
 export const DYNAMODB_CONTROL_PLANE_IAM_ACTIONS: readonly string[] = [
   ...new Set([
     ...DYNAMODB_APPLICATIONS_IAM_ACTIONS,

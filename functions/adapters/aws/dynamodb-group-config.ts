@@ -1,6 +1,7 @@
-import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { PutItemCommandInput, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DeploymentGroupRecord } from '../../ports/records.js';
 import { marshallItem } from './dynamodb-marshalling.js';
+import { APPLICATIONS_LISTING, applicationKey, groupListingKey } from './dynamodb-control-plane-keys.js';
 import { groupKey } from './dynamodb-store/keys.js';
 
 /** The part of a deployment group its owner declares; the rest (last success, health) is the runtime's. */
@@ -50,5 +51,45 @@ export function deploymentGroupConfigUpdate(
     ExpressionAttributeValues: Object.fromEntries(
       ['applicationName', 'deploymentGroupName', ...set].map((field) => [`:${field}`, values[field]!]),
     ),
+  };
+}
+
+/**
+ * The application a declared group belongs to, as CreateApplication writes it (the same item shape,
+ * with its listing keys), so ListApplications and GetApplication see it: created on first
+ * declaration, its id kept by later ones. No createTime is known at synth time (it is optional in
+ * ApplicationInfo, and left out).
+ */
+export function declaredApplicationUpdate(
+  tableName: string,
+  application: { applicationName: string; applicationId: string; computePlatform: string },
+): UpdateItemCommandInput {
+  return {
+    TableName: tableName,
+    Key: applicationKey(application.applicationName),
+    UpdateExpression:
+      'SET applicationName = :name, computePlatform = :platform, gsi1pk = :listing, gsi1sk = :name, applicationId = if_not_exists(applicationId, :id)',
+    ExpressionAttributeValues: {
+      ':name': { S: application.applicationName },
+      ':platform': { S: application.computePlatform },
+      ':listing': { S: APPLICATIONS_LISTING },
+      ':id': { S: application.applicationId },
+    },
+  };
+}
+
+/** The item that lists a declared group under its application (ListDeploymentGroups). */
+export function declaredGroupListing(
+  tableName: string,
+  applicationName: string,
+  deploymentGroupName: string,
+): PutItemCommandInput {
+  return {
+    TableName: tableName,
+    Item: {
+      ...groupListingKey(applicationName, deploymentGroupName),
+      applicationName: { S: applicationName },
+      deploymentGroupName: { S: deploymentGroupName },
+    },
   };
 }

@@ -40,6 +40,7 @@ import {
   dynamoDbDeploymentTargets,
 } from './dynamodb-store/deployment-targets.js';
 import { dynamoDbExecutionNames, EXECUTION_NAMES_IAM_ACTIONS } from './dynamodb-store/execution-names.js';
+import { dynamoDbGroupDeclarations } from './dynamodb-store/group-declarations.js';
 import { dynamoDbGroupLocks, GROUP_LOCKS_IAM_ACTIONS } from './dynamodb-store/group-locks.js';
 import { dynamoDbHookExecutions, HOOK_EXECUTIONS_IAM_ACTIONS } from './dynamodb-store/hook-executions.js';
 import { dynamoDbPendingWaits, PENDING_WAITS_IAM_ACTIONS } from './dynamodb-store/pending-waits.js';
@@ -79,13 +80,14 @@ export const DYNAMODB_ROLE_IAM_ACTIONS: { readonly [R in StoreRole]: readonly st
   commandWaits: COMMAND_WAITS_IAM_ACTIONS,
 };
 
-/** Every role over one table: the store of the embedded runtime, the API and the CLI. */
+/** Every role over one table, and group declarations: the store of the embedded runtime, the API and the CLI. */
 export function dynamoDbDeploymentStore(client: DynamoDBClient, tableName: string): DeploymentStore {
   const table = new DynamoTable(client, tableName);
   return {
     ...dynamoDbDeploymentRecords(table),
     ...dynamoDbExecutionNames(table),
     ...dynamoDbDeploymentGroups(table),
+    ...dynamoDbGroupDeclarations(table),
     ...dynamoDbGroupLocks(table),
     ...dynamoDbHookExecutions(table),
     ...dynamoDbPendingWaits(table),

@@ -1,6 +1,7 @@
 import { ALARMS_IAM_ACTIONS } from './alarms.js';
 import type { AwsPortName } from './aws-adapters.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from './deployment-executions.js';
+import { DYNAMODB_CONTROL_PLANE_IAM_ACTIONS } from './dynamodb-control-plane.js';
 import { DYNAMODB_ROLE_IAM_ACTIONS } from './dynamodb-store.js';
 import { ECS_TASK_SETS_IAM_ACTIONS } from './ecs-task-sets.js';
 import { ELBV2_LISTENERS_IAM_ACTIONS } from './elbv2-listeners.js';
@@ -9,6 +10,7 @@ import { EVENTS_IAM_ACTIONS } from './events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from './hook-invoker.js';
 import { LAMBDA_ALIAS_IAM_ACTIONS } from './lambda-alias.js';
 import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from './lambda-alias-router.js';
+import { REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS } from './registered-instances-directory.js';
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
 import { TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS } from './target-group-pair-router.js';
@@ -37,9 +39,13 @@ export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]
   callbacks: TASK_CALLBACKS_IAM_ACTIONS,
   events: EVENTS_IAM_ACTIONS,
   transport: SSM_TRANSPORT_IAM_ACTIONS,
+  instances: REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS,
   loadBalancer: ELBV2_LOAD_BALANCER_IAM_ACTIONS,
   revisions: S3_REVISION_SOURCE_IAM_ACTIONS,
   executions: DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
+  // The port reads one config (getDeploymentConfig), whatever else the store can do.
+  deploymentConfigs: ['dynamodb:GetItem'],
+  controlPlane: DYNAMODB_CONTROL_PLANE_IAM_ACTIONS,
 };
 
 /** The actions a function using `ports` needs, each once, sorted (a stable policy document). */

@@ -1,5 +1,11 @@
-import { GetObjectCommand, type GetObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../domain/bundle-checks.js';
 import { InvalidRevisionError } from '../../domain/deployment-errors.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import type { RevisionBundle, RevisionSourcePort } from '../../ports/revision-source.js';
@@ -15,6 +21,13 @@ export interface S3RevisionSourceOptions {
   presignSeconds?: number;
   /** The largest bundle read into memory. Default (and most sensible) 512 MiB. */
   maxBundleBytes?: number;
+  /**
+   * Where bundles are downloaded to be read from disk instead of memory (the local server, whose
+   * bundles may be as large as the unpacked limit); each download is removed once it is listed.
+   */
+  downloadDirectory?: string;
+  /** The bundle limits checked while a bundle is listed (default DEFAULT_BUNDLE_LIMITS). */
+  limits?: Partial<BundleLimits>;
 }
 
 /** SigV4 presigned URLs live at most 7 days. */
@@ -29,13 +42,15 @@ const MAX_APPSPEC_FILE_BYTES = 1024 * 1024;
 export class S3RevisionSource implements RevisionSourcePort {
   private readonly presignSeconds: number;
   private readonly maxBundleBytes: number;
+  private readonly limits: BundleLimits;
 
   constructor(
     private readonly client: S3Client,
-    options: S3RevisionSourceOptions = {},
+    private readonly options: S3RevisionSourceOptions = {},
   ) {
     this.presignSeconds = options.presignSeconds ?? 3600;
     this.maxBundleBytes = options.maxBundleBytes ?? MAX_BUNDLE_BYTES;
+    this.limits = { ...DEFAULT_BUNDLE_LIMITS, ...options.limits };
     if (
       !Number.isInteger(this.presignSeconds) ||
       this.presignSeconds < 1 ||
@@ -59,13 +74,27 @@ export class S3RevisionSource implements RevisionSourcePort {
       ...(s3.eTag ? { IfMatch: quotedETag(s3.eTag) } : {}),
     };
     const response = await this.get(s3, () => this.client.send(new GetObjectCommand(input)));
-    const size = response.ContentLength;
-    if (size !== undefined && size > this.maxBundleBytes) {
-      discard(response.Body);
-      throw this.tooLarge(uri, `is ${size} bytes`);
+    const directory = this.options.downloadDirectory;
+    let bundle;
+    if (directory) {
+      // Streamed to disk and listed from there: the bundle never sits in memory whole.
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      const path = join(directory, `${randomUUID()}.${s3.bundleType}`);
+      try {
+        await pipeline(response.Body as NodeJS.ReadableStream, createWriteStream(path, { mode: 0o600 }));
+        bundle = await readBundle({ kind: 'file', path, bundleType: s3.bundleType }, this.limits);
+      } finally {
+        await rm(path, { force: true });
+      }
+    } else {
+      const size = response.ContentLength;
+      if (size !== undefined && size > this.maxBundleBytes) {
+        discard(response.Body);
+        throw this.tooLarge(uri, `is ${size} bytes`);
+      }
+      const data = await this.readBody(response.Body, uri);
+      bundle = await readBundle({ kind: 'buffer', data, bundleType: s3.bundleType }, this.limits);
     }
-    const data = await this.readBody(response.Body, uri);
-    const bundle = await readBundle({ kind: 'buffer', data, bundleType: s3.bundleType });
     const version = response.VersionId && response.VersionId !== 'null' ? response.VersionId : undefined;
     const eTag = response.ETag?.replace(/^"|"$/g, '');
     return { ...bundle, s3Object: { ...(version ? { version } : {}), ...(eTag ? { eTag } : {}) } };
@@ -224,4 +253,18 @@ function discard(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') {
     (body as { destroy(): void }).destroy();
   }
+}
+
+/**
+ * The revision source of the local server: its S3 endpoint (path-style, signed with the server's
+ * key), so the engine reads revisions as it does in AWS and hosts download them through presigned
+ * URLs, as instances do.
+ */
+export function s3RevisionSourceAt(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+  options: S3RevisionSourceOptions = {},
+): S3RevisionSource {
+  return new S3RevisionSource(new S3Client({ endpoint, region, credentials, forcePathStyle: true }), options);
 }

@@ -1,4 +1,5 @@
 import { handleCodeDeployRequest } from '../../api/codedeploy-api.js';
+import type { DeploymentUseCases } from '../../api/deployments.js';
 import { defineStep, type StepDeps } from '../../steps/deps.js';
 import { putLifecycleEventHookExecutionStatus } from '../../steps/put-lifecycle-event-hook-execution-status.js';
 
@@ -9,10 +10,12 @@ export interface FunctionUrlRequest {
   isBase64Encoded?: boolean;
 }
 
-type Deps = Pick<
-  StepDeps,
-  'deployments' | 'deploymentTargets' | 'hookExecutions' | 'pendingWaits' | 'callbacks' | 'clock'
->;
+type Deps = Pick<StepDeps, 'deployments' | 'hookExecutions' | 'pendingWaits' | 'callbacks' | 'clock'>;
+
+/** Nothing but the hook answer is served here: any other use case is a programming error. */
+const notServed = (): never => {
+  throw new Error('Only PutLifecycleEventHookExecutionStatus is served by the hook endpoint.');
+};
 
 /**
  * The CodeDeploy-compatible endpoint: existing hook functions call PutLifecycleEventHookExecutionStatus
@@ -26,12 +29,12 @@ export const CodeDeployApi = defineStep(
       : (request.body ?? '');
     const response = await handleCodeDeployRequest(
       {
-        store: {
-          getDeployment: (deploymentId) => deps.deployments.getDeployment(deploymentId),
-          listDeployments: (filter) => deps.deployments.listDeployments(filter),
-          listDeploymentTargets: (deploymentId) => deps.deploymentTargets.listDeploymentTargets(deploymentId),
-        },
-        stopDeployment: () => Promise.reject(new Error('StopDeployment is not served here')),
+        store: new Proxy({} as DeploymentUseCases['store'], { get: () => notServed }),
+        executions: { startDeployment: notServed },
+        clock: deps.clock,
+        random: { bytes: notServed },
+        stopDeployment: notServed,
+        continueDeployment: notServed,
         putLifecycleEventHookExecutionStatus: putLifecycleEventHookExecutionStatus(deps),
       },
       request.headers?.['x-amz-target'],
@@ -45,4 +48,4 @@ export const CodeDeployApi = defineStep(
       body: JSON.stringify(response.body),
     };
   },
-)(['deployments', 'deploymentTargets', 'hookExecutions', 'pendingWaits', 'callbacks']);
+)(['deployments', 'hookExecutions', 'pendingWaits', 'callbacks']);

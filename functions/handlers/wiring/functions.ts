@@ -7,6 +7,7 @@
 import { allFlowSteps } from '../../flows/registry.js';
 import type { AnyStepSpec } from '../../steps/deps.js';
 import { CodeDeployApi } from '../events/code-deploy-api.js';
+import { CodeDeployServiceApi } from '../events/code-deploy-service-api.js';
 import { OnAlarmStateChange } from '../events/on-alarm-state-change.js';
 import { OnCommandComplete } from '../events/on-command-complete.js';
 import { OnExecutionEnded } from '../events/on-execution-ended.js';
@@ -19,6 +20,7 @@ export const EVENT_FUNCTIONS = [
   OnRevisionUploaded,
   OnExecutionEnded,
   CodeDeployApi,
+  CodeDeployServiceApi,
 ] as const;
 
 export type EventFunctionName = (typeof EVENT_FUNCTIONS)[number]['name'];

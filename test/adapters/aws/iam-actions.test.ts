@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ALARMS_IAM_ACTIONS } from '../../../functions/adapters/aws/alarms.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/deployment-executions.js';
 import { DYNAMODB_ROLE_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store.js';
+import { GROUP_DECLARATIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-store/group-declarations.js';
 import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/lambda-alias-router.js';
 import { STORE_ROLES } from '../../../functions/ports/deployment-store.js';
 import { DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS } from '../../../functions/adapters/aws/dynamodb-application-revisions.js';
@@ -104,6 +105,7 @@ const DECLARED: Record<string, readonly string[]> = {
   'dynamodb-store/alarm-watches.ts': DYNAMODB_ROLE_IAM_ACTIONS.alarmWatches,
   'dynamodb-store/deployment-targets.ts': DYNAMODB_ROLE_IAM_ACTIONS.deploymentTargets,
   'dynamodb-store/command-waits.ts': DYNAMODB_ROLE_IAM_ACTIONS.commandWaits,
+  'dynamodb-store/group-declarations.ts': GROUP_DECLARATIONS_IAM_ACTIONS,
   'dynamodb-applications.ts': DYNAMODB_APPLICATIONS_IAM_ACTIONS,
   'dynamodb-application-revisions.ts': DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
   'dynamodb-deployment-configs.ts': DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
@@ -207,10 +209,13 @@ describe('IAM actions declared by the AWS adapters', () => {
         ...STORE_ROLES,
         'alarms',
         'callbacks',
+        'controlPlane',
+        'deploymentConfigs',
         'ecs',
         'events',
         'executions',
         'hooks',
+        'instances',
         'lambda',
         'listeners',
         'loadBalancer',
@@ -219,8 +224,16 @@ describe('IAM actions declared by the AWS adapters', () => {
         'transport',
       ].sort(),
     );
-    // Each role has its own actions: the targets are only put and queried; only deployments are scanned.
-    expect(IAM_ACTIONS_BY_PORT.deploymentTargets).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    // Each role has its own actions: the targets are read, put (moving the deployment's counters) and
+    // queried; only deployments are scanned; the instance directory and the configs only read.
+    expect(IAM_ACTIONS_BY_PORT.deploymentTargets).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(IAM_ACTIONS_BY_PORT.instances).toEqual(['dynamodb:Query']);
+    expect(IAM_ACTIONS_BY_PORT.deploymentConfigs).toEqual(['dynamodb:GetItem']);
     expect(
       Object.entries(DYNAMODB_ROLE_IAM_ACTIONS).filter(([, actions]) => actions.includes('dynamodb:Scan')),
     ).toEqual([['deployments', DYNAMODB_ROLE_IAM_ACTIONS.deployments]]);

@@ -225,8 +225,8 @@ describe('S3RevisionSource.bundleLocation', () => {
   it('refuses a revision that is not an S3 bundle', async () => {
     await expect(
       source.bundleLocation({
-        revisionType: 'Local',
-        localLocation: { path: '/x', bundleType: 'directory' },
+        revisionType: 'GitHub',
+        gitHubLocation: { repository: 'acme/web', commitId: 'abc123' },
       }),
     ).rejects.toMatchObject({ name: 'InvalidRevisionError' });
   });

@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LifecycleEventRecord } from '../../../functions/ports/records.js';
-import { TARGET_GROUP } from '../../../local/server-environment.js';
+import { LOCAL_TARGET_GROUP as TARGET_GROUP } from '../../../cli/deploy/server-platform.js';
 import {
   ALL_AT_ONCE,
   allWith,
@@ -282,7 +282,8 @@ describe('rollback', () => {
         revision: good.record.revision,
         rollbackInfo: { rollbackTriggeringDeploymentId: failedId },
       });
-      expect(rollback.record.revision.localLocation?.path).toBe(v1);
+      // v1 as the client uploaded it: an S3 revision of the local endpoint, never a local path.
+      expect(rollback.record.revision.revisionType).toBe('S3');
       for (const host of ['host-1', 'host-2']) {
         expect(eventStatuses(rollback, host)).toEqual(allWith('Succeeded'));
         expect(installedVersion(harness, host)).toBe('v1');
@@ -420,7 +421,8 @@ describe('StopDeployment and alarms', () => {
         creator: 'codeDeployRollback',
         rollbackInfo: { rollbackTriggeringDeploymentId: deploymentId },
       });
-      expect(rollback.record.revision.localLocation?.path).toMatch(/\/v1$/);
+      expect(rollback.record.revision.revisionType).toBe('S3');
+      expect(rollback.record.revision.s3Location?.key).not.toBe(stopped.record.revision.s3Location?.key);
       for (const host of ['host-1', 'host-2']) {
         expect(eventStatuses(rollback, host)).toEqual(allWith('Succeeded'));
         expect(ran(harness, host, rollback.record.deploymentId)).toEqual([

@@ -38,9 +38,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 afterEach(disposeServerHarnesses);
 
 const TIMEOUT = 120_000;
-/** Where an instance keeps a deployment's unpacked revision (reference §2.5), as the agent names it. */
-const archiveOf = (deploymentId: string) =>
-  `/opt/codedeploy-agent/deployment-root/${APPLICATION}-${GROUP}/${deploymentId}/deployment-archive`;
+/**
+ * Where an instance keeps a deployment's unpacked revision (reference §2.5), as the agent names it:
+ * under the group's id (a UUID, as CodeDeploy's, since the group was created through the API).
+ */
+async function archiveOf(harness: ServerHarness, deploymentId: string): Promise<string> {
+  const group = await harness.env.runtime.deps.store.getDeploymentGroup(APPLICATION, GROUP);
+  expect(group?.deploymentGroupId).toMatch(/^[0-9a-f-]{36}$/);
+  return `/opt/codedeploy-agent/deployment-root/${group?.deploymentGroupId}/${deploymentId}/deployment-archive`;
+}
 
 /** A host root that holds nothing at all: no deployment directory, no file, no log. */
 function untouched(harness: ServerHarness): void {
@@ -125,12 +131,13 @@ describe('hook scripts that fail, as the agent reports them (§2.4)', () => {
       expect(result.view.errorCode).toBe('HEALTH_CONSTRAINTS');
       expect(result.view.errorMessage).toBe(HEALTH_CONSTRAINTS_MESSAGE);
       const id = result.record.deploymentId;
+      const archive = await archiveOf(harness, id);
       for (const host of ['host-1', 'host-2']) {
         expect(statuses(result, host)).toEqual(stoppedAt('AfterInstall'));
         expect(eventOf(result, host, 'AfterInstall').diagnostics).toMatchObject({
           errorCode: 'ScriptMissing',
           scriptName: 'scripts/not-there.sh',
-          message: `Script does not exist at specified location: ${archiveOf(id)}/scripts/not-there.sh`,
+          message: `Script does not exist at specified location: ${archive}/scripts/not-there.sh`,
         });
         // Nothing after the failed event ran.
         expect(harness.events(host).map((e) => e.event)).toEqual(['BeforeInstall']);

@@ -24,7 +24,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { runDeployment } from '../../../cli/commands/deploy.js';
+import {
+  LOCAL_5XX_ALARM,
+  LOCAL_TARGET_GROUP,
+  setUpServerPlatform,
+} from '../../../cli/deploy/server-platform.js';
 import { deploymentView, type DeploymentView } from '../../../cli/deployment-view.js';
+import { startOwnServer, type ServiceConnection } from '../../../cli/service.js';
 import type { InstanceCommandRequest } from '../../../functions/ports/instance-transport.js';
 import type {
   DeploymentRecord,
@@ -33,7 +39,23 @@ import type {
 } from '../../../functions/ports/records.js';
 import { hostsDirectory, type LocalHost } from '../../../local/hosts/hosts.js';
 import { stopHostProcesses } from '../../../local/hosts/processes.js';
-import { openServerEnvironment, type ServerEnvironment } from '../../../local/server-environment.js';
+import type { LocalHostTransport } from '../../../local/hosts/transport.js';
+import type { LoadBalancerThread } from '../../../local/load-balancer/thread.js';
+import type { LocalRuntime } from '../../../local/runtime/runtime.js';
+import type { LocalServer } from '../../../local/server/server.js';
+
+/** The server a harness deploys through (in this process), and the parts the tests look at. */
+export interface HarnessEnv {
+  connection: ServiceConnection;
+  server: LocalServer;
+  runtime: LocalRuntime;
+  transport: LocalHostTransport;
+  hosts: LocalHost[];
+  /** The listener of the hosts' target group (`--load-balancer`). */
+  loadBalancer?: LoadBalancerThread;
+  alarmName?: string;
+  close(): Promise<void>;
+}
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const WEBAPP_EXAMPLE = join(repoRoot, 'examples', 'webapp');
@@ -135,7 +157,7 @@ export interface DeployOptions {
 }
 
 export interface ServerHarness {
-  env: ServerEnvironment;
+  env: HarnessEnv;
   workDir: string;
   stateDir: string;
   hosts: LocalHost[];
@@ -195,21 +217,48 @@ export async function openServerHarness(options: {
 }): Promise<ServerHarness> {
   const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-server-flow-'));
   const stateDir = join(workDir, 'state');
-  let env: ServerEnvironment;
+  let env: HarnessEnv;
+  const platform = {
+    hosts: options.hosts,
+    loadBalancer: options.loadBalancer === true,
+    ...(options.alarm5xxRatePercent !== undefined
+      ? { alarm5xxRatePercent: options.alarm5xxRatePercent }
+      : {}),
+  };
   try {
-    env = await openServerEnvironment({
-      stateDir,
-      hosts: options.hosts,
-      loadBalancer: options.loadBalancer === true,
-      ...(options.alarm5xxRatePercent !== undefined
-        ? { alarm5xxRatePercent: options.alarm5xxRatePercent }
-        : {}),
-    });
+    const connection = await startOwnServer(stateDir);
+    const server = connection.server!;
+    try {
+      // The hosts, the group and its load balancer exist before the first deployment, as with `deploy`.
+      await setUpServerPlatform(connection, {
+        applicationName: APPLICATION,
+        deploymentGroupName: GROUP,
+        configName: ONE_AT_A_TIME,
+        autoRollback: false,
+        ...platform,
+      });
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    const loadBalancer = platform.loadBalancer
+      ? server.loadBalancers.listener(LOCAL_TARGET_GROUP)
+      : undefined;
+    env = {
+      connection,
+      server,
+      runtime: server.runtime,
+      transport: server.transport,
+      hosts: server.hosts().sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
+      ...(loadBalancer ? { loadBalancer } : {}),
+      ...(platform.alarm5xxRatePercent !== undefined ? { alarmName: LOCAL_5XX_ALARM } : {}),
+      close: () => connection.close({ abandon: true }),
+    };
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
     throw error;
   }
-  const harness = createHarness(env, workDir, stateDir);
+  const harness = createHarness(env, workDir, stateDir, platform);
   harnesses.push(harness);
   return harness;
 }
@@ -235,7 +284,12 @@ export async function disposeServerHarnesses(): Promise<void> {
   if (problems.length > 0) throw new AggregateError(problems, 'Tearing down a server harness failed');
 }
 
-function createHarness(env: ServerEnvironment, workDir: string, stateDir: string): ServerHarness {
+function createHarness(
+  env: HarnessEnv,
+  workDir: string,
+  stateDir: string,
+  platform: { hosts: number; loadBalancer: boolean; alarm5xxRatePercent?: number },
+): ServerHarness {
   const store = env.runtime.deps.store;
   const commands: SentCommand[] = [];
   // Seeing every command the orchestrator sends is how the tests check batches; the command still runs.
@@ -263,11 +317,12 @@ function createHarness(env: ServerEnvironment, workDir: string, stateDir: string
   };
 
   const run = (revisionPath: string, options: DeployOptions) =>
-    runDeployment(env, {
+    runDeployment(env.connection, {
       applicationName: APPLICATION,
       deploymentGroupName: options.deploymentGroupName ?? GROUP,
       configName: options.config ?? ONE_AT_A_TIME,
       revisionPath,
+      ...platform,
       autoRollback: options.autoRollback ?? false,
       live: false,
       quiet: true,

@@ -1,24 +1,28 @@
 /**
- * A running control plane for tests: the embedded runtime with in-memory records (dynalite on its
- * private socket) and the API + S3 listeners of `local/server/` on a temporary state directory, with
- * small pages so the paginators have pages to turn.
+ * A running `stepdeploy server` in the test's process (startLocalServer: records on disk, engine,
+ * hosts, load balancers, API and S3 listeners) on a temporary state directory, with small pages so
+ * the paginators have pages to turn.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RealClock } from '../../../local/engine/index.js';
-import { createLocalRuntime, type LocalRuntime } from '../../../local/runtime/runtime.js';
-import { startControlPlaneListeners, type ControlPlaneListeners } from '../../../local/server/listeners.js';
+import { stopHostProcesses } from '../../../local/hosts/processes.js';
+import type { LocalRuntime } from '../../../local/runtime/runtime.js';
+import type { ControlPlaneListeners } from '../../../local/server/listeners.js';
 import type { CreatedObject } from '../../../local/server/s3-endpoint.js';
+import { startLocalServer, type LocalServer } from '../../../local/server/server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ControlPlaneFixture {
   stateDir: string;
+  server: LocalServer;
   runtime: LocalRuntime;
   listeners: ControlPlaneListeners;
   created: CreatedObject[];
   internalErrors: unknown[];
+  /** What the server reported (S3 triggers). */
+  log: string[];
   credentials: { accessKeyId: string; secretAccessKey: string };
   dispose(): Promise<void>;
 }
@@ -26,34 +30,32 @@ export interface ControlPlaneFixture {
 export async function startControlPlaneFixture(
   options: { pageSize?: number; now?: () => Date } = {},
 ): Promise<ControlPlaneFixture> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'stepdeploy-cp-'));
-  const runtime = await createLocalRuntime({ clock: new RealClock(), ports: {} });
+  const stateDir = join(mkdtempSync(join(tmpdir(), 'stepdeploy-cp-')), 'state');
   const created: CreatedObject[] = [];
   const internalErrors: unknown[] = [];
-  const listeners = await startControlPlaneListeners({
+  const log: string[] = [];
+  const server = await startLocalServer({
     stateDir,
-    database: runtime.database,
-    deployments: {
-      store: runtime.deps.store,
-      stopDeployment: runtime.stopDeployment,
-      putLifecycleEventHookExecutionStatus: runtime.putLifecycleEventHookExecutionStatus,
-    },
     pageSize: options.pageSize ?? 2,
     onObjectCreated: (object) => void created.push(object),
     onInternalError: (error) => void internalErrors.push(error),
+    log: (line) => void log.push(line),
     ...(options.now ? { now: options.now } : {}),
   });
   return {
     stateDir,
-    runtime,
-    listeners,
+    server,
+    runtime: server.runtime,
+    listeners: server.listeners,
     created,
     internalErrors,
-    credentials: { accessKeyId: listeners.key.accessKeyId, secretAccessKey: listeners.key.secretAccessKey },
+    log,
+    credentials: { accessKeyId: server.key.accessKeyId, secretAccessKey: server.key.secretAccessKey },
     async dispose() {
-      await listeners.close();
-      await runtime.dispose();
-      rmSync(stateDir, { recursive: true, force: true });
+      await stopHostProcesses(join(stateDir, 'hosts'), 1000);
+      await server.close();
+      await stopHostProcesses(join(stateDir, 'hosts'), 1000);
+      rmSync(join(stateDir, '..'), { recursive: true, force: true });
     },
   };
 }

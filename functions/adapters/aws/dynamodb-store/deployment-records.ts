@@ -7,7 +7,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { DeploymentStatus } from '../../../domain/status.js';
-import type { DeploymentRecords } from '../../../ports/deployment-store.js';
+import type { DeploymentQuery, DeploymentRecords } from '../../../ports/deployment-store.js';
 import type { DeploymentChanges, DeploymentRecord } from '../../../ports/records.js';
 import { BY_GROUP_INDEX } from '../dynamodb-table.js';
 import { marshallItem, toAttributeValue } from '../dynamodb-marshalling.js';
@@ -37,9 +37,19 @@ const REQUIRED_FIELDS = new Set([
   'createTime',
 ]);
 
+/** Every status counter at zero: the store's counters move from there (ADD on each member). */
+export const EMPTY_OVERVIEW = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
+
+/** A Server deployment counts its instance targets; Lambda and ECS deployments have one target, no counters. */
+function withCounters(record: DeploymentRecord): DeploymentRecord {
+  return record.computePlatform === 'Server' && !record.deploymentOverview
+    ? { ...record, deploymentOverview: EMPTY_OVERVIEW }
+    : record;
+}
+
 function deploymentItem(record: DeploymentRecord): AttributeMap {
   return {
-    ...marshallItem(record),
+    ...marshallItem(withCounters(record)),
     ...deploymentKey(record.deploymentId),
     gsi1pk: s(groupIndexKey(record.applicationName, record.deploymentGroupName)),
     gsi1sk: s(record.createTime),
@@ -99,8 +109,104 @@ export function dynamoDbDeploymentRecords(table: DynamoTable): DeploymentRecords
     return items.map(deploymentOf);
   }
 
+  /** The filter expression of ListDeployments' filters that are not the index's keys. */
+  function filterOf(query: DeploymentQuery, scan: boolean) {
+    const names: Record<string, string> = {};
+    const values: AttributeMap = {};
+    const conditions: string[] = [];
+    if (scan) {
+      conditions.push('sk = :deployment');
+      values[':deployment'] = s('DEPLOYMENT');
+      if (query.createdFrom !== undefined) {
+        conditions.push('createTime >= :from');
+        values[':from'] = s(query.createdFrom);
+      }
+      if (query.createdTo !== undefined) {
+        conditions.push('createTime <= :to');
+        values[':to'] = s(query.createdTo);
+      }
+    }
+    if (query.statuses?.length) {
+      names['#status'] = 'status';
+      conditions.push(`#status IN (${query.statuses.map((_, i) => `:s${i}`).join(', ')})`);
+      query.statuses.forEach((status, i) => (values[`:s${i}`] = s(status)));
+    }
+    if (query.externalId !== undefined) {
+      conditions.push('externalId = :externalId');
+      values[':externalId'] = s(query.externalId);
+    }
+    if (query.deploymentConfigName !== undefined) {
+      conditions.push('deploymentConfigName = :config');
+      values[':config'] = s(query.deploymentConfigName);
+    }
+    return { names, values, expression: conditions.join(' AND ') };
+  }
+
   return {
     getDeployment,
+
+    listDeploymentIds(query, page) {
+      const read = (item: AttributeMap) => item.deploymentId?.S ?? '';
+      const app = query.applicationName;
+      const group = query.deploymentGroupName;
+      if (app !== undefined && group !== undefined) {
+        const partition = groupIndexKey(app, group);
+        const filter = filterOf(query, false);
+        const range =
+          query.createdFrom !== undefined && query.createdTo !== undefined
+            ? ' AND gsi1sk BETWEEN :from AND :to'
+            : query.createdFrom !== undefined
+              ? ' AND gsi1sk >= :from'
+              : query.createdTo !== undefined
+                ? ' AND gsi1sk <= :to'
+                : '';
+        const values: AttributeMap = {
+          ':pk': s(partition),
+          ...filter.values,
+          ...(query.createdFrom !== undefined ? { ':from': s(query.createdFrom) } : {}),
+          ...(query.createdTo !== undefined ? { ':to': s(query.createdTo) } : {}),
+        };
+        return table.page(
+          'Query',
+          BY_GROUP_INDEX,
+          (startKey, limit) =>
+            client.send(
+              new QueryCommand({
+                TableName,
+                IndexName: BY_GROUP_INDEX,
+                KeyConditionExpression: `gsi1pk = :pk${range}`,
+                ...(filter.expression ? { FilterExpression: filter.expression } : {}),
+                ...(Object.keys(filter.names).length ? { ExpressionAttributeNames: filter.names } : {}),
+                ExpressionAttributeValues: values,
+                ScanIndexForward: false,
+                ...(limit !== undefined ? { Limit: limit } : {}),
+                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+              }),
+            ),
+          page,
+          { partition: { attribute: 'gsi1pk', value: partition }, read },
+        );
+      }
+      // Every deployment of the account: a Scan (ListDeployments without a group is rare).
+      const filter = filterOf(query, true);
+      return table.page(
+        'Scan',
+        undefined,
+        (startKey, limit) =>
+          client.send(
+            new ScanCommand({
+              TableName,
+              FilterExpression: filter.expression,
+              ...(Object.keys(filter.names).length ? { ExpressionAttributeNames: filter.names } : {}),
+              ExpressionAttributeValues: filter.values,
+              ...(limit !== undefined ? { Limit: limit } : {}),
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          ),
+        page,
+        { partition: undefined, read },
+      );
+    },
 
     async createDeployment(record) {
       const item = deploymentItem(record);

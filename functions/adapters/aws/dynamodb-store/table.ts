@@ -1,18 +1,14 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Page, PageRequest } from '../../../ports/pages.js';
 import type { AttributeMap } from '../dynamodb-marshalling.js';
+import { allPages, readPage, type ItemPage, type PagePartition, type PageSender } from '../dynamodb-pages.js';
 import { awsErrorCode, callAws, translateAwsError, type AwsCallContext } from '../errors.js';
 
-export type { AttributeMap };
+export type { AttributeMap, ItemPage };
 
 export const s = (value: string): AttributeValue => ({ S: value });
 
 export type Attempt<T> = { passed: true; value: T } | { passed: false };
-
-/** One page of a Query or a Scan. */
-export interface ItemPage {
-  Items?: AttributeMap[];
-  LastEvaluatedKey?: AttributeMap;
-}
 
 /**
  * The stepdeploy table as each role of the store uses it: its client and name, and the three ways a
@@ -48,20 +44,23 @@ export class DynamoTable {
     }
   }
 
-  /** Every item a Query or a Scan returns, page after page (`page` sends the request from `startKey`). */
-  async allItems(
+  /** Every item a Query or a Scan returns, page after page (`send` sends it from a start key). */
+  allItems(
     operation: 'Query' | 'Scan',
     resource: string | undefined,
-    page: (startKey: AttributeMap | undefined) => Promise<ItemPage>,
+    send: PageSender,
   ): Promise<AttributeMap[]> {
-    const items: AttributeMap[] = [];
-    let startKey: AttributeMap | undefined;
-    do {
-      const from = startKey;
-      const response = await this.call(operation, resource, () => page(from));
-      items.push(...(response.Items ?? []));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    return allPages(send, this.context(operation, resource));
+  }
+
+  /** One page of a listing, as the API's List* operations page (dynamodb-pages.ts). */
+  page<T>(
+    operation: 'Query' | 'Scan',
+    resource: string | undefined,
+    send: PageSender,
+    page: PageRequest,
+    options: { partition: PagePartition; read(item: AttributeMap): T; accept?(value: T): boolean },
+  ): Promise<Page<T>> {
+    return readPage(send, page, { ...options, context: this.context(operation, resource) });
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * The instance directory over the on-premises instances registered with the API
+ * (RegisterOnPremisesInstance, AddTagsToOnPremisesInstances), stored in the table. On one machine
+ * those instances are the local hosts (a host per registered name), and there are no EC2 instances
+ * or Auto Scaling groups, so EC2 selectors select nothing there. In AWS this directory resolves the
+ * on-premises part only: a group that selects EC2 instances or Auto Scaling groups is refused by
+ * name until the EC2/SSM/Auto Scaling adapters of this port exist.
+ *
+ * [unverified] In AWS the SSM transport addresses an on-premises instance by its managed-instance id
+ * (`mi-...`), which is the id this directory returns: register on-premises instances under that id.
+ */
+import { UnsupportedInstanceSelectorError } from '../../domain/deployment-errors.js';
+import { matchesTagSelector } from '../../domain/tag-filters.js';
+import {
+  hasSelectors,
+  type DirectoryInstance,
+  type InstanceDirectoryPort,
+  type InstanceSelector,
+} from '../../ports/instance-directory.js';
+import type { OnPremisesInstanceRecord, OnPremisesInstanceStore } from '../../ports/on-premises-instances.js';
+import { DYNAMODB_PAGES_IAM_ACTIONS } from './dynamodb-pages.js';
+
+/** What resolving calls: the instance listing's Query (DynamoDbOnPremisesInstanceStore.listInstances). */
+export const REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS = DYNAMODB_PAGES_IAM_ACTIONS;
+
+const PAGE = 500;
+
+export interface RegisteredInstancesDirectoryOptions {
+  /**
+   * `none`: this runtime has no EC2 instances or Auto Scaling groups (one machine), so EC2 selectors
+   * select nothing. `unsupported` (AWS): they exist, and this directory cannot see them.
+   */
+  ec2: 'none' | 'unsupported';
+}
+
+export class RegisteredInstancesDirectory implements InstanceDirectoryPort {
+  constructor(
+    private readonly instances: Pick<OnPremisesInstanceStore, 'listInstances'>,
+    private readonly options: RegisteredInstancesDirectoryOptions,
+  ) {}
+
+  async resolveTargets(selector: InstanceSelector): Promise<DirectoryInstance[]> {
+    const ec2Selected =
+      (selector.ec2TagFilters?.length ?? 0) > 0 ||
+      (selector.ec2TagSet?.ec2TagSetList?.length ?? 0) > 0 ||
+      (selector.autoScalingGroups?.length ?? 0) > 0;
+    if (ec2Selected && this.options.ec2 === 'unsupported') {
+      throw new UnsupportedInstanceSelectorError(
+        'The deployment group selects EC2 instances (ec2TagFilters, ec2TagSet or autoScalingGroups), which this stepdeploy stack cannot resolve yet: select on-premises instances by tag, or declare the instances with a ServerDeploymentGroup (instanceIds).',
+      );
+    }
+    if (!hasSelectors(selector)) return [];
+    const tagSelector = {
+      ...(selector.onPremisesInstanceTagFilters ? { tagFilters: selector.onPremisesInstanceTagFilters } : {}),
+      ...(selector.onPremisesTagSet?.onPremisesTagSetList
+        ? { tagSet: selector.onPremisesTagSet.onPremisesTagSetList }
+        : {}),
+    };
+    const selected: OnPremisesInstanceRecord[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.instances.listInstances(
+        { limit: PAGE, ...(nextToken ? { nextToken } : {}) },
+        (instance) => instance.deregisterTime === undefined && matchesTagSelector(instance.tags, tagSelector),
+      );
+      selected.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return selected
+      .map((instance): DirectoryInstance => ({
+        instanceId: instance.instanceName,
+        kind: 'OnPremises',
+        instanceName: instance.instanceName,
+        instanceArn: instance.instanceArn,
+        tags: instance.tags,
+      }))
+      .sort((a, b) => a.instanceId.localeCompare(b.instanceId, 'en', { numeric: true }));
+  }
+}

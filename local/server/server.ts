@@ -1,0 +1,314 @@
+/**
+ * `stepdeploy server`: the composition root of the local runtime. One process hosts the
+ * CodeDeploy-compatible API and the S3 endpoint (both SigV4-checked with the state directory's key),
+ * the records (dynalite on a private Unix socket), the embedded engine running every flow's state
+ * machine, the local hosts (one per registered on-premises instance, `<state-dir>/hosts/<name>/root`),
+ * the local load balancers (one listener per target group a group names, created on first use, each
+ * on its own thread), the local alarms, and the S3 trigger (an upload under
+ * `<application>/<deployment-group>/` starts a deployment). `stepdeploy deploy` starts one in its own
+ * process when none runs for the state directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { s3RevisionSourceAt } from '../../functions/adapters/aws/s3-revision-source.js';
+import { activeDeploymentsFrom, groupDeploymentsFrom } from '../../functions/api/deployment-info.js';
+import { deploymentUseCases } from '../../functions/api/deployment-use-cases.js';
+import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
+import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
+import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
+import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
+import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
+import { RealClock, type EngineClock } from '../engine/index.js';
+import { EventProcessRecords } from '../hosts/event-processes.js';
+import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
+import { LocalHostTransport } from '../hosts/transport.js';
+import { recoverInterruptedDeployments } from '../runtime/recover.js';
+import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
+import { assertStateDirFree } from '../state-dir.js';
+import { LocalAlarms } from './alarms.js';
+import { CLI_REVISION_BUCKET } from './cli-bucket.js';
+import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
+import { LocalLoadBalancers } from './load-balancers.js';
+import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
+import type { CreatedObject } from './s3-endpoint.js';
+import {
+  markServerStopped,
+  updateServerLoadBalancers,
+  type ServerFile,
+  type ServerKey,
+} from './server-file.js';
+
+export interface LocalServerOptions {
+  stateDir: string;
+  /** The API's port; 0 (the default) picks a free one. */
+  port?: number;
+  s3Port?: number;
+  /** The first local load balancer's port (the others get free ones); 0 picks one. */
+  loadBalancerPort?: number;
+  region?: string;
+  /** Limits on the revisions read (unpacked size, entries, compression ratio); defaults otherwise. */
+  bundleLimits?: Partial<BundleLimits>;
+  /** Cap of each deployment's scripts.log on a host. */
+  scriptsLogMaxBytes?: number;
+  clock?: EngineClock;
+  /** Items per page of the List operations (tests use small pages). */
+  pageSize?: number;
+  /** Where the server reports what it does (S3 triggers, failures); nothing by default. */
+  log?(line: string): void;
+  /** Also told of every object created in S3 (tests). */
+  onObjectCreated?(object: CreatedObject): void;
+  /** Also told of every unexpected API failure (tests). */
+  onInternalError?(error: unknown, operation: string): void;
+  /** The listeners' clock for signature times (tests). */
+  now?: () => Date;
+}
+
+export interface LocalServer {
+  stateDir: string;
+  endpoint: string;
+  s3Endpoint: string;
+  key: ServerKey;
+  /** What `<state-dir>/server.json` holds now. */
+  serverFile(): ServerFile;
+  runtime: LocalRuntime;
+  transport: LocalHostTransport;
+  loadBalancers: LocalLoadBalancers;
+  alarms: LocalAlarms;
+  listeners: ControlPlaneListeners;
+  /** The hosts of the registered on-premises instances, by name. */
+  hosts(): LocalHost[];
+  /** Interrupted deployments found and ended when the records were opened. */
+  recovered: string[];
+  close(): Promise<void>;
+}
+
+/** The revision source, bound once the S3 endpoint it reads from listens. */
+function deferredRevisions(): RevisionSourcePort & { bind(source: RevisionSourcePort): void } {
+  let source: RevisionSourcePort | undefined;
+  const bound = () => {
+    if (!source) throw new Error('The S3 endpoint is not listening yet.');
+    return source;
+  };
+  return {
+    bind: (value) => void (source = value),
+    readRevision: (revision) => bound().readRevision(revision),
+    bundleLocation: (revision) => bound().bundleLocation(revision),
+    readAppSpecFile: (revision) => bound().readAppSpecFile(revision),
+  };
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const stateDir = await assertStateDirFree(options.stateDir);
+  const clock = options.clock ?? new RealClock();
+  const log = options.log ?? (() => undefined);
+  // Scripts of events a process that ended left running (it and its watcher were killed) end first.
+  const eventProcesses = EventProcessRecords.of(stateDir);
+  await eventProcesses.endLeftovers(hostsDirectory(stateDir));
+  const transport = new LocalHostTransport([], {
+    track: (work) => clock.track(work),
+    records: eventProcesses,
+  });
+  const hosts = new Map<string, LocalHost>();
+  const loadBalancers = new LocalLoadBalancers(
+    (urls) => updateServerLoadBalancers(stateDir, urls),
+    options.loadBalancerPort !== undefined ? { port: options.loadBalancerPort } : {},
+  );
+  const joined = async (host: LocalHost) => {
+    hosts.set(host.id, host);
+    transport.addHost(host);
+    await loadBalancers.addHost(host);
+  };
+  const alarmChanges: { handle?: LocalRuntime['onAlarmStateChange'] } = {};
+  const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
+  const revisions = deferredRevisions();
+
+  const runtime = await createLocalRuntime({
+    clock,
+    databasePath: join(stateDir, 'records'),
+    ports: { transport, revisions, loadBalancer: loadBalancers, alarms },
+    // Local health checks answer within a second; two minutes is plenty before an instance fails.
+    settings: {
+      trafficPollSeconds: 1,
+      trafficTimeoutSeconds: 120,
+      ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    },
+  });
+  const closers: Array<() => Promise<unknown>> = [() => runtime.dispose()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
+    alarmChanges.handle = runtime.onAlarmStateChange;
+    const recovered = await recoverInterruptedDeployments(runtime.deps.store, clock.now());
+    const uploaded = onRevisionUploaded(runtime.deps);
+    const listeners = await startControlPlaneListeners({
+      stateDir,
+      database: runtime.database,
+      deployments: deploymentUseCases(runtime.deps, { revisionTypes: ['S3', 'AppSpecContent', 'String'] }),
+      hosts: localHostProvisioner(stateDir, joined),
+      describeGroupDeployments: groupDeploymentsFrom(runtime.deps.store),
+      activeDeploymentsUsingConfig: activeDeploymentsFrom(runtime.deps.store),
+      onObjectCreated: async (object) => {
+        options.onObjectCreated?.(object);
+        await startFromUpload(object, uploaded, log);
+      },
+      onInternalError: (error, operation) => {
+        options.onInternalError?.(error, operation);
+        log(
+          `API ${operation} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      },
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.port ? { apiPort: options.port } : {}),
+      ...(options.s3Port ? { s3Port: options.s3Port } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    });
+    closers.push(() => listeners.close());
+    revisions.bind(
+      s3RevisionSourceAt(listeners.s3Endpoint, listeners.key, listeners.key.region, {
+        downloadDirectory: join(stateDir, 'run', 'bundles'),
+        ...(options.bundleLimits ? { limits: options.bundleLimits } : {}),
+      }),
+    );
+    // A group that names target groups gets their listeners as soon as it is saved, so their URLs
+    // are in server.json before the first deployment.
+    withTargetGroupListeners(listeners.controlPlane.deploymentGroups, loadBalancers);
+
+    // The hosts of the instances registered before this process, and the listeners of the groups.
+    await restoreHosts(listeners, stateDir, joined);
+    await restoreLoadBalancers(listeners, runtime, loadBalancers);
+
+    const server: LocalServer = {
+      stateDir,
+      endpoint: listeners.endpoint,
+      s3Endpoint: listeners.s3Endpoint,
+      key: listeners.key,
+      serverFile: () => ({ ...listeners.serverFile, loadBalancers: loadBalancers.urls() }),
+      runtime,
+      transport,
+      loadBalancers,
+      alarms,
+      listeners,
+      hosts: () => [...hosts.values()],
+      recovered,
+      async close() {
+        await alarms.close();
+        await transport.idle();
+        eventProcesses.stopWatcher();
+        await listeners.close();
+        markServerStopped(stateDir);
+        await loadBalancers.close();
+        await runtime.dispose();
+      },
+    };
+    return server;
+  } catch (error) {
+    await closeAll();
+    await loadBalancers.close();
+    throw error;
+  }
+}
+
+/** An upload under `<application>/<deployment-group>/` starts a deployment, as the S3 trigger in AWS. */
+async function startFromUpload(
+  object: CreatedObject,
+  uploaded: ReturnType<typeof onRevisionUploaded>,
+  log: (line: string) => void,
+): Promise<void> {
+  if (object.bucket === CLI_REVISION_BUCKET) return;
+  // One delivery per upload here (no versions to derive an id from): a fresh id each time.
+  const outcome = await uploaded({
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.eTag ? { eTag: object.eTag.replace(/^"|"$/g, '') } : {}),
+    deploymentId: formatDeploymentId(new Uint8Array(randomBytes(9))),
+  });
+  if (outcome.started) log(`s3://${object.bucket}/${object.key}: started deployment ${outcome.deploymentId}`);
+  else log(`s3://${object.bucket}/${object.key}: no deployment: ${outcome.reason}`);
+}
+
+function withTargetGroupListeners(
+  store: DeploymentGroupConfigStore,
+  loadBalancers: LocalLoadBalancers,
+): void {
+  const ensure = async (applicationName: string, groupName: string) => {
+    const group = await store.getDeploymentGroup(applicationName, groupName);
+    for (const name of group?.targetGroupNames ?? []) await loadBalancers.get(name);
+  };
+  const create = store.createDeploymentGroup.bind(store);
+  const update = store.updateDeploymentGroup.bind(store);
+  store.createDeploymentGroup = async (group) => {
+    await create(group);
+    await ensure(group.applicationName, group.deploymentGroupName);
+  };
+  store.updateDeploymentGroup = async (applicationName, groupName, settings) => {
+    await update(applicationName, groupName, settings);
+    await ensure(applicationName, groupName);
+  };
+}
+
+/** Every registered (not deregistered) on-premises instance gets its host back. */
+async function restoreHosts(
+  listeners: ControlPlaneListeners,
+  stateDir: string,
+  joined: (host: LocalHost) => Promise<void>,
+): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await listeners.controlPlane.onPremisesInstances.listInstances(
+      { limit: 500, ...(nextToken ? { nextToken } : {}) },
+      (instance) => instance.deregisterTime === undefined,
+    );
+    for (const instance of page.items) await joined(await onPremisesHost(stateDir, instance.instanceName));
+    nextToken = page.nextToken;
+  } while (nextToken);
+}
+
+/** How long a new process waits for the instances that were in service to pass their health checks. */
+const RESTORE_HEALTHY_MS = 5000;
+
+/**
+ * The load balancers lived with the process that ended: each group's target groups get their
+ * listener again, with the instances its last deployment left healthy registered, so they serve as
+ * they did before the next deployment starts.
+ */
+async function restoreLoadBalancers(
+  listeners: ControlPlaneListeners,
+  runtime: LocalRuntime,
+  loadBalancers: LocalLoadBalancers,
+): Promise<void> {
+  const { applications, deploymentGroups } = listeners.controlPlane;
+  let appToken: string | undefined;
+  do {
+    const apps = await applications.listApplications({
+      limit: 100,
+      ...(appToken ? { nextToken: appToken } : {}),
+    });
+    for (const applicationName of apps.items) {
+      let groupToken: string | undefined;
+      do {
+        const groups = await deploymentGroups.listDeploymentGroups(applicationName, {
+          limit: 100,
+          ...(groupToken ? { nextToken: groupToken } : {}),
+        });
+        for (const groupName of groups.items) {
+          const group = await runtime.deps.store.getDeploymentGroup(applicationName, groupName);
+          const healthy = Object.entries(group?.instanceHealth ?? {})
+            .filter(([, health]) => health === 'Healthy')
+            .map(([id]) => id);
+          for (const targetGroup of group?.targetGroupNames ?? []) {
+            const listener = await loadBalancers.get(targetGroup);
+            if (healthy.length === 0) continue;
+            await listener.registerTargets(targetGroup, healthy);
+            // An app that is not running any more just fails its checks meanwhile.
+            await listener.waitForHealthy(targetGroup, healthy, RESTORE_HEALTHY_MS).catch(() => undefined);
+          }
+        }
+        groupToken = groups.nextToken;
+      } while (groupToken);
+    }
+    appToken = apps.nextToken;
+  } while (appToken);
+}
