@@ -39,7 +39,15 @@ function machineName(stateMachine: string): string {
 export type TargetPorts = Partial<
   Pick<
     Ports,
-    'lambda' | 'ecs' | 'listeners' | 'alarms' | 'hooks' | 'transport' | 'instances' | 'loadBalancer' | 'revisions'
+    | 'lambda'
+    | 'ecs'
+    | 'listeners'
+    | 'alarms'
+    | 'hooks'
+    | 'transport'
+    | 'instances'
+    | 'loadBalancer'
+    | 'revisions'
   >
 > & { trafficRouters?: TrafficRouters };
 
