@@ -26,6 +26,8 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'dynamodb:DeleteItem': 'table',
   'dynamodb:Query': 'table',
   'dynamodb:Scan': 'table',
+  'dynamodb:BatchWriteItem': 'table',
+  'dynamodb:BatchGetItem': 'table',
   's3:GetObject': 'revisionObjects',
   's3:GetObjectVersion': 'revisionObjects',
   'lambda:InvokeFunction': 'hookFunctions',

@@ -173,9 +173,8 @@ export async function openServerEnvironment(options: ServerEnvironmentOptions): 
       };
       await store.putDeploymentGroup(group);
       // The load balancer lives with this process: put back the instances that were serving before.
-      const healthy = hosts
-        .filter((host) => existing?.instanceHealth?.[host.id] === 'Healthy')
-        .map((host) => host.id);
+      const health = await store.listInstanceHealth(applicationName, deploymentGroupName);
+      const healthy = hosts.filter((host) => health.get(host.id) === 'Healthy').map((host) => host.id);
       if (loadBalancer && healthy.length > 0) {
         await loadBalancer.registerTargets(TARGET_GROUP, healthy);
         // Serving again before the deployment starts, as they were on the load balancer that ended with

@@ -148,10 +148,16 @@ function storedOutcome(record: DeploymentRecord): Outcome {
   };
 }
 
+/**
+ * Writes the group's last successful deployment and nothing else: a configuration changed meanwhile
+ * (a `cdk deploy`, UpdateDeploymentGroup) stays as it was written.
+ */
 async function markLastSuccessful(deps: Pick<StepDeps, 'groups'>, record: DeploymentRecord): Promise<void> {
-  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
-  if (group)
-    await deps.groups.putDeploymentGroup({ ...group, lastSuccessfulDeploymentId: record.deploymentId });
+  await deps.groups.recordSuccessfulDeployment(
+    record.applicationName,
+    record.deploymentGroupName,
+    record.deploymentId,
+  );
 }
 
 /** The Finish Task of every flow: `${FinishFunctionArn}`. */

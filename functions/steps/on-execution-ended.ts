@@ -63,6 +63,7 @@ export function onExecutionEnded(
     | 'pendingWaits'
     | 'alarmWatches'
     | 'commandWaits'
+    | 'serverBatches'
     | 'events'
     | 'clock'
     | 'transport'

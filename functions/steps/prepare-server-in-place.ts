@@ -9,15 +9,19 @@ import {
   NoInstancesError,
   OverMaxInstancesError,
 } from '../domain/deployment-errors.js';
-import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
-import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
+import { checkParentHistory, worstBatchHistoryEvents } from '../domain/server-batch-history.js';
+import type { ServerInstance } from '../domain/server-plan.js';
+import { createServerProgress, type ServerProgress } from '../domain/server-progress.js';
+import { trafficPollBound } from '../domain/target-polls.js';
 import type { FlowKey } from '../domain/flows.js';
 import type { LifecycleEventRecord, RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import { defineStep, type StepDeps } from './deps.js';
+import { eventKind } from './next-batch.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
+import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 
 export const SERVER_IN_PLACE_FLOW = {
   computePlatform: 'Server',
@@ -32,14 +36,18 @@ export interface PrepareServerOutput {
 /**
  * Prepare of the Server in-place flow: the common start (record, lock), then the revision is read and
  * validated (AppSpec, unsafe bundle paths) and the batches planned before any instance is touched;
- * then every instance gets its target record with Pending events.
+ * then every instance gets its target record with Pending events and its place in the queues, in
+ * batched writes. What the deployment record keeps of the plan is counters per zone.
  */
 export function prepareServerInPlace(
-  deps: BeginDeps & Pick<StepDeps, 'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets'>,
+  deps: BeginDeps &
+    Pick<StepDeps, 'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'serverBatches' | 'settings'>,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerOutput> => {
-    const { clock } = deps;
-    const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input);
+    const { clock, settings } = deps;
+    const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input, {
+      leaseSeconds: settings.lockLeaseSeconds,
+    });
     const { appSpec, revision } = await readServerRevision(deps, record);
     const config = resolveDeploymentConfig(record.deploymentConfigName);
     if (config.computePlatform !== 'Server') {
@@ -50,57 +58,89 @@ export function prepareServerInPlace(
     const instanceIds = group.instanceIds ?? [];
     if (instanceIds.length === 0)
       throw new NoInstancesError('No instances were specified, or no instances can be found.');
+    const health = await deps.groups.listInstanceHealth(group.applicationName, group.deploymentGroupName);
     const instances: ServerInstance[] = instanceIds.map((id) => ({
       id,
       // Never deployed to, or last attempt failed: Unhealthy, which CodeDeploy deploys to first.
-      health: group.instanceHealth?.[id] ?? 'Unhealthy',
-      revision: group.instanceHealth?.[id] ? 'Old' : 'Unknown',
+      health: health.get(id) ?? 'Unhealthy',
+      revision: health.has(id) ? 'Old' : 'Unknown',
     }));
-    const schedule = createServerSchedule(instances, config);
-    if (schedule.end) {
+    const { progress, instances: planned } = createServerProgress(instances, config);
+    if (progress.end) {
       const ErrorType =
-        schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
-      throw new ErrorType(schedule.end.message);
+        progress.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
+      throw new ErrorType(progress.end.message);
     }
     const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
-    const batches =
-      Math.ceil(instances.length / Math.max(1, schedule.maxConcurrency)) + schedule.waves.length - 1;
-    const budget = checkHistoryBudget(batches, withLoadBalancer);
-    if (!budget.ok) {
-      throw new OverMaxInstancesError(
-        `Deploying ${instances.length} instances with ${config.deploymentConfigName} takes ${batches} batches, about ${budget.estimatedEvents} Step Functions history events; one execution holds 25,000 (about ${budget.maxBatches} batches). Use a configuration with larger batches (fewer minimum healthy hosts) or split the deployment group.`,
-      );
-    }
+    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
+      (e) => e !== 'Start' && e !== 'End',
+    );
+    checkHistory(deps, record.deploymentConfigName, appSpec, events, instances.length, progress);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const alarmNames = record.alarmConfiguration?.enabled
       ? record.alarmConfiguration.alarms.map((a) => a.name)
       : [];
     await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
 
-    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
-      (e) => e !== 'Start' && e !== 'End',
-    );
     const now = clock.now().toISOString();
-    for (const targetId of instanceIds) {
-      await deps.deploymentTargets.putDeploymentTarget({
+    await deps.deploymentTargets.putDeploymentTargets(
+      instanceIds.map((targetId) => ({
         deploymentId: record.deploymentId,
         targetId,
-        status: 'Pending',
+        status: 'Pending' as const,
         lastUpdatedAt: now,
         lifecycleEvents: events.map((name): LifecycleEventRecord => ({
           lifecycleEventName: name,
           status: 'Pending',
         })),
-      });
-    }
+      })),
+    );
+    await deps.serverBatches.putInstanceQueue(
+      record.deploymentId,
+      planned.map((p) => ({ instanceId: p.id, wave: p.wave, healthy: p.healthy, position: p.position })),
+    );
     await deps.deployments.updateDeployment(record.deploymentId, {
       appSpec,
       revision,
-      serverSchedule: schedule,
+      serverProgress: progress,
       serverLifecycleEvents: events,
     });
     return { deploymentId: record.deploymentId, computePlatform: 'Server' };
   };
+}
+
+/**
+ * What one deployment still cannot do: with every batch at its worst (every event polled until its
+ * deadline), the parent execution's history must hold a child execution per batches-that-fit.
+ */
+function checkHistory(
+  deps: Pick<StepDeps, 'settings'>,
+  configName: string,
+  appSpec: ServerAppSpec,
+  events: readonly string[],
+  instanceCount: number,
+  progress: ServerProgress,
+): void {
+  const { settings } = deps;
+  const plans = events.map((name) => {
+    const kind = eventKind(name);
+    const timeoutSeconds = kind === 'script' ? eventTimeoutSeconds([appSpec], name) : settings.trafficTimeoutSeconds;
+    return { kind, timeoutSeconds, pollSeconds: Math.min(settings.eventPollSeconds, timeoutSeconds) };
+  });
+  const worst = worstBatchHistoryEvents(
+    plans,
+    trafficPollBound(settings.trafficTimeoutSeconds, settings.trafficPollSeconds),
+  );
+  const batches = progress.waves.reduce(
+    (sum, wave) => sum + Math.ceil(wave.size / Math.max(1, Math.min(wave.maxConcurrency, progress.maxConcurrency))),
+    0,
+  );
+  const check = checkParentHistory(batches, progress.waves.length, worst, settings.childHistoryBudget);
+  if (!check.ok) {
+    throw new OverMaxInstancesError(
+      `Deploying ${instanceCount} instances with ${configName} takes ${batches} batches; at their longest, ${check.batchesPerRun} fit in one child execution's history, and the deployment's own execution can hold child executions for about ${check.maxBatches} batches. Use a configuration with larger batches (fewer minimum healthy hosts) or split the deployment group.`,
+    );
+  }
 }
 
 async function readServerRevision(
@@ -153,7 +193,9 @@ function pinned(
 
 /** The Server in-place flow's Prepare Task: `${PrepareServerInPlaceFunctionArn}`. */
 export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareServerInPlace, {
+  // Bundles are listed as streams; the memory is for the AppSpec and 10,000-instance plans.
   memoryMiB: 1024,
+  timeoutSeconds: 900,
 })([
   'deployments',
   'executionNames',
@@ -164,4 +206,5 @@ export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareSe
   'alarms',
   'alarmWatches',
   'deploymentTargets',
+  'serverBatches',
 ]);

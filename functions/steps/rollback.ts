@@ -35,7 +35,10 @@ export interface RollbackOutput extends DeploymentFailure {
  * StartRollbackDeployment starts it.
  */
 export function rollback(
-  deps: Pick<StepDeps, 'deployments' | 'groups' | 'commandWaits' | 'traffic' | 'transport' | 'clock'>,
+  deps: Pick<
+    StepDeps,
+    'deployments' | 'groups' | 'commandWaits' | 'serverBatches' | 'traffic' | 'transport' | 'clock'
+  >,
 ) {
   return async ({ deploymentId, error }: RollbackInput): Promise<RollbackOutput> => {
     const { deployments, clock } = deps;
@@ -132,4 +135,4 @@ export function describeFailure(record: DeploymentRecord, error: CaughtError | u
 export const Rollback = defineStep(
   'Rollback',
   rollback,
-)(['deployments', 'groups', 'commandWaits', 'traffic', 'transport']);
+)(['deployments', 'groups', 'commandWaits', 'serverBatches', 'traffic', 'transport']);

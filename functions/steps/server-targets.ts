@@ -1,20 +1,36 @@
 import type { TargetStatus } from '../domain/status.js';
-import type { DeploymentTargets } from '../ports/deployment-store.js';
-import { failedInFlight } from './lifecycle-records.js';
+import type { DeploymentTargets, ServerBatches } from '../ports/deployment-store.js';
 import type {
+  BatchChunk,
   InstanceTargetRecord,
   LifecycleEventDiagnostics,
   LifecycleEventRecord,
+  ServerDeploymentRecord,
 } from '../ports/records.js';
+import { failedInFlight } from './lifecycle-records.js';
 
-/** The deployment's instance targets by id. */
-export async function targetsById(
+/** The targets with these ids, by id (one BatchGetItem per 100). */
+export async function targetsOf(
   targets: DeploymentTargets,
   deploymentId: string,
+  ids: readonly string[],
 ): Promise<Map<string, InstanceTargetRecord>> {
+  if (ids.length === 0) return new Map();
   return new Map(
-    (await targets.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]),
+    (await targets.getDeploymentTargets(deploymentId, ids)).map((target) => [target.targetId, target]),
   );
+}
+
+/** The chunks of the deployment's current batch (none when no batch is under way), in order. */
+export async function currentBatchChunks(
+  batches: ServerBatches,
+  record: ServerDeploymentRecord,
+  batchNumber?: number,
+): Promise<BatchChunk[]> {
+  const number = batchNumber ?? record.currentBatch?.batchNumber;
+  if (number === undefined || record.currentBatch?.batchNumber !== number) return [];
+  const chunks = await batches.listBatchChunks(record.deploymentId, number);
+  return chunks.sort((a, b) => a.chunk - b.chunk);
 }
 
 /** The status of one lifecycle event of a target, if it has that event. */
@@ -24,7 +40,8 @@ export function targetEventStatus(target: InstanceTargetRecord | undefined, even
 
 /**
  * The target with one lifecycle event changed; a failed event fails the target, and the events it
- * will now never run are Skipped at once (a failed instance stops at its failed event).
+ * will now never run are Skipped at once (a failed instance stops at its failed event). A target's
+ * first event to start puts it InProgress.
  */
 export function withTargetEvent(
   target: InstanceTargetRecord,
@@ -45,12 +62,13 @@ export function withTargetEvent(
       ...(diagnostics ? { diagnostics } : {}),
     };
   });
-  return {
-    ...target,
-    lifecycleEvents,
-    lastUpdatedAt: at,
-    status: status === 'Failed' ? 'Failed' : target.status,
-  };
+  const targetStatus: TargetStatus =
+    status === 'Failed'
+      ? 'Failed'
+      : status === 'InProgress' && target.status === 'Pending'
+        ? 'InProgress'
+        : target.status;
+  return { ...target, lifecycleEvents, lastUpdatedAt: at, status: targetStatus };
 }
 
 /**
@@ -78,7 +96,8 @@ export function closeTarget(
 
 /**
  * Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed.
- * A deployment without instance targets (Lambda, ECS) has none to close.
+ * A deployment without instance targets (Lambda, ECS) has none to close. It reads every target once:
+ * this is the deployment's end, not a batch's hot path; the changes are written in batches.
  */
 export async function closeUnfinishedTargets(
   targets: DeploymentTargets,
@@ -86,17 +105,15 @@ export async function closeUnfinishedTargets(
   now: Date,
   reason?: string,
 ): Promise<void> {
+  const closed: InstanceTargetRecord[] = [];
   for (const target of await targets.listDeploymentTargets(deploymentId)) {
-    if (target.status === 'Pending') await targets.putDeploymentTarget(closeTarget(target, 'Skipped', now));
-    else if (target.status === 'InProgress')
-      await targets.putDeploymentTarget(closeTarget(target, 'Failed', now, reason));
+    if (target.status === 'Pending') closed.push(closeTarget(target, 'Skipped', now));
+    else if (target.status === 'InProgress') closed.push(closeTarget(target, 'Failed', now, reason));
   }
+  await targets.putDeploymentTargets(closed);
 }
 
-/** Ids of the batch's instances still going through their events. */
-export function liveInstances(
-  targets: Map<string, InstanceTargetRecord>,
-  instanceIds: readonly string[],
-): string[] {
-  return instanceIds.filter((id) => targets.get(id)?.status === 'InProgress');
+/** Whether a target of the batch is still going through its events (no event failed). */
+export function isLive(target: InstanceTargetRecord | undefined): target is InstanceTargetRecord {
+  return target !== undefined && (target.status === 'InProgress' || target.status === 'Pending');
 }

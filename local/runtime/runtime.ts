@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
-import { flowFor, FLOWS } from '../../functions/flows/registry.js';
+import { allChildStateMachines, flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import type { Ports } from '../../functions/ports/ports.js';
@@ -12,7 +12,12 @@ import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
-import { EmbeddedEngine, type EngineClock, type ExecutionOutcome } from '../engine/index.js';
+import {
+  EmbeddedEngine,
+  stateMachineArn,
+  type EngineClock,
+  type ExecutionOutcome,
+} from '../engine/index.js';
 import { startLocalDatabase, type LocalDatabase } from './dynalite.js';
 import { stepHandlers } from './steps.js';
 
@@ -118,7 +123,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     revisions: ports.revisions ?? unavailable('revision source'),
   };
   ready.deps = deps;
-  for (const flow of FLOWS) engine.register(machineName(flow.stateMachine), join(ROOT, flow.stateMachine));
+  // Child machines first: a flow's machine names them by ARN (`${<Name>StateMachineArn}`).
+  const childArns: Record<string, string> = {};
+  for (const child of allChildStateMachines()) {
+    const name = machineName(child.stateMachine);
+    engine.register(name, join(ROOT, child.stateMachine));
+    childArns[`${child.name}StateMachineArn`] = stateMachineArn(name);
+  }
+  for (const flow of FLOWS) {
+    engine.register(machineName(flow.stateMachine), join(ROOT, flow.stateMachine), childArns);
+  }
 
   return {
     engine,

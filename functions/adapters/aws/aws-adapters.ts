@@ -62,6 +62,7 @@ export function awsAdapters<P extends AwsPortName>(
     alarmWatches: () => DYNAMODB_STORE_ROLES.alarmWatches(table()),
     deploymentTargets: () => DYNAMODB_STORE_ROLES.deploymentTargets(table()),
     commandWaits: () => DYNAMODB_STORE_ROLES.commandWaits(table()),
+    serverBatches: () => DYNAMODB_STORE_ROLES.serverBatches(table()),
     traffic: () =>
       routeByKind({ LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())) }),
     lambda: () => new AwsLambdaAlias(lambdaClient()),

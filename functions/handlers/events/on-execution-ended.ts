@@ -31,6 +31,7 @@ export const OnExecutionEnded = defineStep(
   'pendingWaits',
   'alarmWatches',
   'commandWaits',
+  'serverBatches',
   'events',
   'transport',
 ]);

@@ -1,13 +1,26 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DeploymentGroups } from '../../../ports/deployment-store.js';
+import type { InstanceHealthState } from '../../../ports/records.js';
 import { marshallItem } from '../dynamodb-marshalling.js';
-import { groupKey } from './keys.js';
+import { groupKey, instanceHealthKey, instanceHealthPrefix } from './keys.js';
 import { groupOf } from './stored-items.js';
-import type { DynamoTable } from './table.js';
+import { s, type DynamoTable } from './table.js';
 
-export const DEPLOYMENT_GROUPS_IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+export const DEPLOYMENT_GROUPS_IAM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+  'dynamodb:BatchWriteItem',
+] as const;
 
-/** Each group's CONFIG item: what its owner declared, and what deployments recorded on it. */
+const isHealth = (value: unknown): value is InstanceHealthState => value === 'Healthy' || value === 'Unhealthy';
+
+/**
+ * Each group's CONFIG item (what its owner declared, and the last successful deployment) and one
+ * HEALTH#<instance> item per instance beside it. Deployments change only their own fields, with
+ * UpdateItem: a configuration written meanwhile is never reverted from an earlier read.
+ */
 export function dynamoDbDeploymentGroups(table: DynamoTable): DeploymentGroups {
   const { client, name: TableName } = table;
   return {
@@ -18,11 +31,81 @@ export function dynamoDbDeploymentGroups(table: DynamoTable): DeploymentGroups {
       );
       return Item ? groupOf(Item) : undefined;
     },
+
     async putDeploymentGroup(group) {
       const key = groupKey(group.applicationName, group.deploymentGroupName, 'CONFIG');
       await table.call('PutItem', key.pk?.S, () =>
         client.send(new PutItemCommand({ TableName, Item: { ...marshallItem(group), ...key } })),
       );
+    },
+
+    async recordSuccessfulDeployment(applicationName, deploymentGroupName, deploymentId) {
+      const key = groupKey(applicationName, deploymentGroupName, 'CONFIG');
+      const update = await table.attempt('UpdateItem', key.pk?.S, () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName,
+            Key: key,
+            UpdateExpression: 'SET lastSuccessfulDeploymentId = :id',
+            // A group deleted meanwhile stays deleted: an update would recreate a fragment of it.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':id': s(deploymentId) },
+          }),
+        ),
+      );
+      return update.passed;
+    },
+
+    async recordInstanceHealth(applicationName, deploymentGroupName, health) {
+      if (health.length === 0) return;
+      await table.batchWrite(
+        `GROUP#${applicationName}#${deploymentGroupName}`,
+        health.map(({ instanceId, health: state }) => ({
+          PutRequest: {
+            Item: {
+              ...instanceHealthKey(applicationName, deploymentGroupName, instanceId),
+              instanceId: s(instanceId),
+              health: s(state),
+            },
+          },
+        })),
+      );
+    },
+
+    async listInstanceHealth(applicationName, deploymentGroupName) {
+      const pk = groupKey(applicationName, deploymentGroupName, 'CONFIG').pk as { S: string };
+      const health = new Map<string, InstanceHealthState>();
+      // Health recorded before it moved to items of its own, overridden by the items.
+      const { Item } = await table.call('GetItem', pk.S, () =>
+        client.send(
+          new GetItemCommand({
+            TableName,
+            Key: groupKey(applicationName, deploymentGroupName, 'CONFIG'),
+            ConsistentRead: true,
+            ProjectionExpression: 'instanceHealth',
+          }),
+        ),
+      );
+      for (const [id, value] of Object.entries(Item?.['instanceHealth']?.M ?? {})) {
+        if (isHealth(value.S)) health.set(id, value.S);
+      }
+      const items = await table.allItems('Query', pk.S, (startKey) =>
+        client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :health)',
+            ExpressionAttributeValues: { ':pk': pk, ':health': s(instanceHealthPrefix) },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of items) {
+        const id = item['instanceId']?.S;
+        const state = item['health']?.S;
+        if (id !== undefined && isHealth(state)) health.set(id, state);
+      }
+      return health;
     },
   };
 }
