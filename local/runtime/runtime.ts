@@ -43,6 +43,11 @@ export interface LocalRuntimeOptions {
   databasePath?: string;
   ports: TargetPorts;
   settings?: Partial<StepSettings>;
+  /**
+   * The steps' records in this store instead of the database's (which still starts, empty, for
+   * what reads it directly): `memoryDeploymentStore()` for rehearsals of very large fleets.
+   */
+  store?: DeploymentStore;
 }
 
 /** The steps' deps, and the whole store for the API and the CLI, which read across its roles. */
@@ -101,7 +106,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   };
 
   const ports = options.ports;
-  const store = database.store;
+  const store = options.store ?? database.store;
   const deps: LocalDeps = {
     store,
     ...storeRoles(store),
