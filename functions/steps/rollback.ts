@@ -82,7 +82,7 @@ export function rollback(
  * Whether a new deployment of the last successful revision follows: the configuration asks for it,
  * this is not itself a rollback, and the group has a successful deployment other than this one.
  */
-async function redeployWanted(
+export async function redeployWanted(
   deps: Pick<StepDeps, 'groups'>,
   record: DeploymentRecord,
   failure: DeploymentFailure,

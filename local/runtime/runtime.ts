@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
+import { TargetRegistrationRouter } from '../../functions/adapters/aws/target-registration-router.js';
 import { allChildStateMachines, flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
@@ -10,6 +11,7 @@ import { routeByKind, type TrafficRouters } from '../../functions/ports/traffic-
 import { DEFAULT_SETTINGS, type StepDeps, type StepSettings } from '../../functions/steps/deps.js';
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
+import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
 import {
@@ -96,13 +98,32 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     }),
   });
 
+  const ended = new Set<Promise<unknown>>();
   const startDeployment: StepDeps['executions']['startDeployment'] = async (flow, request) => {
-    const { result } = engine.startExecution(
-      machineName(flowFor(flow).stateMachine),
+    const stateMachine = machineName(flowFor(flow).stateMachine);
+    const { result } = engine.startExecution(stateMachine, request.deploymentId, request);
+    // As the ExecutionEnded EventBridge rule does in AWS: an execution that ended without its Finish
+    // (timed out, stopped, failed outside its Catch) has its deployment ended, its traffic restored
+    // and its rollback started. A deployment that ended normally is left as it is.
+    const settled = result.then(async (outcome) => {
+      if (outcome.status === 'SUCCEEDED' || outcome.error === 'EngineDisposed' || !ready.deps) return;
+      await onExecutionEnded(ready.deps)({
+        executionArn: `${stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${request.deploymentId}`,
+        executionName: request.deploymentId,
+        status: outcome.status,
+        request,
+      });
+    });
+    const tracked = settled.catch((error: unknown) => {
+      process.emitWarning(`stepdeploy: ending the deployment ${request.deploymentId} failed: ${String(error)}`);
+    });
+    ended.add(tracked);
+    void tracked.finally(() => ended.delete(tracked));
+    // The deployment's outcome is known once its end was handled, as a caller would see it.
+    outcomes.set(
       request.deploymentId,
-      request,
+      tracked.then(() => result),
     );
-    outcomes.set(request.deploymentId, result);
   };
 
   const ports = options.ports;
@@ -118,6 +139,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     traffic: routeByKind({
       ...(ports.lambda ? { LambdaAlias: new LambdaAliasTrafficRouter(ports.lambda) } : {}),
+      ...(ports.loadBalancer ? { TargetRegistration: new TargetRegistrationRouter(ports.loadBalancer) } : {}),
       ...ports.trafficRouters,
     }),
     lambda: ports.lambda ?? unavailable('Lambda alias'),
@@ -152,6 +174,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     onCommandComplete: onCommandComplete(deps),
     async dispose() {
       await engine.dispose();
+      await Promise.allSettled([...ended]);
       await database.close();
     },
   };

@@ -22,6 +22,8 @@ export interface SimulatedFleetOptions {
   fails?: (event: string, instanceId: string) => boolean;
   /** Whether the completion of this command (its n-th, from 1) is never reported (default: never). */
   dropsCompletion?: (commandNumber: number) => boolean;
+  /** Called as each command is sent (tests use it to act at a given point of a deployment). */
+  onCommand?: (event: string, instanceIds: readonly string[]) => void;
 }
 
 interface Invocation {
@@ -67,6 +69,7 @@ export class SimulatedInstanceTransport implements InstanceTransportPort {
     this.commands.set(commandId, command);
     this.sent.push({ commandId, event, instanceIds: [...request.instanceIds] });
     const number = this.sent.length;
+    this.options.onCommand?.(event, request.instanceIds);
     const { timers } = this.options;
     for (const instanceId of request.instanceIds) {
       command.invocations.set(instanceId, { status: 'InProgress', exitCode: null, stdout: '' });

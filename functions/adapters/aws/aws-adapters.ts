@@ -17,6 +17,7 @@ import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
+import { TargetRegistrationRouter } from './target-registration-router.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
 import { AwsTaskCallbacks } from './task-callbacks.js';
@@ -52,6 +53,7 @@ export function awsAdapters<P extends AwsPortName>(
   const lambdaClient = lazy(() => new LambdaClient({}));
   const sfnClient = lazy(() => new SFNClient({}));
   const table = lazy(() => new DynamoTable(new DynamoDBClient({}), settings.tableName));
+  const elbv2 = lazy(() => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})));
   const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
     deployments: () => DYNAMODB_STORE_ROLES.deployments(table()),
     executionNames: () => DYNAMODB_STORE_ROLES.executionNames(table()),
@@ -64,14 +66,17 @@ export function awsAdapters<P extends AwsPortName>(
     commandWaits: () => DYNAMODB_STORE_ROLES.commandWaits(table()),
     serverBatches: () => DYNAMODB_STORE_ROLES.serverBatches(table()),
     traffic: () =>
-      routeByKind({ LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())) }),
+      routeByKind({
+        LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())),
+        TargetRegistration: new TargetRegistrationRouter(elbv2()),
+      }),
     lambda: () => new AwsLambdaAlias(lambdaClient()),
     hooks: () => new AwsHookInvoker(lambdaClient()),
     alarms: () => new AwsAlarms(new CloudWatchClient({})),
     callbacks: () => new AwsTaskCallbacks(sfnClient()),
     events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
     transport: () => new SsmInstanceTransport(new SSMClient({})),
-    loadBalancer: () => new Elbv2LoadBalancer(new ElasticLoadBalancingV2Client({})),
+    loadBalancer: () => elbv2(),
     revisions: () => new S3RevisionSource(new S3Client({})),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),
   };

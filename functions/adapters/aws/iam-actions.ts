@@ -9,12 +9,16 @@ import { LAMBDA_ALIAS_IAM_ACTIONS } from './lambda-alias.js';
 import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from './lambda-alias-router.js';
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
+import { TARGET_REGISTRATION_ROUTER_IAM_ACTIONS } from './target-registration-router.js';
 import { TASK_CALLBACKS_IAM_ACTIONS } from './task-callbacks.js';
 
 export type { AwsPortName } from './aws-adapters.js';
 
 /** The traffic router's actions: those of the router of every route kind it serves. */
-const TRAFFIC_ROUTER_IAM_ACTIONS = [...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS];
+const TRAFFIC_ROUTER_IAM_ACTIONS = [
+  ...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS,
+  ...TARGET_REGISTRATION_ROUTER_IAM_ACTIONS,
+];
 
 /**
  * The IAM actions each port's AWS adapter calls, as the adapters declare them: the stack grants a

@@ -205,3 +205,55 @@ describe('defects only AWS showed', () => {
     expect([...(health ?? new Map()).entries()].filter(([, state]) => state === 'healthy')).toHaveLength(5);
   });
 });
+
+describe('an execution that ends outside its own Catch (a Stop in the console, its timeout)', () => {
+  it("registers again the instances it had taken out of service, fails the deployment and starts the group's rollback", async () => {
+    let stopParent: (() => void) | undefined;
+    const fleet = await fleetOf({
+      instances: 3,
+      deploymentConfigName: 'CodeDeployDefault.OneAtATime',
+      loadBalancer: true,
+      store: 'memory',
+      group: { autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] } },
+      fleet: {
+        // The second deployment is stopped in the console as soon as its first instance, out of the
+        // load balancer, starts ApplicationStop.
+        onCommand: (event) => {
+          if (event === 'ApplicationStop') stopParent?.();
+        },
+      },
+    });
+    const first = await fleet.deploy('d-GOOD00001');
+    expect(first.record.status).toBe('Succeeded');
+    stopParent = () => {
+      stopParent = undefined;
+      void Promise.resolve().then(() =>
+        fleet.runtime.engine.stopExecution('server-in-place', 'd-ABORTED01', { error: 'Stopped', cause: 'console' }),
+      );
+    };
+    const run = await fleet.deploy('d-ABORTED01');
+    expect(run.executions.find((e) => e.executionName === 'd-ABORTED01')?.status).toBe('ABORTED');
+    expect(run.executions.find((e) => e.stateMachineName === 'server-batches')?.status).toBe('ABORTED');
+    expect(run.record.status).toBe('Failed');
+    expect(run.record.errorInformation?.code).toBe('INTERNAL_ERROR');
+    // The instance that was drained for its install is registered again, not left out of service.
+    const [drained] = fleetInstanceIds(3);
+    const states = await run.loadBalancer?.describeTargetHealth('web-tg', fleetInstanceIds(3));
+    expect(states?.get(drained as string)).not.toBe('unused');
+    // The group asks for a rollback on failure: a new deployment of the last successful revision.
+    const rollbackId = run.record.rollbackInfo?.rollbackDeploymentId;
+    expect(rollbackId).toMatch(/^d-[A-Z0-9]{9}$/);
+    expect(run.record.rollbackInfo?.rollbackMessage).toBe(
+      `Deployment ${rollbackId} is triggered to roll back deployment d-ABORTED01.`,
+    );
+    const rollback = await fleet.runtime.outcome(rollbackId as string);
+    expect(rollback?.status).toBe('SUCCEEDED');
+    const rolledBack = await fleet.runtime.deps.deployments.getDeployment(rollbackId as string);
+    expect(rolledBack).toMatchObject({
+      status: 'Succeeded',
+      creator: 'codeDeployRollback',
+      rollbackInfo: { rollbackTriggeringDeploymentId: 'd-ABORTED01' },
+    });
+    expect(await fleet.runtime.deps.groupLocks.getGroupLockHolder('fleet', 'web')).toBeUndefined();
+  });
+});
