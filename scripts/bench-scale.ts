@@ -46,10 +46,17 @@ const { values } = parseArgs({
 });
 
 const sizes = values.instances.split(',').map((n) => Number(n.trim()));
-const configs = values.configs.split(',').map((c) => `CodeDeployDefault.${c.trim().replace(/^CodeDeployDefault\./, '')}`);
+const configs = values.configs
+  .split(',')
+  .map((c) => `CodeDeployDefault.${c.trim().replace(/^CodeDeployDefault\./, '')}`);
 const store = values.store === 'dynalite' ? 'dynalite' : 'memory';
-if (sizes.some((n) => !Number.isInteger(n) || n < 1) || (values.store !== 'memory' && values.store !== 'dynalite')) {
-  process.stderr.write('usage: bench-scale [--json] [--instances 10,100] [--configs OneAtATime,AllAtOnce] [--store memory|dynalite]\n');
+if (
+  sizes.some((n) => !Number.isInteger(n) || n < 1) ||
+  (values.store !== 'memory' && values.store !== 'dynalite')
+) {
+  process.stderr.write(
+    'usage: bench-scale [--json] [--instances 10,100] [--configs OneAtATime,AllAtOnce] [--store memory|dynalite]\n',
+  );
   process.exit(2);
 }
 
@@ -92,7 +99,17 @@ for (const instances of sizes) {
 if (values.json) {
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 } else {
-  const header = ['instances', 'config', 'loadBalancer', 'executions', 'maxHistoryEvents', 'stateTransitions', 'wallSeconds', 'status', 'simulatedHours'];
+  const header = [
+    'instances',
+    'config',
+    'loadBalancer',
+    'executions',
+    'maxHistoryEvents',
+    'stateTransitions',
+    'wallSeconds',
+    'status',
+    'simulatedHours',
+  ];
   const cells = rows.map((row) => [
     String(row.instances),
     row.config.replace('CodeDeployDefault.', ''),
@@ -106,7 +123,9 @@ if (values.json) {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
   const line = (values: string[]) =>
-    values.map((v, i) => (i < 3 || i === 7 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+    values
+      .map((v, i) => (i < 3 || i === 7 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0)))
+      .join('  ');
   process.stdout.write(`${line(header)}\n${cells.map(line).join('\n')}\n`);
   process.stdout.write(`records: ${store}; history limit per execution: 25,000 events\n`);
 }

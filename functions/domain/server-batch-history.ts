@@ -5,7 +5,11 @@
  * states each path of those two machines visits, counted with history-events.ts; a test runs both
  * machines on the embedded engine and checks every child's estimate against the engine's own count.
  */
-import { HISTORY_EVENTS_PER_EXECUTION, historyEventsOf, STEP_FUNCTIONS_HISTORY_LIMIT } from './history-events.js';
+import {
+  HISTORY_EVENTS_PER_EXECUTION,
+  historyEventsOf,
+  STEP_FUNCTIONS_HISTORY_LIMIT,
+} from './history-events.js';
 
 /** How a lifecycle event of a batch is carried out (its states in the child machine). */
 export type BatchEventKind = 'script' | 'block' | 'allow';
@@ -49,7 +53,16 @@ export const PARENT_HISTORY = {
   /** Execution, Prepare, StartRuns, RunFailed, Rollback, Finish, RollbackNeeded, StartRollbackDeployment, the end state. */
   fixed:
     HISTORY_EVENTS_PER_EXECUTION +
-    historyEventsOf(['lambdaTask', 'pass', 'pass', 'lambdaTask', 'lambdaTask', 'choice', 'lambdaTask', 'fail']),
+    historyEventsOf([
+      'lambdaTask',
+      'pass',
+      'pass',
+      'lambdaTask',
+      'lambdaTask',
+      'choice',
+      'lambdaTask',
+      'fail',
+    ]),
 } as const;
 
 export interface BatchEventPlan {

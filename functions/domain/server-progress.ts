@@ -96,7 +96,12 @@ export function createServerProgress(
     let healthy = 0;
     for (const instance of wave.instances) {
       const isHealthy = instance.health === 'Healthy';
-      planned.push({ id: instance.id, wave: index, healthy: isHealthy, position: isHealthy ? healthy++ : unhealthy++ });
+      planned.push({
+        id: instance.id,
+        wave: index,
+        healthy: isHealthy,
+        position: isHealthy ? healthy++ : unhealthy++,
+      });
     }
     const { instances: _members, ...scheduleWave } = wave;
     return {
@@ -114,7 +119,11 @@ export function createServerProgress(
   };
   if (!check.ok)
     return {
-      progress: endProgress(progress, { status: 'Failed', errorCode: check.errorCode, message: check.message }),
+      progress: endProgress(progress, {
+        status: 'Failed',
+        errorCode: check.errorCode,
+        message: check.message,
+      }),
       instances: planned,
     };
   // [unverified] A zone whose own minimum cannot be met is treated like the fleet pre-check.
@@ -152,7 +161,10 @@ export function nextBatchSize(progress: ServerProgress): BatchSize {
   const wave = progress.waves[progress.waveIndex];
   if (progress.end || !wave) return { unhealthy: 0, healthy: 0 };
   const all = fleet(progress);
-  let slots = Math.min(progress.maxConcurrency - all.inProgress, wave.maxConcurrency - wave.counts.inProgress);
+  let slots = Math.min(
+    progress.maxConcurrency - all.inProgress,
+    wave.maxConcurrency - wave.counts.inProgress,
+  );
   const unhealthy = Math.max(0, Math.min(slots, wave.counts.pendingUnhealthy));
   slots -= unhealthy;
   const healthy = Math.max(
@@ -254,7 +266,8 @@ function applyStopRules(progress: ServerProgress): ServerProgress {
   const zoneBreached = progress.waves.some((w) => mustStop(w.counts, w.minimumHealthy));
   const all = fleet(progress);
   const failedBeforeLast = progress.failOnAnyFailureBeforeLast === true && all.failed > 0 && pending(all) > 0;
-  if (!stuck && !zoneBreached && !failedBeforeLast && !mustStop(all, progress.minimumHealthy)) return progress;
+  if (!stuck && !zoneBreached && !failedBeforeLast && !mustStop(all, progress.minimumHealthy))
+    return progress;
   return endProgress(progress, {
     status: 'Failed',
     errorCode: 'HEALTH_CONSTRAINTS',

@@ -127,6 +127,4 @@ export function flowIds(): Array<{ id: FlowId; name: FlowName }> {
 
 /** The name of every step some flow runs: its Lambda function's construct id. */
 export type FlowStepName =
-  | Flow['prepare']['name']
-  | Flow['steps'][number]['name']
-  | (typeof SERVER_BATCHES)['steps'][number]['name'];
+  Flow['prepare']['name'] | Flow['steps'][number]['name'] | (typeof SERVER_BATCHES)['steps'][number]['name'];

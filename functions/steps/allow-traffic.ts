@@ -12,4 +12,6 @@ export function allowTraffic(deps: TargetRegistrationDeps) {
 }
 
 /** The Server in-place flow's AllowTraffic Task: `${AllowTrafficFunctionArn}`. */
-export const AllowTraffic = defineStep('AllowTraffic', allowTraffic, { timeoutSeconds: 300 })(TARGET_REGISTRATION_PORTS);
+export const AllowTraffic = defineStep('AllowTraffic', allowTraffic, { timeoutSeconds: 300 })(
+  TARGET_REGISTRATION_PORTS,
+);

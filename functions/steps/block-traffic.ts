@@ -12,4 +12,6 @@ export function blockTraffic(deps: TargetRegistrationDeps) {
 }
 
 /** The Server in-place flow's BlockTraffic Task: `${BlockTrafficFunctionArn}`. */
-export const BlockTraffic = defineStep('BlockTraffic', blockTraffic, { timeoutSeconds: 300 })(TARGET_REGISTRATION_PORTS);
+export const BlockTraffic = defineStep('BlockTraffic', blockTraffic, { timeoutSeconds: 300 })(
+  TARGET_REGISTRATION_PORTS,
+);

@@ -11,7 +11,13 @@ import { errorMessage } from './caught-errors.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { renewLockLease } from './group-lock-lease.js';
 import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
-import { currentBatchChunks, isLive, targetEventStatus, targetsOf, withTargetEvent } from './server-targets.js';
+import {
+  currentBatchChunks,
+  isLive,
+  targetEventStatus,
+  targetsOf,
+  withTargetEvent,
+} from './server-targets.js';
 
 /** The input of BlockTraffic, AllowTraffic and CheckTargets. */
 export interface TrafficInput {
@@ -177,7 +183,9 @@ export async function changeTargetRegistration(
     const started = new Map(
       [...targets].map(([id, target]) => [
         id,
-        targetEventStatus(target, event) === 'InProgress' ? target : withTargetEvent(target, event, 'InProgress', now),
+        targetEventStatus(target, event) === 'InProgress'
+          ? target
+          : withTargetEvent(target, event, 'InProgress', now),
       ]),
     );
     await deploymentTargets.putDeploymentTargets(

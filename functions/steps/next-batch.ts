@@ -1,11 +1,7 @@
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import { HealthConstraintsError } from '../domain/deployment-errors.js';
 import { MAX_INSTANCES_PER_COMMAND } from '../ports/instance-transport.js';
-import {
-  batchFits,
-  worstBatchHistoryEvents,
-  type BatchEventKind,
-} from '../domain/server-batch-history.js';
+import { batchFits, worstBatchHistoryEvents, type BatchEventKind } from '../domain/server-batch-history.js';
 import {
   advanceProgressWave,
   nextProgressAction,

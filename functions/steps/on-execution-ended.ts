@@ -149,7 +149,11 @@ export function onExecutionEnded(deps: OnExecutionEndedDeps) {
       });
     }
     await publishDeploymentEvent(deps, ended, 'FAILURE');
-    const failure = { code: errorInformation.code, status: 'Failed' as const, message: errorInformation.message };
+    const failure = {
+      code: errorInformation.code,
+      status: 'Failed' as const,
+      message: errorInformation.message,
+    };
     const rollbackDeploymentId =
       rollsBackByRedeploying(flowKeyOf(ended)) && (await redeployWanted(deps, ended, failure))
         ? (await startRollbackDeployment(deps)({ deploymentId })).rollbackDeploymentId
@@ -186,7 +190,12 @@ async function routesToRestore(
     for (const [id, target] of targets) {
       const blocked = targetEventStatus(target, 'BlockTraffic');
       const allowed = targetEventStatus(target, 'AllowTraffic');
-      if (blocked !== undefined && blocked !== 'Pending' && blocked !== 'Skipped' && allowed !== 'Succeeded') {
+      if (
+        blocked !== undefined &&
+        blocked !== 'Pending' &&
+        blocked !== 'Skipped' &&
+        allowed !== 'Succeeded'
+      ) {
         instanceIds.push(id);
       }
     }

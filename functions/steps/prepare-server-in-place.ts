@@ -41,7 +41,10 @@ export interface PrepareServerOutput {
  */
 export function prepareServerInPlace(
   deps: BeginDeps &
-    Pick<StepDeps, 'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'serverBatches' | 'settings'>,
+    Pick<
+      StepDeps,
+      'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'serverBatches' | 'settings'
+    >,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerOutput> => {
     const { clock, settings } = deps;
@@ -124,7 +127,8 @@ function checkHistory(
   const { settings } = deps;
   const plans = events.map((name) => {
     const kind = eventKind(name);
-    const timeoutSeconds = kind === 'script' ? eventTimeoutSeconds([appSpec], name) : settings.trafficTimeoutSeconds;
+    const timeoutSeconds =
+      kind === 'script' ? eventTimeoutSeconds([appSpec], name) : settings.trafficTimeoutSeconds;
     return { kind, timeoutSeconds, pollSeconds: Math.min(settings.eventPollSeconds, timeoutSeconds) };
   });
   const worst = worstBatchHistoryEvents(
@@ -132,7 +136,8 @@ function checkHistory(
     trafficPollBound(settings.trafficTimeoutSeconds, settings.trafficPollSeconds),
   );
   const batches = progress.waves.reduce(
-    (sum, wave) => sum + Math.ceil(wave.size / Math.max(1, Math.min(wave.maxConcurrency, progress.maxConcurrency))),
+    (sum, wave) =>
+      sum + Math.ceil(wave.size / Math.max(1, Math.min(wave.maxConcurrency, progress.maxConcurrency))),
     0,
   );
   const check = checkParentHistory(batches, progress.waves.length, worst, settings.childHistoryBudget);

@@ -14,12 +14,7 @@ import { onCommandComplete } from '../../functions/steps/on-command-complete.js'
 import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
-import {
-  EmbeddedEngine,
-  stateMachineArn,
-  type EngineClock,
-  type ExecutionOutcome,
-} from '../engine/index.js';
+import { EmbeddedEngine, stateMachineArn, type EngineClock, type ExecutionOutcome } from '../engine/index.js';
 import { startLocalDatabase, type LocalDatabase } from './dynalite.js';
 import { stepHandlers } from './steps.js';
 
@@ -115,7 +110,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       });
     });
     const tracked = settled.catch((error: unknown) => {
-      process.emitWarning(`stepdeploy: ending the deployment ${request.deploymentId} failed: ${String(error)}`);
+      process.emitWarning(
+        `stepdeploy: ending the deployment ${request.deploymentId} failed: ${String(error)}`,
+      );
     });
     ended.add(tracked);
     void tracked.finally(() => ended.delete(tracked));

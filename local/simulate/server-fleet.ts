@@ -38,7 +38,11 @@ const APPSPEC = [
   '  - source: app',
   '    destination: /opt/app',
   'hooks:',
-  ...HOOKED_EVENTS.flatMap((event) => [`  ${event}:`, '    - location: scripts/hook.sh', '      timeout: 300']),
+  ...HOOKED_EVENTS.flatMap((event) => [
+    `  ${event}:`,
+    '    - location: scripts/hook.sh',
+    '      timeout: 300',
+  ]),
   '',
 ].join('\n');
 
@@ -144,7 +148,10 @@ export async function openSimulatedFleet(options: FleetOptions): Promise<Simulat
         deploymentId,
         applicationName: FLEET_APPLICATION,
         deploymentGroupName: FLEET_GROUP,
-        revision: { revisionType: 'Local', localLocation: { path: '/simulated/revision', bundleType: 'directory' } },
+        revision: {
+          revisionType: 'Local',
+          localLocation: { path: '/simulated/revision', bundleType: 'directory' },
+        },
       });
       const outcome = await runtime.outcome(deploymentId);
       if (!outcome) throw new Error(`The deployment ${deploymentId} did not start.`);

@@ -46,12 +46,12 @@ export class SimulatedInstanceTransport implements InstanceTransportPort {
   /** Every command sent, in order: its event and instances. */
   readonly sent: Array<{ commandId: string; event: string; instanceIds: string[] }> = [];
   private readonly commands = new Map<string, SimulatedCommand>();
-  private readonly listeners = new Set<(commandId: string) => void>();
+  private readonly listeners = new Set<(commandId: string) => Promise<unknown> | void>();
 
   constructor(private readonly options: SimulatedFleetOptions) {}
 
   /** Called with the command id when a command's last instance ended (unless the event is dropped). */
-  onComplete(listener: (commandId: string) => void): () => void {
+  onComplete(listener: (commandId: string) => Promise<unknown> | void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -94,7 +94,10 @@ export class SimulatedInstanceTransport implements InstanceTransportPort {
     return { commandId };
   }
 
-  async getCommandResults(commandId: string, instanceIds: readonly string[]): Promise<InstanceCommandResult[]> {
+  async getCommandResults(
+    commandId: string,
+    instanceIds: readonly string[],
+  ): Promise<InstanceCommandResult[]> {
     const command = this.commands.get(commandId);
     return instanceIds.map((instanceId) => {
       const invocation = command?.invocations.get(instanceId);
@@ -113,7 +116,8 @@ export class SimulatedInstanceTransport implements InstanceTransportPort {
     if (!command) return;
     for (const cancel of command.cancelTimers) cancel();
     for (const [id, invocation] of command.invocations) {
-      if (invocation.status === 'InProgress') command.invocations.set(id, { status: 'Cancelled', exitCode: null, stdout: '' });
+      if (invocation.status === 'InProgress')
+        command.invocations.set(id, { status: 'Cancelled', exitCode: null, stdout: '' });
     }
   }
 }

@@ -70,7 +70,10 @@ export class SimulatedLoadBalancer implements LoadBalancerPort {
     }
   }
 
-  async describeTargetHealth(targetGroup: string, instanceIds: readonly string[]): Promise<Map<string, TargetHealthState>> {
+  async describeTargetHealth(
+    targetGroup: string,
+    instanceIds: readonly string[],
+  ): Promise<Map<string, TargetHealthState>> {
     this.calls++;
     const group = this.group(targetGroup, 'DescribeTargetHealth');
     return new Map(instanceIds.map((id) => [id, this.stateOf(group.get(id), id)]));
@@ -88,7 +91,10 @@ export class SimulatedLoadBalancer implements LoadBalancerPort {
     if (registration.deregisteredAtMs !== undefined) {
       return now < registration.deregisteredAtMs + deregistrationDelaySeconds * 1000 ? 'draining' : 'unused';
     }
-    if (this.unhealthy.has(id)) return now < registration.registeredAtMs + 2 * healthCheckIntervalSeconds * 1000 ? 'initial' : 'unhealthy';
+    if (this.unhealthy.has(id))
+      return now < registration.registeredAtMs + 2 * healthCheckIntervalSeconds * 1000
+        ? 'initial'
+        : 'unhealthy';
     return now < registration.registeredAtMs + healthyThresholdCount * healthCheckIntervalSeconds * 1000
       ? 'initial'
       : 'healthy';

@@ -77,7 +77,9 @@ function taskBindings(definition: JsonObject): TaskBinding[] {
         ? parameters['StateMachineArn']
         : undefined;
     const childMachine =
-      typeof state['Resource'] === 'string' && CHILD_EXECUTION.test(state['Resource']) && typeof machineArn === 'string'
+      typeof state['Resource'] === 'string' &&
+      CHILD_EXECUTION.test(state['Resource']) &&
+      typeof machineArn === 'string'
         ? STATE_MACHINE_ARN.exec(machineArn)?.[1]
         : undefined;
     const retried = (Array.isArray(state['Retry']) ? (state['Retry'] as JsonValue[]) : []).flatMap((rule) => {
@@ -196,7 +198,9 @@ describe('state machines', () => {
 
     it('starts child executions only of machines a flow declares', () => {
       const children = new Set(allChildStateMachines().map((child) => child.name));
-      const named = taskBindings(load(file)).flatMap((task) => (task.childMachine ? [task.childMachine] : []));
+      const named = taskBindings(load(file)).flatMap((task) =>
+        task.childMachine ? [task.childMachine] : [],
+      );
       expect(named.filter((name) => !children.has(name))).toEqual([]);
     });
 

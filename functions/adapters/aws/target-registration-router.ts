@@ -29,7 +29,9 @@ export class TargetRegistrationRouter implements TrafficRouter<TargetRegistratio
     for (const targetGroup of route.targetGroups) {
       for (const ids of chunks(route.instanceIds)) {
         const states = await this.loadBalancer.describeTargetHealth(targetGroup, ids);
-        registered += [...states.values()].filter((state) => state !== 'unused' && state !== 'draining').length;
+        registered += [...states.values()].filter(
+          (state) => state !== 'unused' && state !== 'draining',
+        ).length;
       }
     }
     return registered / (route.instanceIds.length * Math.max(1, route.targetGroups.length));
@@ -37,7 +39,9 @@ export class TargetRegistrationRouter implements TrafficRouter<TargetRegistratio
 
   async setWeight(route: TargetRegistrationRoute, weight: number): Promise<void> {
     if (weight !== 0 && weight !== 1) {
-      throw new RangeError(`Instances are registered (1) or not (0); a weight of ${weight} has no meaning here.`);
+      throw new RangeError(
+        `Instances are registered (1) or not (0); a weight of ${weight} has no meaning here.`,
+      );
     }
     for (const targetGroup of route.targetGroups) {
       for (const ids of chunks(route.instanceIds)) {
@@ -74,6 +78,7 @@ export class TargetRegistrationRouter implements TrafficRouter<TargetRegistratio
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
-  for (let start = 0; start < items.length; start += TARGETS_PER_CALL) out.push(items.slice(start, start + TARGETS_PER_CALL));
+  for (let start = 0; start < items.length; start += TARGETS_PER_CALL)
+    out.push(items.slice(start, start + TARGETS_PER_CALL));
   return out;
 }

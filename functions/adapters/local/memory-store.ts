@@ -33,7 +33,14 @@ function copy<T>(value: T): T {
 }
 
 const IDENTITY_FIELDS = new Set(['deploymentId', 'applicationName', 'deploymentGroupName']);
-const REQUIRED_FIELDS = new Set(['computePlatform', 'deploymentConfigName', 'status', 'creator', 'revision', 'createTime']);
+const REQUIRED_FIELDS = new Set([
+  'computePlatform',
+  'deploymentConfigName',
+  'status',
+  'creator',
+  'revision',
+  'createTime',
+]);
 
 const groupId = (app: string, group: string) => JSON.stringify([app, group]);
 
@@ -95,7 +102,8 @@ export function memoryDeploymentStore(): DeploymentStore {
         if (!IDENTITY_FIELDS.has(field)) next[field] = value;
       }
       for (const [field, value] of Object.entries(changes)) {
-        if (value === undefined && !IDENTITY_FIELDS.has(field) && !REQUIRED_FIELDS.has(field)) delete next[field];
+        if (value === undefined && !IDENTITY_FIELDS.has(field) && !REQUIRED_FIELDS.has(field))
+          delete next[field];
       }
       deployments.set(id, next as unknown as DeploymentRecord);
       return copy(next as unknown as DeploymentRecord);
@@ -105,9 +113,12 @@ export function memoryDeploymentStore(): DeploymentStore {
         .filter(
           (d) =>
             (filter?.applicationName === undefined || d.applicationName === filter.applicationName) &&
-            (filter?.deploymentGroupName === undefined || d.deploymentGroupName === filter.deploymentGroupName),
+            (filter?.deploymentGroupName === undefined ||
+              d.deploymentGroupName === filter.deploymentGroupName),
         )
-        .sort((a, b) => b.createTime.localeCompare(a.createTime) || b.deploymentId.localeCompare(a.deploymentId))
+        .sort(
+          (a, b) => b.createTime.localeCompare(a.createTime) || b.deploymentId.localeCompare(a.deploymentId),
+        )
         .map(copy);
     },
 
@@ -291,7 +302,8 @@ export function memoryDeploymentStore(): DeploymentStore {
     },
     async recordChunkCommand(deploymentId, batchNumber, chunk, name, commandId) {
       const stored = chunks.get(`${deploymentId}\n${batchNumber}`)?.get(chunk);
-      if (!stored) throw new Error(`ConditionalCheckFailedException: no chunk ${chunk} of batch ${batchNumber}`);
+      if (!stored)
+        throw new Error(`ConditionalCheckFailedException: no chunk ${chunk} of batch ${batchNumber}`);
       stored.commands[name] = commandId;
     },
     async openEventWait(deploymentId, batchNumber, name, taskToken, startedAt) {

@@ -230,7 +230,9 @@ describe('the DynamoDB store on dynalite', () => {
 
     it('lets exactly one of many concurrent deployments take the lock', async () => {
       const ids = ['d-RACE00001', 'd-RACE00002', 'd-RACE00003', 'd-RACE00004'];
-      const results = await Promise.allSettled(ids.map((id) => store.acquireGroupLock('shop', 'race', id, LEASE)));
+      const results = await Promise.allSettled(
+        ids.map((id) => store.acquireGroupLock('shop', 'race', id, LEASE)),
+      );
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const holder = await store.getGroupLockHolder('shop', 'race');
       for (const result of results) {

@@ -143,8 +143,7 @@ describe('the DynamoDB store commands', () => {
         deploymentGroupName: { S: 'prod' },
         leaseExpiresAt: { N: String(LEASE.untilMs) },
       },
-      ConditionExpression:
-        'attribute_not_exists(pk) OR activeDeploymentId = :me OR leaseExpiresAt < :now',
+      ConditionExpression: 'attribute_not_exists(pk) OR activeDeploymentId = :me OR leaseExpiresAt < :now',
       ExpressionAttributeValues: { ':me': { S: 'd-NEWCOMER0' }, ':now': { N: String(LEASE.nowMs) } },
     });
   });

@@ -6,7 +6,10 @@
  * at scale or on AWS (a lost completion event, a stopped instance behind the load balancer).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { getPredefinedConfig, type DeploymentConfigInfo } from '../../../functions/domain/deployment-configs.js';
+import {
+  getPredefinedConfig,
+  type DeploymentConfigInfo,
+} from '../../../functions/domain/deployment-configs.js';
 import {
   CHILD_HISTORY,
   batchHistoryEvents,
@@ -65,7 +68,8 @@ function expectedOutcome(instanceIds: readonly string[], configName: string, fai
     }
     if (action.kind !== 'start') throw new Error('batches run to completion');
     schedule = markStarted(schedule, action.instanceIds);
-    for (const id of action.instanceIds) schedule = afterResult(schedule, id, failing.has(id) ? 'Failed' : 'Succeeded');
+    for (const id of action.instanceIds)
+      schedule = afterResult(schedule, id, failing.has(id) ? 'Failed' : 'Succeeded');
   }
 }
 
@@ -94,7 +98,8 @@ describe('history events: the steps budget each child execution as the engine co
     const run = await fleet.deploy('d-HISTORY02');
     expect(run.record.status).toBe('Succeeded');
     const [child] = run.executions.filter((e) => e.stateMachineName === 'server-batches');
-    const estimate = run.record.computePlatform === 'Server' ? run.record.currentRun?.historyEvents : undefined;
+    const estimate =
+      run.record.computePlatform === 'Server' ? run.record.currentRun?.historyEvents : undefined;
     expect(estimate).toBeGreaterThan(0);
     expect(child?.historyEvents).toBe((estimate ?? 0) + CHILD_HISTORY.run);
     // ELB's 300 s drain and 150 s to turn healthy, each looked at about once, not every 15 s.
@@ -125,8 +130,14 @@ describe('history events: the steps budget each child execution as the engine co
       (record?.serverLifecycleEvents ?? []).map((name) => {
         const kind = eventKind(name);
         const timeoutSeconds =
-          kind === 'script' ? eventTimeoutSeconds([record?.appSpec], name) : DEFAULT_SETTINGS.trafficTimeoutSeconds;
-        return { kind, timeoutSeconds, pollSeconds: Math.min(DEFAULT_SETTINGS.eventPollSeconds, timeoutSeconds) };
+          kind === 'script'
+            ? eventTimeoutSeconds([record?.appSpec], name)
+            : DEFAULT_SETTINGS.trafficTimeoutSeconds;
+        return {
+          kind,
+          timeoutSeconds,
+          pollSeconds: Math.min(DEFAULT_SETTINGS.eventPollSeconds, timeoutSeconds),
+        };
       }),
       trafficPollBound(DEFAULT_SETTINGS.trafficTimeoutSeconds, DEFAULT_SETTINGS.trafficPollSeconds),
     );
@@ -145,25 +156,28 @@ describe('the minimum-healthy-hosts rules hold across child executions', () => {
     ['CodeDeployDefault.HalfAtATime', [3, 10, 50, 51, 60, 61, 62, 70, 71, 72, 80, 81, 82, 90, 91, 92]],
     ['CodeDeployDefault.HalfAtATime', [3, 10, 50]],
     ['CodeDeployDefault.AllAtOnce', Array.from({ length: 99 }, (_, k) => k)],
-  ] as const)('%s with instances %j failing ends as the list scheduler says', async (configName, failingIndexes) => {
-    const ids = fleetInstanceIds(100);
-    const failing = new Set(failingIndexes.map((k) => ids[k] as string));
-    const fleet = await fleetOf({
-      instances: 100,
-      deploymentConfigName: configName,
-      loadBalancer: false,
-      store: 'memory',
-      settings: { childHistoryBudget: 1_500 },
-      fleet: { fails: (event, id) => event === 'AfterInstall' && failing.has(id) },
-    });
-    const run = await fleet.deploy('d-RULES0001');
-    const { outcome, schedule } = expectedOutcome(ids, configName, failing);
-    expect(run.record.status).toBe(outcome.status);
-    if (outcome.status !== 'Succeeded') expect(run.record.errorInformation?.code).toBe(outcome.errorCode);
-    const targets = await run.runtime.deps.store.listDeploymentTargets('d-RULES0001');
-    const statuses = Object.fromEntries(targets.map((t) => [t.targetId, t.status]));
-    expect(statuses).toEqual(Object.fromEntries(schedule.instances.map((i) => [i.id, i.status])));
-  });
+  ] as const)(
+    '%s with instances %j failing ends as the list scheduler says',
+    async (configName, failingIndexes) => {
+      const ids = fleetInstanceIds(100);
+      const failing = new Set(failingIndexes.map((k) => ids[k] as string));
+      const fleet = await fleetOf({
+        instances: 100,
+        deploymentConfigName: configName,
+        loadBalancer: false,
+        store: 'memory',
+        settings: { childHistoryBudget: 1_500 },
+        fleet: { fails: (event, id) => event === 'AfterInstall' && failing.has(id) },
+      });
+      const run = await fleet.deploy('d-RULES0001');
+      const { outcome, schedule } = expectedOutcome(ids, configName, failing);
+      expect(run.record.status).toBe(outcome.status);
+      if (outcome.status !== 'Succeeded') expect(run.record.errorInformation?.code).toBe(outcome.errorCode);
+      const targets = await run.runtime.deps.store.listDeploymentTargets('d-RULES0001');
+      const statuses = Object.fromEntries(targets.map((t) => [t.targetId, t.status]));
+      expect(statuses).toEqual(Object.fromEntries(schedule.instances.map((i) => [i.id, i.status])));
+    },
+  );
 });
 
 describe('defects only AWS showed', () => {
@@ -228,7 +242,10 @@ describe('an execution that ends outside its own Catch (a Stop in the console, i
     stopParent = () => {
       stopParent = undefined;
       void Promise.resolve().then(() =>
-        fleet.runtime.engine.stopExecution('server-in-place', 'd-ABORTED01', { error: 'Stopped', cause: 'console' }),
+        fleet.runtime.engine.stopExecution('server-in-place', 'd-ABORTED01', {
+          error: 'Stopped',
+          cause: 'console',
+        }),
       );
     };
     const run = await fleet.deploy('d-ABORTED01');

@@ -44,6 +44,5 @@ export function dynamoDbCommandWaits(table: DynamoTable): CommandWaits {
       );
       return Attributes ? commandWaitOf(Attributes) : undefined;
     },
-
   };
 }

@@ -14,7 +14,8 @@ export const DEPLOYMENT_GROUPS_IAM_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 
-const isHealth = (value: unknown): value is InstanceHealthState => value === 'Healthy' || value === 'Unhealthy';
+const isHealth = (value: unknown): value is InstanceHealthState =>
+  value === 'Healthy' || value === 'Unhealthy';
 
 /**
  * Each group's CONFIG item (what its owner declared, and the last successful deployment) and one

@@ -1,4 +1,9 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { GroupLocks } from '../../../ports/deployment-store.js';
 import { DeploymentLimitExceededException, GroupLockContendedError } from '../errors.js';
 import { groupKey } from './keys.js';
@@ -59,7 +64,8 @@ export function dynamoDbGroupLocks(table: DynamoTable): GroupLocks {
               },
               // Idempotent for the holder (a retried Prepare must not lock itself out); a lease that
               // ran out is a lock nobody holds any more.
-              ConditionExpression: 'attribute_not_exists(pk) OR activeDeploymentId = :me OR leaseExpiresAt < :now',
+              ConditionExpression:
+                'attribute_not_exists(pk) OR activeDeploymentId = :me OR leaseExpiresAt < :now',
               ExpressionAttributeValues: { ':me': s(deploymentId), ':now': n(now) },
             }),
           ),

@@ -1,4 +1,9 @@
-import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import type { ServerBatches } from '../../../ports/deployment-store.js';
 import type { BatchChunk, EventWait, InstanceQueueEntry } from '../../../ports/records.js';
 import { marshallItem, unmarshallItem } from '../dynamodb-marshalling.js';
@@ -40,10 +45,19 @@ function chunkOf(item: AttributeMap): BatchChunk {
   const entries = Array.isArray(queued)
     ? queued.filter(
         (entry): entry is InstanceQueueEntry =>
-          typeof entry === 'object' && entry !== null && typeof (entry as InstanceQueueEntry).instanceId === 'string',
+          typeof entry === 'object' &&
+          entry !== null &&
+          typeof (entry as InstanceQueueEntry).instanceId === 'string',
       )
     : [];
-  return { deploymentId, batchNumber, chunk, instanceIds: instanceIds.map(String), queued: entries, commands: sent };
+  return {
+    deploymentId,
+    batchNumber,
+    chunk,
+    instanceIds: instanceIds.map(String),
+    queued: entries,
+    commands: sent,
+  };
 }
 
 function eventWaitOf(item: AttributeMap): EventWait {
@@ -168,7 +182,10 @@ export function dynamoDbServerBatches(table: DynamoTable): ServerBatches {
           new QueryCommand({
             TableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-            ExpressionAttributeValues: { ':pk': s(resource(deploymentId)), ':chunk': s(chunkPrefix(batchNumber)) },
+            ExpressionAttributeValues: {
+              ':pk': s(resource(deploymentId)),
+              ':chunk': s(chunkPrefix(batchNumber)),
+            },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
@@ -222,7 +239,11 @@ export function dynamoDbServerBatches(table: DynamoTable): ServerBatches {
     async getEventWait(deploymentId, batchNumber, event) {
       const { Item } = await table.call('GetItem', resource(deploymentId), () =>
         client.send(
-          new GetItemCommand({ TableName, Key: eventWaitKey(deploymentId, batchNumber, event), ConsistentRead: true }),
+          new GetItemCommand({
+            TableName,
+            Key: eventWaitKey(deploymentId, batchNumber, event),
+            ConsistentRead: true,
+          }),
         ),
       );
       return Item ? eventWaitOf(Item) : undefined;
@@ -237,7 +258,9 @@ export function dynamoDbServerBatches(table: DynamoTable): ServerBatches {
     },
 
     async markEventSent(deploymentId, batchNumber, event) {
-      return updateEvent(deploymentId, batchNumber, event, 'SET allSent = :true', { ':true': { BOOL: true } });
+      return updateEvent(deploymentId, batchNumber, event, 'SET allSent = :true', {
+        ':true': { BOOL: true },
+      });
     },
   };
 }

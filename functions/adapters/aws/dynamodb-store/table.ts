@@ -72,9 +72,12 @@ export class DynamoTable {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) {
           throw translateAwsError(
-            Object.assign(new Error(`${pending.length} writes stayed unprocessed after ${attempt} attempts`), {
-              name: 'ProvisionedThroughputExceededException',
-            }),
+            Object.assign(
+              new Error(`${pending.length} writes stayed unprocessed after ${attempt} attempts`),
+              {
+                name: 'ProvisionedThroughputExceededException',
+              },
+            ),
             this.context('BatchWriteItem', resource),
           );
         }
