@@ -132,7 +132,7 @@ export function describeFailure(record: DeploymentRecord, error: CaughtError | u
 }
 
 /** The Rollback Task of every flow: `${RollbackFunctionArn}`. */
-export const Rollback = defineStep(
-  'Rollback',
-  rollback,
-)(['deployments', 'groups', 'commandWaits', 'serverBatches', 'traffic', 'transport']);
+export const Rollback = defineStep('Rollback', rollback, {
+  // Cancels the commands of a batch in flight: up to 200 of them for 10,000 instances.
+  timeoutSeconds: 300,
+})(['deployments', 'groups', 'commandWaits', 'serverBatches', 'traffic', 'transport']);

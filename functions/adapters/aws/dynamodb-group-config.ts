@@ -17,6 +17,11 @@ const DECLARED_FIELDS = [
   'autoRollbackConfiguration',
   'instanceIds',
   'targetGroupNames',
+  'ec2TagFilters',
+  'ec2TagSet',
+  'onPremisesInstanceTagFilters',
+  'onPremisesTagSet',
+  'autoScalingGroups',
 ] as const satisfies ReadonlyArray<keyof DeploymentGroupConfig>;
 
 /**
