@@ -54,6 +54,12 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'ssm:GetCommandInvocation': 'unscoped',
   'ssm:ListCommandInvocations': 'unscoped',
   'ssm:CancelCommand': 'unscoped',
+  // Resolving a group's instances from its tags and Auto Scaling groups (the instance directory):
+  // listings, which have no resource-level permissions; tags of managed instances, which are many.
+  'ec2:DescribeInstances': 'unscoped',
+  'ssm:DescribeInstanceInformation': 'unscoped',
+  'ssm:ListTagsForResource': 'unscoped',
+  'autoscaling:DescribeAutoScalingGroups': 'unscoped',
 };
 
 export function scopeOf(action: string): ResourceScope {
