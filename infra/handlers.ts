@@ -12,6 +12,8 @@ export interface HandlerSpec {
   memoryMiB: number;
   /** The function's timeout: what its step declares for its work, 60 s otherwise. */
   timeoutSeconds: number;
+  /** /tmp beyond Lambda's default 512 MiB, when the step spools there. */
+  ephemeralStorageMiB?: number;
 }
 
 export type HandlerName = FlowStepName | EventFunctionName;
@@ -33,4 +35,5 @@ export const HANDLERS: readonly HandlerSpec[] = lambdaFunctions().map(({ spec, f
   ports: spec.ports,
   memoryMiB: spec.memoryMiB ?? DEFAULT_MEMORY_MIB,
   timeoutSeconds: spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+  ...(spec.ephemeralStorageMiB ? { ephemeralStorageMiB: spec.ephemeralStorageMiB } : {}),
 }));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -243,6 +243,9 @@ export class StepDeploy extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: spec.memoryMiB,
         timeout: Duration.seconds(spec.timeoutSeconds),
+        ...(spec.ephemeralStorageMiB
+          ? { ephemeralStorageSize: Size.mebibytes(spec.ephemeralStorageMiB) }
+          : {}),
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,

@@ -70,6 +70,8 @@ export interface StepSpec<Name extends string, D, I, O> {
    * commands and 400 BatchWriteItem calls per event); the default (60 s) suits a step of a few calls.
    */
   readonly timeoutSeconds?: number;
+  /** Lambda's /tmp, when the step spools more than its default 512 MiB there (a zip bundle is). */
+  readonly ephemeralStorageMiB?: number;
 }
 
 /**
@@ -94,7 +96,7 @@ type PortCheck<D, T extends readonly PortName[]> = [Exclude<Extract<keyof D, Por
 export function defineStep<const Name extends string, D, I, O>(
   name: Name,
   step: (deps: D) => (input: I) => Promise<O>,
-  options: { memoryMiB?: number; timeoutSeconds?: number } = {},
+  options: { memoryMiB?: number; timeoutSeconds?: number; ephemeralStorageMiB?: number } = {},
 ) {
   return <const T extends readonly Extract<keyof D, PortName>[]>(
     ports: T & PortCheck<D, T>,

@@ -201,6 +201,8 @@ export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareSe
   // Bundles are listed as streams; the memory is for the AppSpec and 10,000-instance plans.
   memoryMiB: 1024,
   timeoutSeconds: 900,
+  // A zip (read from its end) is spooled to /tmp while it is listed: up to the 2 GiB archive limit.
+  ephemeralStorageMiB: 2560,
 })([
   'deployments',
   'executionNames',

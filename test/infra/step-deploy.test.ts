@@ -154,6 +154,10 @@ describe('the StepDeploy construct', () => {
       Rollback: 300,
       Bake: 60,
     });
+    // Prepare spools a zip bundle (read from its end) to /tmp: room for the 2 GiB archive limit.
+    expect(
+      resources[logicalId(fixture.stepDeploy.functions.PrepareServerInPlace)]!.Properties.EphemeralStorage,
+    ).toEqual({ Size: 2560 });
   });
 
   it('lets RunHook invoke only functions named with the hook prefix', () => {
