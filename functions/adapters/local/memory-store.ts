@@ -55,7 +55,11 @@ export function memoryDeploymentStore(): DeploymentStore {
   const watches = new Map<string, Set<string>>();
   const targets = new Map<string, Map<string, InstanceTargetRecord>>();
   const commands = new Map<string, CommandWait>();
-  const queues = new Map<string, Map<string, InstanceQueueEntry>>();
+  /** Each queue sorted by position (re-sorted only after out-of-order puts), taken from its head. */
+  const queues = new Map<
+    string,
+    { entries: InstanceQueueEntry[]; sorted: boolean; removed: Set<number>; head: number }
+  >();
   const chunks = new Map<string, Map<number, BatchChunk>>();
   const events = new Map<string, EventWait>();
 
@@ -266,25 +270,36 @@ export function memoryDeploymentStore(): DeploymentStore {
       for (const entry of entries) {
         const key = queueKey(deploymentId, entry.wave, entry.healthy);
         let queue = queues.get(key);
-        if (!queue) queues.set(key, (queue = new Map()));
-        queue.set(String(entry.position), copy(entry));
+        if (!queue) queues.set(key, (queue = { entries: [], sorted: true, removed: new Set(), head: 0 }));
+        const last = queue.entries[queue.entries.length - 1];
+        if (last && last.position >= entry.position) queue.sorted = false;
+        queue.removed.delete(entry.position);
+        queue.entries.push(copy(entry));
       }
     },
     async peekInstanceQueue(deploymentId, wave, healthy, limit) {
-      if (limit <= 0) return [];
       const queue = queues.get(queueKey(deploymentId, wave, healthy));
-      if (!queue) return [];
-      // Entries are put in order and taken from the front, so the map's order is the queue's.
+      if (!queue || limit <= 0) return [];
+      if (!queue.sorted) {
+        // Keyed by position, as the table is: a position put twice holds the last entry put.
+        const byPosition = new Map(queue.entries.map((entry) => [entry.position, entry]));
+        queue.entries = [...byPosition.values()].sort((a, b) => a.position - b.position);
+        queue.sorted = true;
+        queue.head = 0;
+      }
+      while (queue.head < queue.entries.length && queue.removed.has(queue.entries[queue.head]!.position)) {
+        queue.head++;
+      }
       const front: InstanceQueueEntry[] = [];
-      for (const entry of queue.values()) {
-        if (front.length >= limit) break;
-        front.push(copy(entry));
+      for (let k = queue.head; k < queue.entries.length && front.length < limit; k++) {
+        const entry = queue.entries[k]!;
+        if (!queue.removed.has(entry.position)) front.push(copy(entry));
       }
       return front;
     },
     async removeFromInstanceQueue(deploymentId, entries) {
       for (const entry of entries) {
-        queues.get(queueKey(deploymentId, entry.wave, entry.healthy))?.delete(String(entry.position));
+        queues.get(queueKey(deploymentId, entry.wave, entry.healthy))?.removed.add(entry.position);
       }
     },
     async putBatchChunks(list) {
