@@ -82,6 +82,7 @@ export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
     await serverBatches.openEventWait(deploymentId, batchNumber, event, taskToken, now.toISOString());
 
     let script: string | undefined;
+    const sentNow: string[] = [];
     for (const chunk of await currentBatchChunks(serverBatches, record, batchNumber)) {
       const sent = chunk.commands[event];
       if (sent !== undefined) {
@@ -124,11 +125,18 @@ export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
       });
       await serverBatches.addEventCommand(deploymentId, batchNumber, event);
       await serverBatches.recordChunkCommand(deploymentId, batchNumber, chunk.chunk, event, commandId);
+      sentNow.push(commandId);
     }
     // Every command is out: from now on the last one to report resumes the state; if none is left
     // (no instance to run on, or all reported already), resume it now.
     const wait = await serverBatches.markEventSent(deploymentId, batchNumber, event);
-    if (wait.pending <= 0) await resumeEvent(deps, deploymentId, wait.taskToken, event);
+    if (wait.pending <= 0) {
+      await resumeEvent(deps, deploymentId, wait.taskToken, event);
+      return;
+    }
+    // A command may have ended before its wait was stored, and its completion found nothing to do:
+    // look at each one sent now (the last to be recorded resumes the state).
+    for (const commandId of sentNow) await onCommandComplete(deps)(commandId);
   };
 }
 

@@ -581,6 +581,23 @@ describe('RunLifecycleEvent', () => {
     expect(await world.store.getPendingWait(id)).toBeUndefined();
   });
 
+  it('resumes the state when a command ended before its wait was stored (its completion event found nothing)', async () => {
+    const id = await seedDeployment('d-EARLYEND1');
+    const { batchNumber } = await startBatch(id);
+    const send = world.transport.sendCommand.bind(world.transport);
+    // The script finishes while SendCommand returns: its completion event comes before the wait exists.
+    world.transport.sendCommand = async (request) => {
+      const sent = await send(request);
+      world.transport.complete(sent.commandId);
+      await expect(onCommandComplete(world.deps)(sent.commandId)).resolves.toEqual({ completed: false });
+      return sent;
+    };
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
+    expect(world.callbacks.successes.map((s) => s.taskToken)).toEqual(['token-1']);
+    expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Succeeded');
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+  });
+
   it('sends one command per 50 instances and resumes once the last of them reported', async () => {
     const many = Array.from({ length: 120 }, (_, k) => `i-${k + 1}`);
     const id = await seedDeployment('d-CHUNKS001', { config: ALL_AT_ONCE, instanceIds: many });
