@@ -50,6 +50,7 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   // ELBv2 Describe* calls have no resource-level permissions.
   'elasticloadbalancing:DescribeTargetGroups': 'unscoped',
   'elasticloadbalancing:DescribeTargetHealth': 'unscoped',
+  'elasticloadbalancing:DescribeTargetGroupAttributes': 'unscoped',
   // A command id is not an ARN: SSM's per-command calls have no resource-level permissions.
   'ssm:GetCommandInvocation': 'unscoped',
   'ssm:ListCommandInvocations': 'unscoped',

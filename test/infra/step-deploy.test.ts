@@ -99,6 +99,7 @@ describe('the StepDeploy construct', () => {
       .flatMap((statement) => [statement.Action].flat());
     expect([...new Set(unscoped)].sort()).toEqual([
       'cloudwatch:DescribeAlarms',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ssm:CancelCommand',
