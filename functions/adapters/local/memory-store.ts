@@ -45,7 +45,12 @@ const REQUIRED_FIELDS = new Set([
 const groupId = (app: string, group: string) => JSON.stringify([app, group]);
 
 export function memoryDeploymentStore(): DeploymentStore {
-  const deployments = new Map<string, DeploymentRecord>();
+  /** Kept as JSON text: read far more often than written, a record is parsed, never copied twice. */
+  const deployments = new Map<string, string>();
+  const readDeployment = (id: string): DeploymentRecord | undefined => {
+    const text = deployments.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as DeploymentRecord);
+  };
   const executionNames = new Map<string, string>();
   const groups = new Map<string, DeploymentGroupRecord>();
   const health = new Map<string, Map<string, InstanceHealthState>>();
@@ -78,17 +83,16 @@ export function memoryDeploymentStore(): DeploymentStore {
 
   return {
     async getDeployment(id) {
-      const record = deployments.get(id);
-      return record && copy(record);
+      return readDeployment(id);
     },
     async createDeployment(record) {
-      const stored = deployments.get(record.deploymentId);
-      if (stored) return { record: copy(stored), created: false };
-      deployments.set(record.deploymentId, copy(record));
+      const stored = readDeployment(record.deploymentId);
+      if (stored) return { record: stored, created: false };
+      deployments.set(record.deploymentId, JSON.stringify(record));
       return { record: copy(record), created: true };
     },
     async updateDeployment(id, changes, expectedStatuses) {
-      const stored = deployments.get(id);
+      const stored = readDeployment(id);
       if (!stored) throw new DeploymentDoesNotExistException(`The deployment ${id} could not be found`);
       for (const field of IDENTITY_FIELDS) {
         const wanted: unknown = Reflect.get(changes, field);
@@ -109,11 +113,13 @@ export function memoryDeploymentStore(): DeploymentStore {
         if (value === undefined && !IDENTITY_FIELDS.has(field) && !REQUIRED_FIELDS.has(field))
           delete next[field];
       }
-      deployments.set(id, next as unknown as DeploymentRecord);
-      return copy(next as unknown as DeploymentRecord);
+      const text = JSON.stringify(next);
+      deployments.set(id, text);
+      return JSON.parse(text) as DeploymentRecord;
     },
     async listDeployments(filter) {
-      return [...deployments.values()]
+      return [...deployments.keys()]
+        .map((id) => readDeployment(id) as DeploymentRecord)
         .filter(
           (d) =>
             (filter?.applicationName === undefined || d.applicationName === filter.applicationName) &&
