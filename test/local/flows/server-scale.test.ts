@@ -149,6 +149,36 @@ describe('history events: the steps budget each child execution as the engine co
   });
 });
 
+describe('records that do not grow with the fleet', () => {
+  it('reads all the targets once, at the end, never per command or per batch; no instance list rides in a state', async () => {
+    const fleet = await fleetOf({
+      instances: 200,
+      deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      loadBalancer: true,
+      store: 'memory',
+    });
+    const store = fleet.runtime.deps.store;
+    const list = store.listDeploymentTargets.bind(store);
+    let listed = 0;
+    store.listDeploymentTargets = async (deploymentId) => {
+      listed++;
+      return list(deploymentId);
+    };
+    const payloads: string[] = [];
+    fleet.runtime.engine.subscribe((event) => {
+      if (event.type === 'StateExited') payloads.push(JSON.stringify(event.output ?? null));
+    });
+    const run = await fleet.deploy('d-NOREREAD1');
+    expect(run.record.status).toBe('Succeeded');
+    // 200 never-deployed instances in two batches of 100 (two commands per script event): Finish alone lists them.
+    expect(fleet.transport.sent.length).toBeGreaterThan(40);
+    expect(listed).toBe(1);
+    const ids = fleetInstanceIds(200);
+    expect(payloads.some((payload) => ids.some((id) => payload.includes(id)))).toBe(false);
+    expect(Math.max(...payloads.map((payload) => payload.length))).toBeLessThan(4_000);
+  });
+});
+
 describe('the minimum-healthy-hosts rules hold across child executions', () => {
   it.each([
     ['CodeDeployDefault.OneAtATime', [87]],
