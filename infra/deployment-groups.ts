@@ -15,7 +15,7 @@ import {
 } from '../functions/adapters/aws/dynamodb-group-config.js';
 import { groupListingKey } from '../functions/adapters/aws/dynamodb-control-plane-keys.js';
 import { groupKey } from '../functions/adapters/aws/dynamodb-store.js';
-import type { StepDeploy } from './step-deploy.js';
+import type { InstanceGrant, InstanceTagCondition, StepDeploy } from './step-deploy.js';
 
 /** The construct id CDK gives the one function that serves every AwsCustomResource of a stack. */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -48,9 +48,32 @@ export interface LambdaDeploymentGroupProps extends DeploymentGroupProps {
   readonly alias: lambda.IAlias;
 }
 
+/** A tag filter as CodeDeploy takes it (EC2TagFilter / TagFilter). */
+export interface InstanceTagFilter {
+  readonly key?: string;
+  readonly value?: string;
+  /** KEY_AND_VALUE (the default when both are given), KEY_ONLY or VALUE_ONLY. */
+  readonly type?: 'KEY_AND_VALUE' | 'KEY_ONLY' | 'VALUE_ONLY';
+}
+
+/**
+ * The instances a Server group deploys to: by tags and Auto Scaling groups, as CodeDeploy selects
+ * them when a deployment starts (any number of instances; IAM is granted by tag), or by instance id
+ * (IAM is then granted on the account's instances in the region, as ids cannot be scoped by tag).
+ */
 export interface ServerDeploymentGroupProps extends DeploymentGroupProps {
-  /** EC2 instance ids (`i-...`) and on-premises SSM managed-instance ids (`mi-...`). */
-  readonly instanceIds: readonly string[];
+  /** EC2 instance ids (`i-...`) and on-premises SSM managed-instance ids (`mi-...`). At most 10,000. */
+  readonly instanceIds?: readonly string[];
+  /** EC2 instances with ANY of these tags (CodeDeploy's ec2TagFilters). */
+  readonly ec2TagFilters?: readonly InstanceTagFilter[];
+  /** EC2 instances matching a filter of EVERY group, at most 3 groups (CodeDeploy's ec2TagSet). */
+  readonly ec2TagSet?: readonly (readonly InstanceTagFilter[])[];
+  /** On-premises instances with ANY of these tags (onPremisesInstanceTagFilters). */
+  readonly onPremisesInstanceTagFilters?: readonly InstanceTagFilter[];
+  /** On-premises instances matching a filter of EVERY group (onPremisesTagSet). */
+  readonly onPremisesTagSet?: readonly (readonly InstanceTagFilter[])[];
+  /** Auto Scaling groups whose instances are deployed to (by name). */
+  readonly autoScalingGroups?: readonly string[];
   /** Target groups the instances sit behind: blocked before and allowed after each instance's install. */
   readonly targetGroups?: readonly elbv2.ITargetGroup[];
 }
@@ -88,6 +111,8 @@ export interface EcsDeploymentGroupProps extends DeploymentGroupProps {
    */
   readonly taskDefinitionRoles?: readonly iam.IRole[];
 }
+/** Explicit instance ids a group may list; more belong in tags (the group's item and template grow with them). */
+export const MAX_DECLARED_INSTANCE_IDS = 10_000;
 
 /**
  * A deployment group declared in CDK. Its configuration is written where the state machines read it
@@ -116,6 +141,11 @@ abstract class DeploymentGroupBase extends Construct {
       | 'ecsServices'
       | 'loadBalancerInfo'
       | 'blueGreenDeploymentConfiguration'
+      | 'ec2TagFilters'
+      | 'ec2TagSet'
+      | 'onPremisesInstanceTagFilters'
+      | 'onPremisesTagSet'
+      | 'autoScalingGroups'
     >,
   ): void {
     const { stepDeploy } = props;
@@ -240,36 +270,141 @@ export class LambdaDeploymentGroup extends DeploymentGroupBase {
 export class ServerDeploymentGroup extends DeploymentGroupBase {
   constructor(scope: Construct, id: string, props: ServerDeploymentGroupProps) {
     super(scope, id, props);
-    if (props.instanceIds.length === 0) {
+    const instanceIds = props.instanceIds ?? [];
+    const ec2TagFilters = checkedFilters(this.deploymentGroupName, 'ec2TagFilters', props.ec2TagFilters);
+    const ec2TagSet = (props.ec2TagSet ?? []).map((group, k) =>
+      checkedFilters(this.deploymentGroupName, `ec2TagSet[${k}]`, group),
+    );
+    const onPremFilters = checkedFilters(
+      this.deploymentGroupName,
+      'onPremisesInstanceTagFilters',
+      props.onPremisesInstanceTagFilters,
+    );
+    const onPremSet = (props.onPremisesTagSet ?? []).map((group, k) =>
+      checkedFilters(this.deploymentGroupName, `onPremisesTagSet[${k}]`, group),
+    );
+    const autoScalingGroups = [...(props.autoScalingGroups ?? [])];
+    const where = `ServerDeploymentGroup ${this.deploymentGroupName}`;
+    if (ec2TagFilters.length && ec2TagSet.length)
+      throw new Error(`${where}: set ec2TagFilters or ec2TagSet, not both (CodeDeploy takes one of them).`);
+    if (onPremFilters.length && onPremSet.length)
       throw new Error(
-        `ServerDeploymentGroup ${this.deploymentGroupName}: instanceIds is empty; name at least one instance.`,
+        `${where}: set onPremisesInstanceTagFilters or onPremisesTagSet, not both (CodeDeploy takes one of them).`,
+      );
+    if (ec2TagSet.length > 3 || onPremSet.length > 3)
+      throw new Error(`${where}: a tag set has at most 3 groups (CodeDeploy's limit).`);
+    const bySelector = ec2TagFilters.length + ec2TagSet.length + onPremFilters.length + onPremSet.length;
+    if (instanceIds.length === 0 && bySelector === 0 && autoScalingGroups.length === 0) {
+      throw new Error(
+        `${where}: instanceIds is empty and no tag filter or Auto Scaling group selects instances; name its instances.`,
       );
     }
-    for (const instanceId of props.instanceIds) {
+    if (instanceIds.length > MAX_DECLARED_INSTANCE_IDS) {
+      throw new Error(
+        `${where}: ${instanceIds.length} instanceIds; at most ${MAX_DECLARED_INSTANCE_IDS} may be listed. Select a larger fleet by tags (ec2TagFilters, onPremisesInstanceTagFilters) or autoScalingGroups.`,
+      );
+    }
+    for (const instanceId of instanceIds) {
       if (!Token.isUnresolved(instanceId) && !/^(i|mi)-[0-9a-f]{8,17}$/.test(instanceId)) {
         throw new Error(
-          `ServerDeploymentGroup ${this.deploymentGroupName}: instanceIds has "${instanceId}", which is neither an EC2 instance id (i-...) nor an SSM managed-instance id (mi-...).`,
+          `${where}: instanceIds has "${instanceId}", which is neither an EC2 instance id (i-...) nor an SSM managed-instance id (mi-...).`,
         );
       }
     }
     const targetGroups = props.targetGroups ?? [];
     this.declare(props, {
       computePlatform: 'Server',
-      instanceIds: [...props.instanceIds],
+      ...(instanceIds.length ? { instanceIds: [...instanceIds] } : {}),
+      ...(ec2TagFilters.length ? { ec2TagFilters: ec2TagFilters.map(apiFilter) } : {}),
+      ...(ec2TagSet.length ? { ec2TagSet: { ec2TagSetList: ec2TagSet.map((g) => g.map(apiFilter)) } } : {}),
+      ...(onPremFilters.length ? { onPremisesInstanceTagFilters: onPremFilters.map(apiFilter) } : {}),
+      ...(onPremSet.length
+        ? { onPremisesTagSet: { onPremisesTagSetList: onPremSet.map((g) => g.map(apiFilter)) } }
+        : {}),
+      ...(autoScalingGroups.length ? { autoScalingGroups: autoScalingGroups.map((name) => ({ name })) } : {}),
       ...(targetGroups.length
         ? { targetGroupNames: targetGroups.map((group) => targetGroupName(group)) }
         : {}),
     });
-    const stack = Stack.of(this);
     props.stepDeploy.grantDeploymentTargets(this, {
-      instanceArns: props.instanceIds.map((instanceId) =>
-        instanceId.startsWith('mi-')
-          ? stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: instanceId })
-          : stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: instanceId }),
+      instances: instanceGrant(
+        instanceIds,
+        [...ec2TagFilters, ...ec2TagSet.flat()],
+        [...onPremFilters, ...onPremSet.flat()],
+        autoScalingGroups,
       ),
       targetGroupArns: targetGroups.map((group) => group.targetGroupArn),
     });
   }
+}
+
+type CheckedFilter = Required<Pick<InstanceTagFilter, 'type'>> & InstanceTagFilter;
+
+function checkedFilters(
+  group: string,
+  field: string,
+  filters: readonly InstanceTagFilter[] | undefined,
+): CheckedFilter[] {
+  return (filters ?? []).map((filter, k) => {
+    const type =
+      filter.type ??
+      (filter.key !== undefined && filter.value !== undefined
+        ? 'KEY_AND_VALUE'
+        : filter.key !== undefined
+          ? 'KEY_ONLY'
+          : 'VALUE_ONLY');
+    const needsKey = type !== 'VALUE_ONLY';
+    const needsValue = type !== 'KEY_ONLY';
+    const missing = [
+      needsKey && !filter.key ? 'a key' : '',
+      needsValue && filter.value === undefined ? 'a value' : '',
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new Error(
+        `ServerDeploymentGroup ${group}: ${field}[${k}] is ${type} and needs ${missing.join(' and ')}.`,
+      );
+    }
+    return { ...filter, type };
+  });
+}
+
+/** CodeDeploy's EC2TagFilter / TagFilter shape, as the CONFIG item holds it. */
+function apiFilter(filter: CheckedFilter) {
+  return {
+    Type: filter.type,
+    ...(filter.key !== undefined ? { Key: filter.key } : {}),
+    ...(filter.value !== undefined ? { Value: filter.value } : {}),
+  };
+}
+
+/**
+ * The IAM grant for a group's instances: tag conditions when every selector can be one (a tag key,
+ * with or without its value; an Auto Scaling group through the tag aws:autoscaling:groupName that
+ * Auto Scaling puts on its instances), the account's instances in the region otherwise (instance
+ * ids, VALUE_ONLY filters: IAM conditions name a tag key). Never one ARN per instance.
+ */
+function instanceGrant(
+  instanceIds: readonly string[],
+  ec2: readonly CheckedFilter[],
+  onPremises: readonly CheckedFilter[],
+  autoScalingGroups: readonly string[],
+): InstanceGrant {
+  const byValueOnly = [...ec2, ...onPremises].some((filter) => filter.type === 'VALUE_ONLY');
+  if (instanceIds.length > 0 || byValueOnly) return { scope: 'account' };
+  const condition = (filter: CheckedFilter): InstanceTagCondition => ({
+    key: filter.key as string,
+    ...(filter.type === 'KEY_AND_VALUE' ? { values: [filter.value as string] } : {}),
+  });
+  return {
+    scope: 'tags',
+    ec2: [
+      ...ec2.map(condition),
+      ...(autoScalingGroups.length
+        ? [{ key: 'aws:autoscaling:groupName', values: [...autoScalingGroups] }]
+        : []),
+    ],
+    onPremises: onPremises.map(condition),
+  };
 }
 
 /**

@@ -10,12 +10,18 @@ export interface HandlerSpec {
   /** The AWS ports its step uses, as the step declares them; its IAM policy follows from them. */
   ports: readonly AwsPortName[];
   memoryMiB: number;
+  /** The function's timeout: what its step declares for its work, 60 s otherwise. */
+  timeoutSeconds: number;
+  /** /tmp beyond Lambda's default 512 MiB, when the step spools there. */
+  ephemeralStorageMiB?: number;
 }
 
 export type HandlerName = FlowStepName | EventFunctionName;
 
 /** A function that only calls AWS APIs needs little memory; Prepare reads revisions and asks for more. */
 const DEFAULT_MEMORY_MIB = 256;
+/** A step of a few AWS calls; steps whose work grows with a batch declare more (up to Lambda's 900 s). */
+const DEFAULT_TIMEOUT_SECONDS = 60;
 
 /**
  * Every Lambda function, from the flow registry (its steps) and the event targets. Read from the
@@ -28,4 +34,6 @@ export const HANDLERS: readonly HandlerSpec[] = lambdaFunctions().map(({ spec, f
   file,
   ports: spec.ports,
   memoryMiB: spec.memoryMiB ?? DEFAULT_MEMORY_MIB,
+  timeoutSeconds: spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+  ...(spec.ephemeralStorageMiB ? { ephemeralStorageMiB: spec.ephemeralStorageMiB } : {}),
 }));

@@ -31,6 +31,8 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'dynamodb:DeleteItem': 'table',
   'dynamodb:Query': 'table',
   'dynamodb:Scan': 'table',
+  'dynamodb:BatchWriteItem': 'table',
+  'dynamodb:BatchGetItem': 'table',
   's3:GetObject': 'revisionObjects',
   's3:GetObjectVersion': 'revisionObjects',
   'lambda:InvokeFunction': 'hookFunctions',
@@ -67,10 +69,17 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'elasticloadbalancing:DescribeRules': 'unscoped',
   // Task definitions are read by family:revision; DescribeTaskDefinition has no resource-level permission.
   'ecs:DescribeTaskDefinition': 'unscoped',
+  'elasticloadbalancing:DescribeTargetGroupAttributes': 'unscoped',
   // A command id is not an ARN: SSM's per-command calls have no resource-level permissions.
   'ssm:GetCommandInvocation': 'unscoped',
   'ssm:ListCommandInvocations': 'unscoped',
   'ssm:CancelCommand': 'unscoped',
+  // Resolving a group's instances from its tags and Auto Scaling groups (the instance directory):
+  // listings, which have no resource-level permissions; tags of managed instances, which are many.
+  'ec2:DescribeInstances': 'unscoped',
+  'ssm:DescribeInstanceInformation': 'unscoped',
+  'ssm:ListTagsForResource': 'unscoped',
+  'autoscaling:DescribeAutoScalingGroups': 'unscoped',
 };
 
 export function scopeOf(action: string): ResourceScope {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,7 +13,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { tableDefinition } from '../functions/adapters/aws/dynamodb-table.js';
-import { FLOWS, flowIds, type FlowName } from '../functions/flows/registry.js';
+import {
+  allChildStateMachines,
+  FLOWS,
+  flowIds,
+  type ChildStateMachine,
+  type FlowName,
+} from '../functions/flows/registry.js';
 import { ENV } from '../functions/runtime/env.js';
 import { HANDLERS, type HandlerName, type HandlerSpec } from './handlers.js';
 import { acknowledgeWildcardResources } from './nag.js';
@@ -55,13 +61,34 @@ export interface StepDeployProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** An instance tag a grant requires: a key with one of `values`, or the key with any value. */
+export interface InstanceTagCondition {
+  readonly key: string;
+  readonly values?: readonly string[];
+}
+
+/**
+ * Which instances lifecycle-event commands may run on, never listed one by one (IAM caps a role's
+ * inline policies at 10,240 characters, about 130 instance ARNs): instances with given tags (EC2
+ * instances and SSM managed instances apart), or every instance of the account in the region.
+ */
+export type InstanceGrant =
+  | { readonly scope: 'account' }
+  | {
+      readonly scope: 'tags';
+      /** EC2 instances with ANY of these tags (one statement each). */
+      readonly ec2: readonly InstanceTagCondition[];
+      /** On-premises (SSM managed) instances with ANY of these tags. */
+      readonly onPremises: readonly InstanceTagCondition[];
+    };
+
 /** What a deployment group lets stepdeploy touch (the deployment-group constructs call this). */
 export interface DeploymentTargets {
   /** Lambda functions whose aliases stepdeploy shifts (the function behind each alias). */
   readonly lambdaFunctionArns?: readonly string[];
   readonly targetGroupArns?: readonly string[];
-  /** EC2 instance and SSM managed-instance ARNs that lifecycle-event commands may run on. */
-  readonly instanceArns?: readonly string[];
+  /** The instances lifecycle-event commands may run on. */
+  readonly instances?: InstanceGrant;
   /** ECS services (EXTERNAL deployment controller) whose task sets stepdeploy creates and swaps. */
   readonly ecsServiceArns?: readonly string[];
   /** Their task sets (`task-set/<cluster>/<service>/*`), which stepdeploy deletes. */
@@ -88,6 +115,8 @@ export class StepDeploy extends Construct {
   readonly stateMachines: Readonly<Record<FlowName, sfn.StateMachine>>;
   /** Fixed names (the ARNs are built from them), usable from other stacks without a reference. */
   readonly stateMachineNames: Readonly<Record<FlowName, string>>;
+  /** The machines flows run as child executions (the Server batches), by name. */
+  readonly childStateMachines: Readonly<Record<string, sfn.StateMachine>>;
   /** Hook functions call PutLifecycleEventHookExecutionStatus here (AWS_ENDPOINT_URL_CODEDEPLOY). */
   readonly hookEndpoint: lambda.FunctionUrl;
   /**
@@ -99,6 +128,7 @@ export class StepDeploy extends Construct {
   readonly operatorPolicy: iam.ManagedPolicy;
 
   private readonly portsOf = new Map<HandlerName, HandlerSpec['ports']>();
+  private readonly childNames = new Map<sfn.StateMachine, string>();
 
   constructor(scope: Construct, id: string, props: StepDeployProps = {}) {
     super(scope, id);
@@ -227,7 +257,10 @@ export class StepDeploy extends Construct {
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: spec.memoryMiB,
-        timeout: Duration.seconds(60),
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        ...(spec.ephemeralStorageMiB
+          ? { ephemeralStorageSize: Size.mebibytes(spec.ephemeralStorageMiB) }
+          : {}),
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
@@ -281,8 +314,20 @@ export class StepDeploy extends Construct {
       ],
     });
 
+    const children: Record<string, sfn.StateMachine> = {};
+    for (const child of allChildStateMachines()) {
+      children[child.name] = this.stateMachine(
+        child,
+        `${prefix}-${child.name}`,
+        logRetention,
+        removalPolicy,
+        {},
+      );
+      this.childNames.set(children[child.name]!, `${prefix}-${child.name}`);
+    }
+    this.childStateMachines = children;
     this.stateMachines = byFlow((flow) =>
-      this.stateMachine(flow, stateMachineNames[flow.name], logRetention, removalPolicy),
+      this.stateMachine(flow, stateMachineNames[flow.name], logRetention, removalPolicy, children),
     );
 
     this.rules();
@@ -302,28 +347,34 @@ export class StepDeploy extends Construct {
 
   /** Lets a deployment group's targets be deployed: grants each function the actions its ports need on them. */
   grantDeploymentTargets(scope: Construct, targets: DeploymentTargets): void {
-    const resourcesOf: Record<GroupScope, readonly string[]> = {
+    const resourcesOf: Record<Exclude<GroupScope, 'instances'>, readonly string[]> = {
       lambdaTargets: (targets.lambdaFunctionArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
       targetGroups: targets.targetGroupArns ?? [],
-      instances: targets.instanceArns ?? [],
       ecsServices: targets.ecsServiceArns ?? [],
       ecsTaskSets: targets.ecsTaskSetArns ?? [],
       listeners: targets.listenerArns ?? [],
       passRoles: targets.passRoleArns ?? [],
     };
+    const instanceStatements = (actions: string[]): iam.PolicyStatement[] =>
+      targets.instances ? this.instanceStatements(actions, targets.instances) : [];
     for (const spec of HANDLERS) {
       const statements = [...actionsByScope(spec.ports)]
         .filter((entry): entry is [GroupScope, string[]] => isGroupScope(entry[0]))
-        .filter(([groupScope]) => resourcesOf[groupScope].length > 0)
-        .map(([groupScope, actions]) =>
-          groupScope === 'passRoles'
-            ? // The roles go to ECS tasks only, never to another service.
-              new iam.PolicyStatement({
-                actions: [...actions].sort(),
-                resources: [...resourcesOf[groupScope]],
-                conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-              })
-            : statement(actions, [...resourcesOf[groupScope]]),
+        .flatMap(([groupScope, actions]) =>
+          groupScope === 'instances'
+            ? instanceStatements(actions)
+            : resourcesOf[groupScope].length === 0
+              ? []
+              : groupScope === 'passRoles'
+                ? // The roles go to ECS tasks only, never to another service.
+                  [
+                    new iam.PolicyStatement({
+                      actions: [...actions].sort(),
+                      resources: [...resourcesOf[groupScope]],
+                      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+                    }),
+                  ]
+                : [statement(actions, [...resourcesOf[groupScope]])],
         );
       if (statements.length === 0) continue;
       // The policy lives beside the group (maybe another stack), so this stack never depends on it.
@@ -341,7 +392,43 @@ export class StepDeploy extends Construct {
         resourcesOf.ecsTaskSets,
         "DeleteTaskSet on the group's own service only: task set ids are made by each deployment's CreateTaskSet.",
       );
+      if (targets.instances) {
+        acknowledgeWildcardResources(
+          policy,
+          this.instanceArnPatterns(),
+          targets.instances.scope === 'tags'
+            ? "SendCommand runs only on instances carrying the deployment group's tags (ssm:resourceTag conditions), whatever their number."
+            : 'SendCommand may run on the instances of this account and region: a group declared by instance ids (not by tags) cannot be scoped by tag, and one ARN per instance outgrows IAM at about 130 instances.',
+        );
+      }
     }
+  }
+
+  /** `instance/*` (EC2) and `managed-instance/*` (on-premises) of this account and region. */
+  private instanceArnPatterns(): string[] {
+    const stack = Stack.of(this);
+    return [
+      stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+      stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' }),
+    ];
+  }
+
+  /** Statements that let `actions` reach the granted instances, by tag condition or account-wide. */
+  private instanceStatements(actions: string[], grant: InstanceGrant): iam.PolicyStatement[] {
+    const [ec2Instances, managedInstances] = this.instanceArnPatterns() as [string, string];
+    if (grant.scope === 'account') return [statement(actions, [ec2Instances, managedInstances])];
+    const conditioned = (resource: string, tag: InstanceTagCondition) =>
+      new iam.PolicyStatement({
+        actions: [...actions].sort(),
+        resources: [resource],
+        conditions: tag.values
+          ? { StringEquals: { [`ssm:resourceTag/${tag.key}`]: [...tag.values] } }
+          : { Null: { [`ssm:resourceTag/${tag.key}`]: 'false' } },
+      });
+    return [
+      ...grant.ec2.map((tag) => conditioned(ec2Instances, tag)),
+      ...grant.onPremises.map((tag) => conditioned(managedInstances, tag)),
+    ];
   }
 
   /**
@@ -368,13 +455,24 @@ export class StepDeploy extends Construct {
   }
 
   private stateMachine(
-    flow: (typeof FLOWS)[number],
+    flow: Pick<ChildStateMachine, 'name' | 'stateMachine'>,
     stateMachineName: string,
     retention: logs.RetentionDays,
     removalPolicy: RemovalPolicy,
+    children: Readonly<Record<string, sfn.StateMachine>>,
   ): sfn.StateMachine {
     const { name: id, stateMachine: file } = flow;
     const definition = JSON.stringify(parse(readFileSync(`${ROOT}${file}`, 'utf8')));
+    const started = [
+      ...new Set([...definition.matchAll(/\$\{(\w+)StateMachineArn\}/g)].map((m) => m[1]!)),
+    ].map((name) => {
+      const child = children[name];
+      if (!child)
+        throw new Error(
+          `${file} names \${${name}StateMachineArn}, but no flow of the registry declares a child machine ${name}.`,
+        );
+      return { name, child };
+    });
     const named = [...new Set([...definition.matchAll(/\$\{(\w+)FunctionArn\}/g)].map((match) => match[1]!))];
     const invoked = named.map((name) => {
       const fn = (this.functions as Record<string, NodejsFunction | undefined>)[name];
@@ -388,9 +486,10 @@ export class StepDeploy extends Construct {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(definition),
-      definitionSubstitutions: Object.fromEntries(
-        invoked.map(({ name, fn }) => [`${name}FunctionArn`, fn.functionArn]),
-      ),
+      definitionSubstitutions: Object.fromEntries([
+        ...invoked.map(({ name, fn }) => [`${name}FunctionArn`, fn.functionArn]),
+        ...started.map(({ name, child }) => [`${name}StateMachineArn`, child.stateMachineArn]),
+      ]),
       tracingEnabled: true,
       logs: {
         // No fixed name: a kept (RETAIN) group of a deleted stack must not block deploying it again.
@@ -409,12 +508,48 @@ export class StepDeploy extends Construct {
         invoked.map(({ fn }) => fn.functionArn),
       ),
     );
+    for (const { child } of started) this.grantChildExecutions(machine, child);
     Validations.of(machine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Added by CDK for X-Ray tracing (xray:PutTraceSegments...) and log delivery (logs:CreateLogDelivery...): these APIs have no resource-level permissions.',
     });
     return machine;
+  }
+
+  /**
+   * What `states:startExecution.sync:2` needs (Step Functions' documented policy for the pattern):
+   * start the child, describe and stop its executions (the parent stops its child when it is itself
+   * stopped), and manage the managed EventBridge rule through which Step Functions learns of its end.
+   */
+  private grantChildExecutions(parent: sfn.StateMachine, child: sfn.StateMachine): void {
+    const stack = Stack.of(this);
+    const childName = this.childNames.get(child) ?? child.stateMachineName;
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${childName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    parent.addToRolePolicy(statement(['states:StartExecution'], [child.stateMachineArn]));
+    parent.addToRolePolicy(statement(['states:DescribeExecution', 'states:StopExecution'], [executions]));
+    parent.addToRolePolicy(
+      statement(
+        ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+          }),
+        ],
+      ),
+    );
+    acknowledgeWildcardResources(
+      parent,
+      [executions],
+      'The parent starts child executions named after its deployment (d-XXXXXXXXX-n): it describes and stops executions of its child machine only.',
+    );
   }
 
   private rules(): void {

@@ -17,6 +17,7 @@ import { flowKeyOf } from '../domain/flows.js';
 import { isTerminalDeploymentStatus } from '../domain/status.js';
 import { validateTagFilters, validateTagSet } from '../domain/tag-filters.js';
 import type { DeploymentRequest, RevisionLocation } from '../ports/records.js';
+import { UNRENEWED_LOCK_LEASE_SECONDS } from '../steps/group-lock-lease.js';
 import { newDeploymentRecord } from '../steps/prepare.js';
 import { acceptRevision, MAX_DESCRIPTION_LENGTH, recordRevisionUse } from './application-revisions.js';
 import {
@@ -226,7 +227,12 @@ async function takeGroupLock(
       await store.releaseGroupLock(applicationName, groupName, holder);
     }
   }
-  await store.acquireGroupLock(applicationName, groupName, deploymentId);
+  // Prepare takes the same lock again for this deployment, with its flow's lease.
+  const nowMs = useCases.clock.now().getTime();
+  await store.acquireGroupLock(applicationName, groupName, deploymentId, {
+    untilMs: nowMs + UNRENEWED_LOCK_LEASE_SECONDS * 1000,
+    nowMs,
+  });
 }
 
 /** A deployment whose execution never started ends Failed, and its group is unlocked. */

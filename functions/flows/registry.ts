@@ -33,6 +33,19 @@ import { ShiftTraffic } from '../steps/shift-traffic.js';
 import { StartRollbackDeployment } from '../steps/start-rollback-deployment.js';
 import { WaitForTaskSet } from '../steps/wait-for-task-set.js';
 
+/**
+ * A state machine a flow's machine runs as child executions (`states:startExecution.sync:2`, its
+ * ARN substituted for `${<Name>StateMachineArn}`), so that no execution's history grows with the
+ * fleet: the Server batches, reusable by any flow that installs a revision on a queue of instances.
+ */
+export interface ChildStateMachine {
+  /** Its construct id and name suffix; in kebab case, its ASL file's name. */
+  readonly name: string;
+  readonly stateMachine: string;
+  /** The Tasks it runs (`${<Name>FunctionArn}`). */
+  readonly steps: readonly AnyStepSpec[];
+}
+
 export interface FlowDeclaration {
   /** Its state machine's construct id and name suffix; in kebab case, its ASL file's name. */
   readonly name: string;
@@ -43,7 +56,24 @@ export interface FlowDeclaration {
   readonly prepare: AnyStepSpec;
   /** Every other Task its state machine runs (`${<Name>FunctionArn}`). */
   readonly steps: readonly AnyStepSpec[];
+  /** The machines it starts as child executions, with their own steps. */
+  readonly children?: readonly ChildStateMachine[];
 }
+
+/** The Server batches: instances taken from the deployment's queues by minimum healthy hosts, event by event. */
+export const SERVER_BATCHES = {
+  name: 'ServerBatches',
+  stateMachine: 'statemachines/server-batches.asl.yaml',
+  steps: [
+    NextBatch,
+    RunLifecycleEvent,
+    CollectEventResults,
+    BlockTraffic,
+    AllowTraffic,
+    CheckTargets,
+    RecordBatch,
+  ],
+} as const satisfies ChildStateMachine;
 
 export const FLOWS = [
   {
@@ -58,18 +88,8 @@ export const FLOWS = [
     key: SERVER_IN_PLACE_FLOW,
     stateMachine: 'statemachines/server-in-place.asl.yaml',
     prepare: PrepareServerInPlace,
-    steps: [
-      NextBatch,
-      RunLifecycleEvent,
-      CollectEventResults,
-      BlockTraffic,
-      AllowTraffic,
-      CheckTargets,
-      RecordBatch,
-      Rollback,
-      Finish,
-      StartRollbackDeployment,
-    ],
+    steps: [Rollback, Finish, StartRollbackDeployment],
+    children: [SERVER_BATCHES],
   },
   {
     name: 'EcsBlueGreen',
@@ -107,15 +127,24 @@ export function flowFor(key: FlowKey): Flow {
   return flow;
 }
 
-/** A flow's Tasks: its Prepare, then its other steps. */
+/** A flow's Tasks: its Prepare, then its other steps (its own machine's only). */
 export function flowSteps(flow: FlowDeclaration): AnyStepSpec[] {
   return [flow.prepare, ...flow.steps];
 }
 
-/** Every step some flow runs, each once (steps such as Rollback and Finish serve every flow). */
+/** Every child machine of every flow, each once. */
+export function allChildStateMachines(): ChildStateMachine[] {
+  const byName = new Map<string, ChildStateMachine>();
+  for (const flow of FLOWS as readonly FlowDeclaration[])
+    for (const child of flow.children ?? []) byName.set(child.name, child);
+  return [...byName.values()];
+}
+
+/** Every step some flow or child machine runs, each once (Rollback and Finish serve every flow). */
 export function allFlowSteps(): AnyStepSpec[] {
   const byName = new Map<string, AnyStepSpec>();
   for (const flow of FLOWS) for (const step of flowSteps(flow)) byName.set(step.name, step);
+  for (const child of allChildStateMachines()) for (const step of child.steps) byName.set(step.name, step);
   return [...byName.values()];
 }
 
@@ -125,4 +154,5 @@ export function flowIds(): Array<{ id: FlowId; name: FlowName }> {
 }
 
 /** The name of every step some flow runs: its Lambda function's construct id. */
-export type FlowStepName = Flow['prepare']['name'] | Flow['steps'][number]['name'];
+export type FlowStepName =
+  Flow['prepare']['name'] | Flow['steps'][number]['name'] | (typeof SERVER_BATCHES)['steps'][number]['name'];

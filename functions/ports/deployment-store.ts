@@ -2,11 +2,15 @@ import type { RevisionLocation as ApiRevisionLocation } from '../domain/codedepl
 import type { DeploymentStatus, TargetStatus } from '../domain/status.js';
 import type { Page, PageRequest } from './pages.js';
 import type {
+  BatchChunk,
   CommandWait,
   DeploymentChanges,
   DeploymentGroupRecord,
   DeploymentRecord,
+  EventWait,
   HookExecutionRecord,
+  InstanceHealthState,
+  InstanceQueueEntry,
   InstanceTargetRecord,
   PendingWait,
 } from './records.js';
@@ -14,8 +18,10 @@ import type {
 /**
  * Where deployments live (DynamoDB in AWS, dynalite locally), as one interface per role: a step names
  * the roles it uses (`Pick<StepDeps, 'deployments' | 'pendingWaits'>`), and its function is granted
- * the actions of those roles only. Every write is a single-item conditional write: the store never
- * needs transactions, so dynalite serves it as DynamoDB does.
+ * the actions of those roles only. Every write is a single-item (conditional) write or a batch of
+ * unconditional ones: the store never needs transactions, so dynalite serves it as DynamoDB does.
+ * Nothing a Server deployment writes per instance lives in one growing item: instances have items of
+ * their own, and what is kept for the whole deployment are counters.
  */
 
 /** The deployment records (CodeDeploy's DeploymentInfo). */
@@ -69,10 +75,13 @@ export interface GroupDeploymentState {
   lastSuccessfulDeploymentId?: string;
   lastAttemptedDeploymentId?: string;
   targetRevision?: ApiRevisionLocation;
-  instanceHealth?: Record<string, 'Healthy' | 'Unhealthy'>;
 }
 
-/** The deployment groups' configuration and what deployments record on them. */
+/**
+ * The deployment groups' configuration and what deployments record on them. Deployments write only
+ * their own fields, each with a field-level conditional update: a group's configuration changed
+ * meanwhile (a `cdk deploy`, UpdateDeploymentGroup) is never written back from an earlier read.
+ */
 export interface DeploymentGroups {
   getDeploymentGroup(
     applicationName: string,
@@ -87,6 +96,17 @@ export interface DeploymentGroups {
     deploymentGroupName: string,
     state: GroupDeploymentState,
   ): Promise<boolean>;
+  /** Each instance's health after this deployment reached it: one item per instance, written in batches. */
+  recordInstanceHealth(
+    applicationName: string,
+    deploymentGroupName: string,
+    health: ReadonlyArray<{ instanceId: string; health: InstanceHealthState }>,
+  ): Promise<void>;
+  /** Every instance's recorded health (the legacy map on the group item fills in what has no item). */
+  listInstanceHealth(
+    applicationName: string,
+    deploymentGroupName: string,
+  ): Promise<Map<string, InstanceHealthState>>;
 }
 
 /**
@@ -97,14 +117,30 @@ export interface GroupDeclarations {
   putDeploymentGroup(group: DeploymentGroupRecord): Promise<void>;
 }
 
-/** One active deployment per group, as CodeDeploy allows. */
+/**
+ * One active deployment per group, as CodeDeploy allows. The lock is a lease: its holder renews it
+ * while the deployment runs, and a lock whose lease ran out (its deployment's end was never recorded:
+ * a lost event, a deleted execution) may be taken by the next deployment.
+ */
 export interface GroupLocks {
   /**
-   * Takes the group's lock for `deploymentId` (idempotent for the holder). Throws
-   * DeploymentLimitExceededException naming the holder when another deployment has it, and
-   * GroupLockContendedError when it changed hands on every attempt (retry later).
+   * Takes the group's lock for `deploymentId` until `leaseUntilMs` (idempotent for the holder). Throws
+   * DeploymentLimitExceededException naming the holder when another deployment holds a lease that
+   * has not run out at `nowMs`, and GroupLockContendedError when it changed hands on every attempt.
    */
-  acquireGroupLock(applicationName: string, deploymentGroupName: string, deploymentId: string): Promise<void>;
+  acquireGroupLock(
+    applicationName: string,
+    deploymentGroupName: string,
+    deploymentId: string,
+    lease: { untilMs: number; nowMs: number },
+  ): Promise<void>;
+  /** Extends the holder's lease to `leaseUntilMs` (never shortens it); false when `deploymentId` does not hold the lock. */
+  renewGroupLock(
+    applicationName: string,
+    deploymentGroupName: string,
+    deploymentId: string,
+    leaseUntilMs: number,
+  ): Promise<boolean>;
   /** Releases the lock only if `deploymentId` holds it; a no-op otherwise. */
   releaseGroupLock(applicationName: string, deploymentGroupName: string, deploymentId: string): Promise<void>;
   getGroupLockHolder(applicationName: string, deploymentGroupName: string): Promise<string | undefined>;
@@ -144,6 +180,11 @@ export interface DeploymentTargets {
    */
   putDeploymentTarget(target: InstanceTargetRecord): Promise<void>;
   getDeploymentTarget(deploymentId: string, targetId: string): Promise<InstanceTargetRecord | undefined>;
+  /** Writes many targets in batches (one call per 25 items), moving the overview counters likewise. */
+  putDeploymentTargets(targets: readonly InstanceTargetRecord[]): Promise<void>;
+  /** The targets with these ids (in no particular order; ids without a target are left out). */
+  getDeploymentTargets(deploymentId: string, targetIds: readonly string[]): Promise<InstanceTargetRecord[]>;
+  /** Every target of the deployment: for its end and for readers, never on a batch's hot path. */
   listDeploymentTargets(deploymentId: string): Promise<InstanceTargetRecord[]>;
   /** One page of target ids in id order, of the given statuses and labels when given. */
   listDeploymentTargetIds(
@@ -163,8 +204,53 @@ export interface CommandWaits {
    * (the transport's event and the sender's own check), exactly one gets it and records the results.
    */
   takeCommandWait(commandId: string): Promise<CommandWait | undefined>;
-  /** Gives a wait that still exists a new task token (a retried state); false when it is gone. */
-  retokenCommandWait(commandId: string, taskToken: string): Promise<boolean>;
+}
+
+/**
+ * A Server deployment's instances on their way through batches: the queues they wait in (CodeDeploy's
+ * order, per zone), the chunks of the batch being deployed (50 instances, one SSM command per event)
+ * and, per lifecycle event of a batch, the wait its state is parked on with a counter of the commands
+ * that have not reported. Every item is small; none lists the fleet.
+ */
+export interface ServerBatches {
+  putInstanceQueue(deploymentId: string, entries: readonly InstanceQueueEntry[]): Promise<void>;
+  /** The first `limit` entries of one queue of one wave, in order. */
+  peekInstanceQueue(
+    deploymentId: string,
+    wave: number,
+    healthy: boolean,
+    limit: number,
+  ): Promise<InstanceQueueEntry[]>;
+  removeFromInstanceQueue(deploymentId: string, entries: readonly InstanceQueueEntry[]): Promise<void>;
+  putBatchChunks(chunks: readonly BatchChunk[]): Promise<void>;
+  listBatchChunks(deploymentId: string, batchNumber: number): Promise<BatchChunk[]>;
+  /** Records the command an event sent to a chunk (so a retry does not send it again). */
+  recordChunkCommand(
+    deploymentId: string,
+    batchNumber: number,
+    chunk: number,
+    lifecycleEventName: string,
+    commandId: string,
+  ): Promise<void>;
+  /** Creates the event's wait, or gives the existing one this token (a retry or a poll); returns it. */
+  openEventWait(
+    deploymentId: string,
+    batchNumber: number,
+    lifecycleEventName: string,
+    taskToken: string,
+    startedAt: string,
+  ): Promise<EventWait>;
+  getEventWait(
+    deploymentId: string,
+    batchNumber: number,
+    lifecycleEventName: string,
+  ): Promise<EventWait | undefined>;
+  /** One more command sent (atomic). */
+  addEventCommand(deploymentId: string, batchNumber: number, lifecycleEventName: string): Promise<void>;
+  /** One command reported (atomic); returns the wait as it is after the change. */
+  eventCommandDone(deploymentId: string, batchNumber: number, lifecycleEventName: string): Promise<EventWait>;
+  /** Every command was sent (atomic); returns the wait as it is after the change. */
+  markEventSent(deploymentId: string, batchNumber: number, lifecycleEventName: string): Promise<EventWait>;
 }
 
 /** The store's roles, by the name steps use for each (a key of StepDeps). */
@@ -178,6 +264,7 @@ export interface StoreRoles {
   alarmWatches: AlarmWatches;
   deploymentTargets: DeploymentTargets;
   commandWaits: CommandWaits;
+  serverBatches: ServerBatches;
 }
 
 export type StoreRole = keyof StoreRoles;
@@ -192,7 +279,8 @@ export type DeploymentStore = DeploymentRecords &
   PendingWaits &
   AlarmWatches &
   DeploymentTargets &
-  CommandWaits;
+  CommandWaits &
+  ServerBatches;
 
 export const STORE_ROLES = [
   'deployments',
@@ -204,6 +292,7 @@ export const STORE_ROLES = [
   'alarmWatches',
   'deploymentTargets',
   'commandWaits',
+  'serverBatches',
 ] as const satisfies readonly StoreRole[];
 
 /** One store serving every role (the embedded runtime, tests): each role is the store itself. */
@@ -218,5 +307,6 @@ export function storeRoles(store: DeploymentStore): StoreRoles {
     alarmWatches: store,
     deploymentTargets: store,
     commandWaits: store,
+    serverBatches: store,
   };
 }

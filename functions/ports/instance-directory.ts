@@ -5,6 +5,7 @@ import type {
   Tag,
   TagFilter,
 } from '../domain/codedeploy-shapes.js';
+import type { DeploymentGroupRecord } from './records.js';
 
 /**
  * What a Server deployment group selects its instances by, as CodeDeploy's DeploymentGroupInfo
@@ -34,16 +35,19 @@ export interface DirectoryInstance {
   instanceName?: string;
   /** Its ARN (CodeDeploy's instanceArn for on-premises, the EC2 instance ARN), for the target's targetArn. */
   instanceArn?: string;
-  tags: Tag[];
+  /** Its tags, where the directory read them (the local hosts, EC2 and SSM; not Auto Scaling's). */
+  tags?: Tag[];
   /** The Auto Scaling group that launched it, when it was selected through one. */
   autoScalingGroup?: string;
+  /** The Availability Zone, for zonal configurations; on-premises instances have none. */
+  availabilityZone?: string;
 }
 
 /**
  * Finds the instances a deployment group's tag filters, tag sets and Auto Scaling groups select,
  * when a deployment starts (Prepare). Implementations: on one machine, the registered on-premises
- * instances, which are the local hosts; in AWS, the registered on-premises instances of the table,
- * and (to come) EC2 DescribeInstances by tag, SSM instance information and Auto Scaling groups.
+ * instances, which are the local hosts; in AWS, EC2 DescribeInstances by tag, SSM's managed
+ * instances and Auto Scaling groups (AwsInstanceDirectory).
  *
  * The answer is every selected instance, each once, in instanceId order; an instance the transport
  * cannot reach is left out rather than failing the whole selection [the scale adapters may report
@@ -64,4 +68,18 @@ export function hasSelectors(selector: InstanceSelector): boolean {
     (selector.onPremisesTagSet?.onPremisesTagSetList?.length ?? 0) > 0 ||
     (selector.autoScalingGroups?.length ?? 0) > 0
   );
+}
+
+/** A group's selector: its CodeDeploy target fields, as the group record holds them. */
+export function selectorOf(group: DeploymentGroupRecord): InstanceSelector {
+  const autoScalingGroups = (group.autoScalingGroups ?? []).flatMap((asg) => (asg.name ? [asg.name] : []));
+  return {
+    ...(group.ec2TagFilters ? { ec2TagFilters: group.ec2TagFilters } : {}),
+    ...(group.ec2TagSet ? { ec2TagSet: group.ec2TagSet } : {}),
+    ...(group.onPremisesInstanceTagFilters
+      ? { onPremisesInstanceTagFilters: group.onPremisesInstanceTagFilters }
+      : {}),
+    ...(group.onPremisesTagSet ? { onPremisesTagSet: group.onPremisesTagSet } : {}),
+    ...(autoScalingGroups.length > 0 ? { autoScalingGroups } : {}),
+  };
 }

@@ -10,7 +10,8 @@ import type {
 import type { ComputePlatform } from '../domain/deployment-configs.js';
 import type { DeploymentStyle } from '../domain/flows.js';
 import type { ServerLifecycleEvent } from '../domain/lifecycle.js';
-import type { ServerSchedule } from '../domain/server-plan.js';
+import type { BatchPolls } from '../domain/server-batch-history.js';
+import type { BatchSize, ServerProgress } from '../domain/server-progress.js';
 import type {
   DeploymentCreator,
   DeploymentStatus,
@@ -181,30 +182,43 @@ export interface LambdaDeploymentRecord extends DeploymentRecordBase {
   lambdaTarget?: LambdaTargetInfo;
 }
 
-/** The batch of a Server deployment being deployed now. */
+/**
+ * The batch of a Server deployment being deployed now. Its instances are not listed here: they are
+ * in the batch's chunk items (ServerBatches), 50 at most each, however large the batch.
+ */
 export interface ServerBatch {
   batchId: string;
   batchNumber: number;
-  instanceIds: string[];
+  /** The wave (Availability Zone) its instances belong to, and how many of each queue it took. */
+  wave: number;
+  size: BatchSize;
+  /** Chunk items, one SSM command each per event. */
+  chunkCount: number;
+  /** The child execution (run) that started it. */
+  run: number;
   recorded: boolean;
+  /** The polls its events took so far, for the run's history estimate. */
+  polls: BatchPolls;
 }
 
-/** The lifecycle event in flight on a Server batch and its commands (retries, cancel, polling). */
-export interface ServerEventInFlight {
-  batchId: string;
-  lifecycleEventName: string;
-  commandIds: string[];
+/** The child execution running batches now, and the history events it wrote so far (an estimate from above). */
+export interface ServerRun {
+  run: number;
+  historyEvents: number;
 }
 
 export interface ServerDeploymentRecord extends DeploymentRecordBase {
   computePlatform: 'Server';
   appSpec?: ServerAppSpec;
-  /** The minimum-healthy-hosts schedule. */
-  serverSchedule?: ServerSchedule;
+  /**
+   * The minimum-healthy-hosts schedule, as counters per zone: its size does not grow with the fleet.
+   * The instances themselves are target items and queue items beside the record.
+   */
+  serverProgress?: ServerProgress;
   /** Lifecycle events each instance goes through, in order. */
   serverLifecycleEvents?: ServerLifecycleEvent[];
   currentBatch?: ServerBatch;
-  currentEvent?: ServerEventInFlight;
+  currentRun?: ServerRun;
 }
 
 /** CodeDeploy's ECSTaskSet: one task set of the service, as the deployment sees it. */
@@ -293,7 +307,11 @@ export interface DeploymentGroupRecord {
   instanceIds?: string[];
   targetGroupNames?: string[];
   lastSuccessfulDeploymentId?: string;
-  /** Server groups: each instance's health after the last deployment that reached it. */
+  /**
+   * Server groups: each instance's health after the last deployment that reached it, as written
+   * before the health moved to one item per instance (DeploymentGroups.listInstanceHealth); read as
+   * a fallback only, never written.
+   */
   instanceHealth?: Record<string, 'Healthy' | 'Unhealthy'>;
 
   // CodeDeploy's DeploymentGroupInfo fields, with its names, as CreateDeploymentGroup and
@@ -383,12 +401,54 @@ export interface InstanceTargetRecord {
   lifecycleEvents: LifecycleEventRecord[];
 }
 
-/** A lifecycle event command in flight: completion finds the token through the command id. */
+/**
+ * A lifecycle event command in flight (one chunk of a batch, 50 instances at most): its completion
+ * finds the event it belongs to through the command id, and the event's wait holds the task token.
+ */
 export interface CommandWait {
   commandId: string;
   deploymentId: string;
+  batchNumber: number;
+  chunk: number;
   lifecycleEventName: string;
   instanceIds: string[];
-  taskToken: string;
   sentAt: string;
 }
+
+/** One instance waiting in a Server deployment's queues, in CodeDeploy's order. */
+export interface InstanceQueueEntry {
+  instanceId: string;
+  wave: number;
+  healthy: boolean;
+  position: number;
+}
+
+/** Up to 50 instances of a batch: one SSM command per lifecycle event. */
+export interface BatchChunk {
+  deploymentId: string;
+  batchNumber: number;
+  chunk: number;
+  instanceIds: string[];
+  /** Where its instances waited in the queues (taken out once the batch is recorded as started). */
+  queued: InstanceQueueEntry[];
+  /** The command each lifecycle event sent to this chunk, by event name. */
+  commands: Record<string, string>;
+}
+
+/**
+ * A lifecycle event of a batch in flight: the token its state waits on, and how many of its commands
+ * have not reported. The last command to report (once every command was sent) completes the token.
+ */
+export interface EventWait {
+  deploymentId: string;
+  batchNumber: number;
+  lifecycleEventName: string;
+  taskToken: string;
+  /** Commands sent and not yet reported. */
+  pending: number;
+  /** Every chunk's command has been sent (until then, no completion may end the wait). */
+  allSent: boolean;
+  startedAt: string;
+}
+
+export type InstanceHealthState = 'Healthy' | 'Unhealthy';

@@ -9,7 +9,7 @@
 import type { ForwardTarget } from './listeners.js';
 
 /** What a deployment shifts traffic on: one variant per routing primitive, tagged by `kind`. */
-export type TrafficRoute = LambdaAliasRoute | TargetGroupPairRoute;
+export type TrafficRoute = LambdaAliasRoute | TargetGroupPairRoute | TargetRegistrationRoute;
 export type TrafficRouteKind = TrafficRoute['kind'];
 
 /** A Lambda alias moving from the current to the target version (CodeDeploy's LambdaFunctionInfo). */
@@ -44,6 +44,17 @@ export interface TargetGroupPairRoute {
    * exactly (weights and target groups), so a rolled-back listener is as it was before the deployment.
    */
   originalForwardActions?: Record<string, ForwardTarget[]>;
+}
+
+/**
+ * Instances a Server in-place deployment takes out of its target groups while it installs on them
+ * (BlockTraffic) and puts back (AllowTraffic): the replacement is the instances registered again, so
+ * weight 1 registers them, 0 deregisters them, and restoring puts them back in service.
+ */
+export interface TargetRegistrationRoute {
+  kind: 'TargetRegistration';
+  targetGroups: string[];
+  instanceIds: string[];
 }
 
 /** Which of a route's listeners a call is about; a Lambda alias has production traffic only. */

@@ -1,4 +1,9 @@
-import { changeTargetRegistration, type TargetRegistrationDeps, type TrafficInput } from './check-targets.js';
+import {
+  changeTargetRegistration,
+  TARGET_REGISTRATION_PORTS,
+  type TargetRegistrationDeps,
+  type TrafficInput,
+} from './check-targets.js';
 import { defineStep } from './deps.js';
 
 /** AllowTraffic: register the batch's instances on every target group of the group. */
@@ -7,7 +12,6 @@ export function allowTraffic(deps: TargetRegistrationDeps) {
 }
 
 /** The Server in-place flow's AllowTraffic Task: `${AllowTrafficFunctionArn}`. */
-export const AllowTraffic = defineStep(
-  'AllowTraffic',
-  allowTraffic,
-)(['deployments', 'groups', 'deploymentTargets', 'loadBalancer', 'alarms']);
+export const AllowTraffic = defineStep('AllowTraffic', allowTraffic, { timeoutSeconds: 300 })(
+  TARGET_REGISTRATION_PORTS,
+);

@@ -1,4 +1,9 @@
-import { changeTargetRegistration, type TargetRegistrationDeps, type TrafficInput } from './check-targets.js';
+import {
+  changeTargetRegistration,
+  TARGET_REGISTRATION_PORTS,
+  type TargetRegistrationDeps,
+  type TrafficInput,
+} from './check-targets.js';
 import { defineStep } from './deps.js';
 
 /** BlockTraffic: deregister the batch's instances from every target group of the group. */
@@ -7,7 +12,6 @@ export function blockTraffic(deps: TargetRegistrationDeps) {
 }
 
 /** The Server in-place flow's BlockTraffic Task: `${BlockTrafficFunctionArn}`. */
-export const BlockTraffic = defineStep(
-  'BlockTraffic',
-  blockTraffic,
-)(['deployments', 'groups', 'deploymentTargets', 'loadBalancer', 'alarms']);
+export const BlockTraffic = defineStep('BlockTraffic', blockTraffic, { timeoutSeconds: 300 })(
+  TARGET_REGISTRATION_PORTS,
+);

@@ -1,3 +1,4 @@
+import { CHILD_HISTORY_BUDGET } from '../domain/server-batch-history.js';
 import type { ClockPort, RandomPort } from '../ports/clock.js';
 import type { PortName, Ports } from '../ports/ports.js';
 
@@ -9,6 +10,19 @@ export interface StepSettings {
   trafficPollSeconds: number;
   /** How long an instance may take to drain or turn healthy before its event fails. */
   trafficTimeoutSeconds: number;
+  /**
+   * A lifecycle event's wait for its commands ends at least this often to poll them, so a completion
+   * event that never arrives (EventBridge delivers at least once, not always) costs minutes, not the
+   * event's hour.
+   */
+  eventPollSeconds: number;
+  /** A Server deployment's child execution starts no batch that might take its history past this. */
+  childHistoryBudget: number;
+  /**
+   * The group lock's lease beyond the next wait its holder knows of: a deployment whose end was never
+   * recorded holds its group at most this long after its last step ran.
+   */
+  lockLeaseSeconds: number;
   /** Where instances keep CodeDeploy's deployment-root layout. */
   deploymentRoot?: string;
   /** Cap of each deployment's scripts.log on an instance (newest lines kept); default 16 MiB. */
@@ -20,7 +34,13 @@ export interface StepSettings {
   hookFunctionPrefix?: string;
 }
 
-export const DEFAULT_SETTINGS: StepSettings = { trafficPollSeconds: 15, trafficTimeoutSeconds: 3600 };
+export const DEFAULT_SETTINGS: StepSettings = {
+  trafficPollSeconds: 15,
+  trafficTimeoutSeconds: 3600,
+  eventPollSeconds: 600,
+  childHistoryBudget: CHILD_HISTORY_BUDGET,
+  lockLeaseSeconds: 3600,
+};
 
 /** What every step may have besides ports: none of it talks to anything outside the function. */
 export interface LocalDeps {
@@ -45,6 +65,13 @@ export interface StepSpec<Name extends string, D, I, O> {
   readonly bind: (deps: D) => (input: I) => Promise<O>;
   /** Lambda memory; the default (256 MiB) suits a step that only calls AWS APIs. */
   readonly memoryMiB?: number;
+  /**
+   * Lambda timeout: the longest this step's work may take (a batch of 10,000 instances is 200 SSM
+   * commands and 400 BatchWriteItem calls per event); the default (60 s) suits a step of a few calls.
+   */
+  readonly timeoutSeconds?: number;
+  /** Lambda's /tmp, when the step spools more than its default 512 MiB there (a zip bundle is). */
+  readonly ephemeralStorageMiB?: number;
 }
 
 /**
@@ -69,7 +96,7 @@ type PortCheck<D, T extends readonly PortName[]> = [Exclude<Extract<keyof D, Por
 export function defineStep<const Name extends string, D, I, O>(
   name: Name,
   step: (deps: D) => (input: I) => Promise<O>,
-  options: { memoryMiB?: number } = {},
+  options: { memoryMiB?: number; timeoutSeconds?: number; ephemeralStorageMiB?: number } = {},
 ) {
   return <const T extends readonly Extract<keyof D, PortName>[]>(
     ports: T & PortCheck<D, T>,

@@ -1,19 +1,29 @@
-import { HealthConstraintsError } from '../domain/deployment-errors.js';
-import { advanceWave, markStarted, nextAction } from '../domain/server-plan.js';
 import type { ServerAppSpec } from '../domain/appspec/model.js';
-import type { ServerDeploymentRecord } from '../ports/records.js';
+import { HealthConstraintsError } from '../domain/deployment-errors.js';
+import { MAX_INSTANCES_PER_COMMAND } from '../ports/instance-transport.js';
+import { batchFits, worstBatchHistoryEvents, type BatchEventKind } from '../domain/server-batch-history.js';
+import {
+  advanceProgressWave,
+  nextProgressAction,
+  startBatch,
+  type BatchSize,
+} from '../domain/server-progress.js';
+import { trafficPollBound } from '../domain/target-polls.js';
+import type { BatchChunk, InstanceQueueEntry, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
-import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 import { defineStep, type StepDeps } from './deps.js';
+import { renewLockLease } from './group-lock-lease.js';
 import { assertNotStopped, isDeploymentOf, loadDeploymentOf } from './load-deployment.js';
-import { targetsById } from './server-targets.js';
+import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 
 export interface NextBatchInput {
   deploymentId: string;
+  /** The child execution asking (its number in the parent): the history it wrote is counted per run. */
+  run?: number;
 }
 
 /** How a lifecycle event is carried out: a script on the instances, or a load balancer change. */
-export type ServerEventKind = 'script' | 'block' | 'allow';
+export type ServerEventKind = BatchEventKind;
 
 export function eventKind(event: string): ServerEventKind {
   return event === 'BlockTraffic' ? 'block' : event === 'AllowTraffic' ? 'allow' : 'script';
@@ -22,86 +32,151 @@ export function eventKind(event: string): ServerEventKind {
 export interface BatchEvent {
   name: string;
   kind: ServerEventKind;
+  /** Script events: how long the commands may run; traffic events: how long the targets may take. */
   timeoutSeconds: number;
+  /** Script events: the state's token wait ends this often to poll the commands (TimeoutSecondsPath). */
+  pollSeconds: number;
 }
 
+/**
+ * What the child execution does next. `waitSeconds` is always there, so the machines' Choice and
+ * Pass states can read it whatever the action.
+ * - `start`: run the batch's events (its instances are in its chunk items, not here);
+ * - `wait`: the zone is done; the parent waits its monitor duration, then starts the next child;
+ * - `more`: the next batch might not fit in this child's history; the parent starts the next child;
+ * - `done`: every instance was deployed to and the deployment succeeded.
+ */
 export type NextBatchOutput =
   | {
       action: 'start';
       batchId: string;
-      instanceIds: string[];
+      batchNumber: number;
       events: BatchEvent[];
       /** For the state machine's event loop (Choice rules cannot count an array). */
       eventCount: number;
+      waitSeconds: 0;
     }
   | { action: 'wait'; waitSeconds: number }
-  | { action: 'done' };
+  | { action: 'more' | 'done'; waitSeconds: 0 };
+
+type NextBatchDeps = Pick<
+  StepDeps,
+  'deployments' | 'groups' | 'groupLocks' | 'serverBatches' | 'alarms' | 'clock' | 'settings'
+>;
 
 /**
- * Between batches: honours stop requests and alarms, then asks the minimum-healthy-hosts scheduler
- * what comes next. A deployment the scheduler ends (too many failures) fails here with its code.
+ * Between batches: honours stop requests and alarms, renews the group's lock, then asks the
+ * minimum-healthy-hosts scheduler what comes next. A deployment the scheduler ends (too many
+ * failures) fails here with its code. A batch is started only if, at its worst, it fits in what is
+ * left of this child execution's history budget; otherwise the child ends and the parent starts the
+ * next one. The batch's instances are taken from the fronts of the zone's queues into chunk items
+ * of 50 (one SSM command each per event); only counters change on the deployment record.
  */
-export function nextBatch(
-  deps: Pick<StepDeps, 'deployments' | 'groups' | 'deploymentTargets' | 'alarms' | 'clock'>,
-) {
-  return async ({ deploymentId }: NextBatchInput): Promise<NextBatchOutput> => {
-    const { deployments, clock } = deps;
+export function nextBatch(deps: NextBatchDeps) {
+  return async ({ deploymentId, run = 0 }: NextBatchInput): Promise<NextBatchOutput> => {
+    const { deployments, serverBatches, settings } = deps;
     const record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     assertNotStopped(record);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    await renewLockLease(deps, record);
     const events = await batchEvents(deps, record);
     const current = record.currentBatch;
     if (current && !current.recorded) {
       // A retry after this step already started the batch: the same batch again, not a second one.
-      return {
-        action: 'start',
-        batchId: current.batchId,
-        instanceIds: current.instanceIds,
-        events,
-        eventCount: events.length,
-      };
+      const chunks = await serverBatches.listBatchChunks(deploymentId, current.batchNumber);
+      await serverBatches.removeFromInstanceQueue(
+        deploymentId,
+        chunks.flatMap((chunk) => chunk.queued),
+      );
+      return started(current.batchId, current.batchNumber, events);
     }
-    let schedule = record.serverSchedule;
-    if (!schedule) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
-    const action = nextAction(schedule);
+    let progress = record.serverProgress;
+    if (!progress) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
+    const action = nextProgressAction(progress);
     if (action.kind === 'done') {
-      if (action.outcome.status === 'Succeeded') return { action: 'done' };
+      if (action.outcome.status === 'Succeeded') return { action: 'done', waitSeconds: 0 };
       throw new HealthConstraintsError(action.outcome.message);
     }
     if (action.kind === 'next-wave') {
-      schedule = advanceWave(schedule);
-      await deployments.updateDeployment(deploymentId, { serverSchedule: schedule });
-      return { action: 'wait', waitSeconds: Math.max(1, action.waitSeconds) };
+      progress = advanceProgressWave(progress);
+      const waitSeconds = Math.max(1, action.waitSeconds);
+      await renewLockLease(deps, record, waitSeconds);
+      await deployments.updateDeployment(deploymentId, { serverProgress: progress });
+      return { action: 'wait', waitSeconds };
     }
     if (action.kind === 'await-results') {
       // Batches run to completion (RecordBatch) before the next starts: nothing is in flight here.
       throw new Error(`The schedule of ${deploymentId} has instances in flight between batches.`);
     }
+    const used = record.currentRun?.run === run ? record.currentRun.historyEvents : 0;
+    const worst = worstBatchHistoryEvents(
+      events,
+      trafficPollBound(settings.trafficTimeoutSeconds, settings.trafficPollSeconds),
+    );
+    if (used > 0 && !batchFits(used, worst, settings.childHistoryBudget)) {
+      return { action: 'more', waitSeconds: 0 };
+    }
+
+    const wave = progress.waveIndex;
+    const entries = await queueFronts(deps, deploymentId, wave, action.size);
     const batchNumber = (current?.batchNumber ?? 0) + 1;
     const batchId = `batch-${batchNumber}`;
-    schedule = markStarted(schedule, action.instanceIds);
-    const targets = await targetsById(deps.deploymentTargets, deploymentId);
-    const now = clock.now().toISOString();
-    for (const id of action.instanceIds) {
-      const target = targets.get(id);
-      if (target)
-        await deps.deploymentTargets.putDeploymentTarget({
-          ...target,
-          status: 'InProgress',
-          lastUpdatedAt: now,
-        });
+    const chunks: BatchChunk[] = [];
+    for (let start = 0; start < entries.length; start += MAX_INSTANCES_PER_COMMAND) {
+      const queued = entries.slice(start, start + MAX_INSTANCES_PER_COMMAND);
+      chunks.push({
+        deploymentId,
+        batchNumber,
+        chunk: chunks.length,
+        instanceIds: queued.map((entry) => entry.instanceId),
+        queued,
+        commands: {},
+      });
     }
+    await serverBatches.putBatchChunks(chunks);
     await deployments.updateDeployment(deploymentId, {
-      serverSchedule: schedule,
-      currentBatch: { batchId, batchNumber, instanceIds: action.instanceIds, recorded: false },
+      serverProgress: startBatch(progress, action.size),
+      currentBatch: {
+        batchId,
+        batchNumber,
+        wave,
+        size: action.size,
+        chunkCount: chunks.length,
+        run,
+        recorded: false,
+        polls: { script: 0, traffic: 0 },
+      },
+      currentRun: { run, historyEvents: used },
     });
-    return { action: 'start', batchId, instanceIds: action.instanceIds, events, eventCount: events.length };
+    await serverBatches.removeFromInstanceQueue(deploymentId, entries);
+    return started(batchId, batchNumber, events);
   };
 }
 
-/** The events each instance goes through, with how long each may take (the state's token timeout). */
+function started(batchId: string, batchNumber: number, events: BatchEvent[]): NextBatchOutput {
+  return { action: 'start', batchId, batchNumber, events, eventCount: events.length, waitSeconds: 0 };
+}
+
+/** The instances the batch takes: the fronts of the wave's Unhealthy, then Healthy queue. */
+async function queueFronts(
+  deps: Pick<StepDeps, 'serverBatches'>,
+  deploymentId: string,
+  wave: number,
+  size: BatchSize,
+): Promise<InstanceQueueEntry[]> {
+  const unhealthy = await deps.serverBatches.peekInstanceQueue(deploymentId, wave, false, size.unhealthy);
+  const healthy = await deps.serverBatches.peekInstanceQueue(deploymentId, wave, true, size.healthy);
+  if (unhealthy.length !== size.unhealthy || healthy.length !== size.healthy) {
+    throw new Error(
+      `The queues of ${deploymentId} (wave ${wave}) hold ${unhealthy.length} unhealthy and ${healthy.length} healthy instances, where the schedule counts at least ${size.unhealthy} and ${size.healthy}.`,
+    );
+  }
+  return [...unhealthy, ...healthy];
+}
+
+/** The events each instance goes through, with how long each may take and how often it is polled. */
 async function batchEvents(
-  deps: Pick<StepDeps, 'deployments' | 'groups'>,
+  deps: Pick<StepDeps, 'deployments' | 'groups' | 'settings'>,
   record: ServerDeploymentRecord,
 ): Promise<BatchEvent[]> {
   const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
@@ -114,15 +189,25 @@ async function batchEvents(
     record.appSpec,
     lastGood && isDeploymentOf(lastGood, 'Server') ? lastGood.appSpec : undefined,
   ].filter((a): a is ServerAppSpec => a !== undefined);
-  return (record.serverLifecycleEvents ?? []).map((name) => ({
-    name,
-    kind: eventKind(name),
-    timeoutSeconds: eventTimeoutSeconds(appSpecs, name),
-  }));
+  const { settings } = deps;
+  return (record.serverLifecycleEvents ?? []).map((name) => {
+    const kind = eventKind(name);
+    const timeoutSeconds =
+      kind === 'script' ? eventTimeoutSeconds(appSpecs, name) : settings.trafficTimeoutSeconds;
+    return {
+      name,
+      kind,
+      timeoutSeconds,
+      pollSeconds: Math.max(1, Math.min(settings.eventPollSeconds, timeoutSeconds)),
+    };
+  });
 }
 
 /** The Server in-place flow's NextBatch Task: `${NextBatchFunctionArn}`. */
-export const NextBatch = defineStep(
-  'NextBatch',
-  nextBatch,
-)(['deployments', 'groups', 'deploymentTargets', 'alarms']);
+export const NextBatch = defineStep('NextBatch', nextBatch, { timeoutSeconds: 300 })([
+  'deployments',
+  'groups',
+  'groupLocks',
+  'serverBatches',
+  'alarms',
+]);

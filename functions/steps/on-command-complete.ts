@@ -2,34 +2,35 @@ import { parseDiagnostics } from '../domain/instance-scripts/index.js';
 import type { InstanceCommandResult } from '../ports/instance-transport.js';
 import type { CommandWait, InstanceTargetRecord } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
-import { isDeploymentOf } from './load-deployment.js';
-import { isDeadTokenError } from './task-tokens.js';
-import { targetEventStatus, targetsById, withTargetEvent } from './server-targets.js';
+import { resumeEvent } from './event-waits.js';
+import { targetEventStatus, targetsOf, withTargetEvent } from './server-targets.js';
 
 const RUNNING = new Set(['Pending', 'InProgress']);
 /** How parseDiagnostics starts its message when the script printed no diagnostics line. */
 const UNREPORTED = 'The lifecycle event script did not report its result';
 const STDERR_TAIL_CHARS = 500;
 
+type OnCommandCompleteDeps = Pick<
+  StepDeps,
+  | 'deploymentTargets'
+  | 'serverBatches'
+  | 'pendingWaits'
+  | 'commandWaits'
+  | 'transport'
+  | 'callbacks'
+  | 'clock'
+>;
+
 /**
  * Target of the SSM "Command Status-change" EventBridge rule (and of the local transport when a host
- * finishes): records each instance's result for the event and, once the whole batch has reported,
- * resumes the parked lifecycle-event state.
+ * finishes): records the results of one command (one chunk of a batch, 50 instances at most) for
+ * its event and counts it down on the event's wait; the last command of the event to report, once
+ * all were sent, resumes the parked lifecycle-event state. It reads and writes the chunk's targets
+ * only, never the batch's or the deployment's others.
  */
-export function onCommandComplete(
-  deps: Pick<
-    StepDeps,
-    | 'deployments'
-    | 'deploymentTargets'
-    | 'pendingWaits'
-    | 'commandWaits'
-    | 'transport'
-    | 'callbacks'
-    | 'clock'
-  >,
-) {
+export function onCommandComplete(deps: OnCommandCompleteDeps) {
   return async (commandId: string, options: { final?: boolean } = {}): Promise<{ completed: boolean }> => {
-    const { commandWaits } = deps;
+    const { commandWaits, serverBatches } = deps;
     const pending = await commandWaits.getCommandWait(commandId);
     if (!pending) return { completed: false }; // already handled, or not ours
     const results = await deps.transport.getCommandResults(commandId, pending.instanceIds);
@@ -38,7 +39,14 @@ export function onCommandComplete(
     const wait = await commandWaits.takeCommandWait(commandId);
     if (!wait) return { completed: false };
     await recordResults(deps, wait, results);
-    await resumeIfBatchReported(deps, wait);
+    const event = await serverBatches.eventCommandDone(
+      wait.deploymentId,
+      wait.batchNumber,
+      wait.lifecycleEventName,
+    );
+    if (event.allSent && event.pending <= 0) {
+      await resumeEvent(deps, wait.deploymentId, event.taskToken, wait.lifecycleEventName);
+    }
     return { completed: true };
   };
 }
@@ -48,19 +56,18 @@ async function recordResults(
   wait: CommandWait,
   results: InstanceCommandResult[],
 ) {
-  const targets = await targetsById(deps.deploymentTargets, wait.deploymentId);
+  const targets = await targetsOf(deps.deploymentTargets, wait.deploymentId, wait.instanceIds);
   const now = deps.clock.now();
+  const recorded: InstanceTargetRecord[] = [];
   for (const instanceId of wait.instanceIds) {
     const target = targets.get(instanceId);
     // A result that arrives after the event was closed (a StopDeployment or an alarm ended the
     // deployment while the script ran on) must not rewrite what Finish recorded.
-    const event = target?.lifecycleEvents.find((e) => e.lifecycleEventName === wait.lifecycleEventName);
-    if (!target || event?.status !== 'InProgress') continue;
+    if (!target || targetEventStatus(target, wait.lifecycleEventName) !== 'InProgress') continue;
     const result = results.find((r) => r.instanceId === instanceId);
-    await deps.deploymentTargets.putDeploymentTarget(
-      resultOnTarget(target, wait.lifecycleEventName, result, now),
-    );
+    recorded.push(resultOnTarget(target, wait.lifecycleEventName, result, now));
   }
+  await deps.deploymentTargets.putDeploymentTargets(recorded);
 }
 
 export function resultOnTarget(
@@ -98,24 +105,4 @@ export function resultOnTarget(
     message,
     logTail: diagnostics.logTail,
   });
-}
-
-async function resumeIfBatchReported(
-  deps: Pick<StepDeps, 'deployments' | 'deploymentTargets' | 'pendingWaits' | 'callbacks'>,
-  wait: CommandWait,
-) {
-  const record = await deps.deployments.getDeployment(wait.deploymentId);
-  const batch = record && isDeploymentOf(record, 'Server') ? (record.currentBatch?.instanceIds ?? []) : [];
-  const targets = await targetsById(deps.deploymentTargets, wait.deploymentId);
-  const stillRunning = batch.some(
-    (id) => targetEventStatus(targets.get(id), wait.lifecycleEventName) === 'InProgress',
-  );
-  if (stillRunning) return;
-  try {
-    await deps.callbacks.sendTaskSuccess(wait.taskToken, { lifecycleEventName: wait.lifecycleEventName });
-  } catch (error) {
-    // Two commands of one batch may finish together; the second success finds the token used.
-    if (!isDeadTokenError(error)) throw error;
-  }
-  await deps.pendingWaits.clearPendingWait(wait.deploymentId, wait.taskToken);
 }

@@ -1,10 +1,16 @@
 import { isDeploymentId } from '../domain/deployment-id.js';
+import { flowKeyOf, rollsBackByRedeploying } from '../domain/flows.js';
 import type { ErrorCode } from '../domain/status.js';
-import type { ErrorInformation } from '../ports/records.js';
+import type { DeploymentRecord, ErrorInformation } from '../ports/records.js';
+import type { TrafficRoute } from '../ports/traffic-router.js';
 import { abandonDeployment, isUnfinished } from './abandon-deployment.js';
 import { cancelCommandsInFlight } from './commands-in-flight.js';
 import type { StepDeps } from './deps.js';
 import { publishDeploymentEvent } from './publish-event.js';
+import { redeployWanted } from './rollback.js';
+import { currentBatchChunks, targetEventStatus, targetsOf } from './server-targets.js';
+import { startRollbackDeployment } from './start-rollback-deployment.js';
+import { restoredRouteMessage, trafficRouteOf } from './traffic-route.js';
 
 /** The Step Functions statuses that end an execution without its Finish state having run. */
 export type EndedExecutionStatus = 'TIMED_OUT' | 'ABORTED' | 'FAILED';
@@ -19,8 +25,36 @@ export interface OnExecutionEndedInput {
 }
 
 export type OnExecutionEndedOutput =
-  | { ended: true; deploymentId: string; status: 'Failed'; errorCode: string }
+  | {
+      ended: true;
+      deploymentId: string;
+      status: 'Failed';
+      errorCode: string;
+      /** Traffic put back where it was before the deployment (alias, listeners, registrations). */
+      restored: boolean;
+      /** The rollback deployment the group asks for, when one was started. */
+      rollbackDeploymentId?: string;
+    }
   | { ended: false; deploymentId?: string; reason: string };
+
+type OnExecutionEndedDeps = Pick<
+  StepDeps,
+  | 'deployments'
+  | 'executionNames'
+  | 'groups'
+  | 'groupLocks'
+  | 'deploymentTargets'
+  | 'pendingWaits'
+  | 'alarmWatches'
+  | 'commandWaits'
+  | 'serverBatches'
+  | 'events'
+  | 'clock'
+  | 'transport'
+  | 'traffic'
+  | 'executions'
+  | 'random'
+>;
 
 /** What each ending means for the user, and what to do about it. */
 const ENDINGS: Record<EndedExecutionStatus, { code: ErrorCode; detail: string }> = {
@@ -47,27 +81,17 @@ export function endedExecutionError(executionArn: string, status: EndedExecution
 }
 
 /**
- * Target of the EventBridge rule on executions that end TIMED_OUT, ABORTED or FAILED: the state
- * machine's Finish never ran, so the deployment would stay in progress and its group locked. An
- * unfinished deployment's running commands are cancelled, it ends as Failed (abandonDeployment) and
- * its FAILURE event is published; one
- * already ended is left as it is.
+ * Target of the EventBridge rule on executions that end TIMED_OUT, ABORTED or FAILED (its timeout,
+ * the history limit, a Stop in the console): the state machine's Finish and Rollback never ran, so the
+ * deployment would stay in progress, its group locked and its traffic where the deployment left it.
+ * An unfinished deployment's running commands are cancelled; its traffic is restored through the
+ * traffic router (a Lambda alias back on the current version, ECS listeners on the original target
+ * group, instances taken out of their target groups registered again); it ends as Failed
+ * (abandonDeployment) and its FAILURE event is published; and the rollback its group asks for on a
+ * failure (a new deployment of the last successful revision, in-place) is started. One already ended
+ * is left as it is.
  */
-export function onExecutionEnded(
-  deps: Pick<
-    StepDeps,
-    | 'deployments'
-    | 'executionNames'
-    | 'groupLocks'
-    | 'deploymentTargets'
-    | 'pendingWaits'
-    | 'alarmWatches'
-    | 'commandWaits'
-    | 'events'
-    | 'clock'
-    | 'transport'
-  >,
-) {
+export function onExecutionEnded(deps: OnExecutionEndedDeps) {
   return async (input: OnExecutionEndedInput): Promise<OnExecutionEndedOutput> => {
     const { deployments, groupLocks } = deps;
     const { executionArn, executionName, status, request } = input;
@@ -104,6 +128,12 @@ export function onExecutionEnded(
     // The scripts of the event in flight would run on after the group is unlocked, maybe alongside the
     // next deployment: stop them first, as a stop or an alarm does.
     await cancelCommandsInFlight(deps, record);
+    // Read before the targets are closed: which instances the deployment had taken out of service.
+    const routes = await routesToRestore(deps, record);
+    const restored: string[] = [];
+    for (const route of routes) {
+      if ((await deps.traffic.restore(route)).changed) restored.push(restoredRouteMessage(route));
+    }
     const errorInformation = endedExecutionError(executionArn, status);
     const ended = await abandonDeployment(deps)(record, errorInformation);
     if (!ended) {
@@ -113,7 +143,62 @@ export function onExecutionEnded(
         reason: `The deployment ${deploymentId} ended while this event was handled; nothing to do.`,
       };
     }
+    if (restored.length > 0) {
+      await deployments.updateDeployment(deploymentId, {
+        rollbackInfo: { ...ended.rollbackInfo, rollbackMessage: restored.join(' ') },
+      });
+    }
     await publishDeploymentEvent(deps, ended, 'FAILURE');
-    return { ended: true, deploymentId, status: 'Failed', errorCode: errorInformation.code };
+    const failure = {
+      code: errorInformation.code,
+      status: 'Failed' as const,
+      message: errorInformation.message,
+    };
+    const rollbackDeploymentId =
+      rollsBackByRedeploying(flowKeyOf(ended)) && (await redeployWanted(deps, ended, failure))
+        ? (await startRollbackDeployment(deps)({ deploymentId })).rollbackDeploymentId
+        : undefined;
+    return {
+      ended: true,
+      deploymentId,
+      status: 'Failed',
+      errorCode: errorInformation.code,
+      restored: restored.length > 0,
+      ...(rollbackDeploymentId ? { rollbackDeploymentId } : {}),
+    };
   };
+}
+
+/**
+ * Where the deployment's traffic must go back to: its route (a Lambda alias, ECS listeners), and for
+ * a Server in-place deployment the instances of its batch that it deregistered (BlockTraffic began)
+ * and did not register again (AllowTraffic did not succeed).
+ */
+async function routesToRestore(
+  deps: Pick<StepDeps, 'groups' | 'deploymentTargets' | 'serverBatches'>,
+  record: DeploymentRecord,
+): Promise<TrafficRoute[]> {
+  const route = trafficRouteOf(record);
+  if (route) return [route];
+  if (record.computePlatform !== 'Server' || record.currentBatch?.recorded !== false) return [];
+  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  const targetGroups = group?.targetGroupNames ?? [];
+  if (targetGroups.length === 0) return [];
+  const instanceIds: string[] = [];
+  for (const chunk of await currentBatchChunks(deps.serverBatches, record)) {
+    const targets = await targetsOf(deps.deploymentTargets, record.deploymentId, chunk.instanceIds);
+    for (const [id, target] of targets) {
+      const blocked = targetEventStatus(target, 'BlockTraffic');
+      const allowed = targetEventStatus(target, 'AllowTraffic');
+      if (
+        blocked !== undefined &&
+        blocked !== 'Pending' &&
+        blocked !== 'Skipped' &&
+        allowed !== 'Succeeded'
+      ) {
+        instanceIds.push(id);
+      }
+    }
+  }
+  return instanceIds.length > 0 ? [{ kind: 'TargetRegistration', targetGroups, instanceIds }] : [];
 }

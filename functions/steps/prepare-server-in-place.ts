@@ -8,11 +8,13 @@ import {
   NoInstancesError,
   OverMaxInstancesError,
 } from '../domain/deployment-errors.js';
-import { checkHistoryBudget } from '../domain/execution-budget.js';
 import { serverLifecycleEvents } from '../domain/lifecycle.js';
-import { createServerSchedule, type ServerInstance } from '../domain/server-plan.js';
+import { checkParentHistory, worstBatchHistoryEvents } from '../domain/server-batch-history.js';
+import type { ServerInstance } from '../domain/server-plan.js';
+import { createServerProgress, type ServerProgress } from '../domain/server-progress.js';
+import { trafficPollBound } from '../domain/target-polls.js';
 import type { FlowKey } from '../domain/flows.js';
-import { hasSelectors, type InstanceSelector } from '../ports/instance-directory.js';
+import { hasSelectors, selectorOf, type DirectoryInstance } from '../ports/instance-directory.js';
 import type {
   DeploymentGroupRecord,
   LifecycleEventRecord,
@@ -23,7 +25,9 @@ import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, type StepDeps } from './deps.js';
+import { eventKind } from './next-batch.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
+import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 
 export const SERVER_IN_PLACE_FLOW = {
   computePlatform: 'Server',
@@ -38,18 +42,28 @@ export interface PrepareServerOutput {
 /**
  * Prepare of the Server in-place flow: the common start (record, lock), then the revision is read and
  * validated (AppSpec, unsafe bundle paths) and the batches planned before any instance is touched;
- * then every instance gets its target record with Pending events.
+ * then every instance gets its target record with Pending events and its place in the queues, in
+ * batched writes. What the deployment record keeps of the plan is counters per zone.
  */
 export function prepareServerInPlace(
   deps: BeginDeps &
     Pick<
       StepDeps,
-      'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'instances' | 'deploymentConfigs'
+      | 'revisions'
+      | 'alarms'
+      | 'alarmWatches'
+      | 'deploymentTargets'
+      | 'instances'
+      | 'deploymentConfigs'
+      | 'serverBatches'
+      | 'settings'
     >,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerOutput> => {
-    const { clock } = deps;
-    const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input);
+    const { clock, settings } = deps;
+    const { record, group } = await beginDeployment(deps, SERVER_IN_PLACE_FLOW, input, {
+      leaseSeconds: settings.lockLeaseSeconds,
+    });
     const { appSpec, revision } = await readServerRevision(deps, record);
     const config = await deploymentConfigOf(deps, record.deploymentConfigName);
     if (config.computePlatform !== 'Server') {
@@ -61,59 +75,60 @@ export function prepareServerInPlace(
     const instanceIds = targets.map((target) => target.instanceId);
     if (instanceIds.length === 0)
       throw new NoInstancesError('No instances were specified, or no instances can be found.');
-    const instances: ServerInstance[] = instanceIds.map((id) => ({
+    const health = await deps.groups.listInstanceHealth(group.applicationName, group.deploymentGroupName);
+    const instances: ServerInstance[] = targets.map(({ instanceId: id, availabilityZone }) => ({
       id,
+      ...(availabilityZone ? { zone: availabilityZone } : {}),
       // Never deployed to, or last attempt failed: Unhealthy, which CodeDeploy deploys to first.
-      health: group.instanceHealth?.[id] ?? 'Unhealthy',
-      revision: group.instanceHealth?.[id] ? 'Old' : 'Unknown',
+      health: health.get(id) ?? 'Unhealthy',
+      revision: health.has(id) ? 'Old' : 'Unknown',
     }));
-    const schedule = createServerSchedule(instances, config);
-    if (schedule.end) {
+    const { progress, instances: planned } = createServerProgress(instances, config);
+    if (progress.end) {
       const ErrorType =
-        schedule.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
-      throw new ErrorType(schedule.end.message);
+        progress.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
+      throw new ErrorType(progress.end.message);
     }
     const withLoadBalancer = (group.targetGroupNames ?? []).length > 0;
-    const batches =
-      Math.ceil(instances.length / Math.max(1, schedule.maxConcurrency)) + schedule.waves.length - 1;
-    const budget = checkHistoryBudget(batches, withLoadBalancer);
-    if (!budget.ok) {
-      throw new OverMaxInstancesError(
-        `Deploying ${instances.length} instances with ${config.deploymentConfigName} takes ${batches} batches, about ${budget.estimatedEvents} Step Functions history events; one execution holds 25,000 (about ${budget.maxBatches} batches). Use a configuration with larger batches (fewer minimum healthy hosts) or split the deployment group.`,
-      );
-    }
+    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
+      (e) => e !== 'Start' && e !== 'End',
+    );
+    checkHistory(deps, record.deploymentConfigName, appSpec, events, instances.length, progress);
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
     const alarmNames = record.alarmConfiguration?.enabled
       ? record.alarmConfiguration.alarms.map((a) => a.name)
       : [];
     await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
 
-    const events = serverLifecycleEvents('in-place', withLoadBalancer).filter(
-      (e) => e !== 'Start' && e !== 'End',
-    );
     const now = clock.now().toISOString();
-    for (const { instanceId: targetId, instanceArn } of targets) {
-      await deps.deploymentTargets.putDeploymentTarget({
+    await deps.deploymentTargets.putDeploymentTargets(
+      targets.map(({ instanceId: targetId, instanceArn }) => ({
         deploymentId: record.deploymentId,
         targetId,
         ...(instanceArn ? { targetArn: instanceArn } : {}),
-        status: 'Pending',
+        status: 'Pending' as const,
         lastUpdatedAt: now,
         lifecycleEvents: events.map((name): LifecycleEventRecord => ({
           lifecycleEventName: name,
           status: 'Pending',
         })),
-      });
-    }
+      })),
+    );
+    await deps.serverBatches.putInstanceQueue(
+      record.deploymentId,
+      planned.map((p) => ({ instanceId: p.id, wave: p.wave, healthy: p.healthy, position: p.position })),
+    );
     await deps.deployments.updateDeployment(record.deploymentId, {
       appSpec,
       revision,
-      serverSchedule: schedule,
+      serverProgress: progress,
       serverLifecycleEvents: events,
     });
     return { deploymentId: record.deploymentId, computePlatform: 'Server' };
   };
 }
+
+type ServerTarget = Pick<DirectoryInstance, 'instanceId' | 'instanceArn' | 'availabilityZone'>;
 
 /**
  * The instances a Server deployment targets: those the group's tag filters, tag sets and Auto Scaling
@@ -123,31 +138,56 @@ export function prepareServerInPlace(
 async function serverTargets(
   deps: Pick<StepDeps, 'instances'>,
   group: DeploymentGroupRecord,
-): Promise<Array<{ instanceId: string; instanceArn?: string }>> {
-  const selector: InstanceSelector = {
-    ...(group.ec2TagFilters ? { ec2TagFilters: group.ec2TagFilters } : {}),
-    ...(group.ec2TagSet ? { ec2TagSet: group.ec2TagSet } : {}),
-    ...(group.onPremisesInstanceTagFilters
-      ? { onPremisesInstanceTagFilters: group.onPremisesInstanceTagFilters }
-      : {}),
-    ...(group.onPremisesTagSet ? { onPremisesTagSet: group.onPremisesTagSet } : {}),
-    ...(group.autoScalingGroups?.length
-      ? { autoScalingGroups: group.autoScalingGroups.map((asg) => asg.name ?? '').filter(Boolean) }
-      : {}),
-  };
+): Promise<ServerTarget[]> {
+  const selector = selectorOf(group);
   const named = (group.instanceIds ?? []).map((instanceId) => ({ instanceId }));
   if (!hasSelectors(selector)) return named;
   const selected = await deps.instances.resolveTargets(selector);
-  const byId = new Map<string, { instanceId: string; instanceArn?: string }>(
-    named.map((target) => [target.instanceId, target]),
-  );
+  const byId = new Map<string, ServerTarget>(named.map((target) => [target.instanceId, target]));
   for (const instance of selected) {
     byId.set(instance.instanceId, {
       instanceId: instance.instanceId,
       ...(instance.instanceArn ? { instanceArn: instance.instanceArn } : {}),
+      ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
     });
   }
   return [...byId.values()];
+}
+
+/**
+ * What one deployment still cannot do: with every batch at its worst (every event polled until its
+ * deadline), the parent execution's history must hold a child execution per batches-that-fit.
+ */
+function checkHistory(
+  deps: Pick<StepDeps, 'settings'>,
+  configName: string,
+  appSpec: ServerAppSpec,
+  events: readonly string[],
+  instanceCount: number,
+  progress: ServerProgress,
+): void {
+  const { settings } = deps;
+  const plans = events.map((name) => {
+    const kind = eventKind(name);
+    const timeoutSeconds =
+      kind === 'script' ? eventTimeoutSeconds([appSpec], name) : settings.trafficTimeoutSeconds;
+    return { kind, timeoutSeconds, pollSeconds: Math.min(settings.eventPollSeconds, timeoutSeconds) };
+  });
+  const worst = worstBatchHistoryEvents(
+    plans,
+    trafficPollBound(settings.trafficTimeoutSeconds, settings.trafficPollSeconds),
+  );
+  const batches = progress.waves.reduce(
+    (sum, wave) =>
+      sum + Math.ceil(wave.size / Math.max(1, Math.min(wave.maxConcurrency, progress.maxConcurrency))),
+    0,
+  );
+  const check = checkParentHistory(batches, progress.waves.length, worst, settings.childHistoryBudget);
+  if (!check.ok) {
+    throw new OverMaxInstancesError(
+      `Deploying ${instanceCount} instances with ${configName} takes ${batches} batches; at their longest, ${check.batchesPerRun} fit in one child execution's history, and the deployment's own execution can hold child executions for about ${check.maxBatches} batches. Use a configuration with larger batches (fewer minimum healthy hosts) or split the deployment group.`,
+    );
+  }
 }
 
 async function readServerRevision(
@@ -200,7 +240,11 @@ function pinned(
 
 /** The Server in-place flow's Prepare Task: `${PrepareServerInPlaceFunctionArn}`. */
 export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareServerInPlace, {
+  // Bundles are listed as streams; the memory is for the AppSpec and 10,000-instance plans.
   memoryMiB: 1024,
+  timeoutSeconds: 900,
+  // A zip (read from its end) is spooled to /tmp while it is listed: up to the 2 GiB archive limit.
+  ephemeralStorageMiB: 2560,
 })([
   'deployments',
   'executionNames',
@@ -213,4 +257,5 @@ export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareSe
   'deploymentTargets',
   'instances',
   'deploymentConfigs',
+  'serverBatches',
 ]);

@@ -15,6 +15,7 @@ import type {
 } from '../ports/records.js';
 import type { StepDeps } from './deps.js';
 import { isDeploymentOf } from './load-deployment.js';
+import { UNRENEWED_LOCK_LEASE_SECONDS } from './group-lock-lease.js';
 import { publishDeploymentEvent } from './publish-event.js';
 
 /** The input of every flow's Prepare: the execution's name and its input, the request. */
@@ -46,6 +47,11 @@ export async function beginDeployment<P extends ComputePlatform>(
   deps: BeginDeps,
   flow: FlowKey & { computePlatform: P },
   { executionName, request }: PrepareInput,
+  /**
+   * The group lock's first lease: a flow whose steps renew it (the Server in-place flow) takes a
+   * short one; a flow that does not, one that outlasts any deployment.
+   */
+  options: { leaseSeconds?: number } = {},
 ): Promise<{ record: DeploymentOf<P>; group: DeploymentGroupRecord }> {
   const deploymentId = await deploymentIdFor(deps, executionName, request);
   const group = await deps.groups.getDeploymentGroup(request.applicationName, request.deploymentGroupName);
@@ -60,7 +66,12 @@ export async function beginDeployment<P extends ComputePlatform>(
       `The deployment group ${request.applicationName}/${request.deploymentGroupName} deploys ${flowId(groupFlow)}, and this state machine deploys ${flowId(flow)}: start the deployment on the ${flowId(groupFlow)} state machine.`,
     );
   }
-  await deps.groupLocks.acquireGroupLock(request.applicationName, request.deploymentGroupName, deploymentId);
+  const leaseSeconds = options.leaseSeconds ?? UNRENEWED_LOCK_LEASE_SECONDS;
+  const nowMs = deps.clock.now().getTime();
+  await deps.groupLocks.acquireGroupLock(request.applicationName, request.deploymentGroupName, deploymentId, {
+    untilMs: nowMs + leaseSeconds * 1000,
+    nowMs,
+  });
   const record = await createRecord(deps, deploymentId, executionName, request, group, flow);
   if (!isDeploymentOf(record, flow.computePlatform)) {
     // Only a record made for another group with this id could differ; the id is this execution's.

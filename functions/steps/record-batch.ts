@@ -1,55 +1,66 @@
-import { afterResult } from '../domain/server-plan.js';
+import { batchHistoryEvents } from '../domain/server-batch-history.js';
+import { afterBatchResults } from '../domain/server-progress.js';
+import type { InstanceHealthState, InstanceTargetRecord } from '../ports/records.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { loadDeploymentOf } from './load-deployment.js';
-import { targetsById } from './server-targets.js';
+import { eventKind } from './next-batch.js';
+import { currentBatchChunks, targetsOf } from './server-targets.js';
 
 export interface RecordBatchInput {
   deploymentId: string;
-  batchId: string;
+  batchNumber: number;
 }
 
 /**
- * After a batch's last event: each instance's result goes into the schedule (which applies the stop
- * rule) and into the group's instance health, which orders the next deployment.
+ * After a batch's last event: each instance's result goes into the schedule's counters (which apply
+ * the stop rule), into its target's status and into the group's health of that instance (one item
+ * each), which orders the next deployment. The run's history estimate grows by what the batch wrote.
+ * Idempotent: the counters change in the same write that marks the batch recorded.
  */
-export function recordBatch(deps: Pick<StepDeps, 'deployments' | 'groups' | 'deploymentTargets' | 'clock'>) {
-  return async ({ deploymentId, batchId }: RecordBatchInput): Promise<void> => {
+export function recordBatch(
+  deps: Pick<StepDeps, 'deployments' | 'groups' | 'deploymentTargets' | 'serverBatches' | 'clock'>,
+) {
+  return async ({ deploymentId, batchNumber }: RecordBatchInput): Promise<void> => {
     const { deployments, clock } = deps;
     const record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     const batch = record.currentBatch;
-    if (batch?.batchId !== batchId || batch.recorded) return; // a retry after the batch was recorded
-    let schedule = record.serverSchedule;
-    if (!schedule) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
-    const targets = await targetsById(deps.deploymentTargets, deploymentId);
-    const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
-    const instanceHealth = { ...group?.instanceHealth };
+    if (batch?.batchNumber !== batchNumber || batch.recorded) return; // a retry after the batch was recorded
+    const progress = record.serverProgress;
+    if (!progress) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
     const now = clock.now().toISOString();
-    for (const id of batch.instanceIds) {
-      const target = targets.get(id);
-      // From the events, not the target's status: a retry finds the status this step already wrote.
-      const result =
-        target && !target.lifecycleEvents.some((e) => e.status === 'Failed') ? 'Succeeded' : 'Failed';
-      if (schedule.instances.find((i) => i.id === id)?.status === 'InProgress')
-        schedule = afterResult(schedule, id, result);
-      if (target)
-        await deps.deploymentTargets.putDeploymentTarget({ ...target, status: result, lastUpdatedAt: now });
-      instanceHealth[id] = result === 'Succeeded' ? 'Healthy' : 'Unhealthy';
+    const results: Array<'Succeeded' | 'Failed'> = [];
+    const health: Array<{ instanceId: string; health: InstanceHealthState }> = [];
+    for (const chunk of await currentBatchChunks(deps.serverBatches, record, batchNumber)) {
+      const targets = await targetsOf(deps.deploymentTargets, deploymentId, chunk.instanceIds);
+      const ended: InstanceTargetRecord[] = [];
+      for (const id of chunk.instanceIds) {
+        const target = targets.get(id);
+        // From the events, not the target's status: a retry finds the status this step already wrote.
+        const result =
+          target && !target.lifecycleEvents.some((e) => e.status === 'Failed') ? 'Succeeded' : 'Failed';
+        results.push(result);
+        health.push({ instanceId: id, health: result === 'Succeeded' ? 'Healthy' : 'Unhealthy' });
+        if (target && target.status !== result) ended.push({ ...target, status: result, lastUpdatedAt: now });
+      }
+      await deps.deploymentTargets.putDeploymentTargets(ended);
     }
-    // One deployment per group at a time: nothing else writes the health map meanwhile.
-    if (group) {
-      await deps.groups.recordGroupDeploymentState(record.applicationName, record.deploymentGroupName, {
-        instanceHealth,
-      });
-    }
+    await deps.groups.recordInstanceHealth(record.applicationName, record.deploymentGroupName, health);
+    const written = batchHistoryEvents((record.serverLifecycleEvents ?? []).map(eventKind), batch.polls);
     await deployments.updateDeployment(deploymentId, {
-      serverSchedule: schedule,
+      serverProgress: afterBatchResults(progress, batch.wave, results),
       currentBatch: { ...batch, recorded: true },
+      currentRun: {
+        run: batch.run,
+        historyEvents: (record.currentRun?.run === batch.run ? record.currentRun.historyEvents : 0) + written,
+      },
     });
   };
 }
 
 /** The Server in-place flow's RecordBatch Task: `${RecordBatchFunctionArn}`. */
-export const RecordBatch = defineStep(
-  'RecordBatch',
-  recordBatch,
-)(['deployments', 'groups', 'deploymentTargets']);
+export const RecordBatch = defineStep('RecordBatch', recordBatch, { timeoutSeconds: 300 })([
+  'deployments',
+  'groups',
+  'deploymentTargets',
+  'serverBatches',
+]);

@@ -43,7 +43,10 @@ export interface RollbackOutput extends DeploymentFailure {
  * StartRollbackDeployment starts it.
  */
 export function rollback(
-  deps: Pick<StepDeps, 'deployments' | 'groups' | 'commandWaits' | 'traffic' | 'transport' | 'clock'>,
+  deps: Pick<
+    StepDeps,
+    'deployments' | 'groups' | 'commandWaits' | 'serverBatches' | 'traffic' | 'transport' | 'clock'
+  >,
 ) {
   return async ({ deploymentId, error }: RollbackInput): Promise<RollbackOutput> => {
     const { deployments, clock } = deps;
@@ -93,7 +96,7 @@ export function rollback(
  * Whether a new deployment of the last successful revision follows: the configuration asks for it,
  * this is not itself a rollback, and the group has a successful deployment other than this one.
  */
-async function redeployWanted(
+export async function redeployWanted(
   deps: Pick<StepDeps, 'groups'>,
   record: DeploymentRecord,
   failure: DeploymentFailure,
@@ -143,7 +146,7 @@ export function describeFailure(record: DeploymentRecord, error: CaughtError | u
 }
 
 /** The Rollback Task of every flow: `${RollbackFunctionArn}`. */
-export const Rollback = defineStep(
-  'Rollback',
-  rollback,
-)(['deployments', 'groups', 'commandWaits', 'traffic', 'transport']);
+export const Rollback = defineStep('Rollback', rollback, {
+  // Cancels the commands of a batch in flight: up to 200 of them for 10,000 instances.
+  timeoutSeconds: 300,
+})(['deployments', 'groups', 'commandWaits', 'serverBatches', 'traffic', 'transport']);

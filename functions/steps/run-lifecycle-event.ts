@@ -4,21 +4,29 @@ import {
   INSTANCE_EVENTS,
   type LifecycleEventScriptInput,
 } from '../domain/instance-scripts/index.js';
-import { MAX_INSTANCES_PER_COMMAND } from '../ports/instance-transport.js';
 import type { RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
+import { renewLockLease } from './group-lock-lease.js';
 import { onCommandComplete } from './on-command-complete.js';
-import { liveInstances, targetEventStatus, targetsById, withTargetEvent } from './server-targets.js';
-import { isDeadTokenError } from './task-tokens.js';
+import {
+  currentBatchChunks,
+  isLive,
+  targetEventStatus,
+  targetsOf,
+  withTargetEvent,
+} from './server-targets.js';
+import { resumeEvent } from './event-waits.js';
 
 /** What sending an event's commands uses, and what completing them (onCommandComplete) uses too. */
 type RunLifecycleEventDeps = Pick<
   StepDeps,
   | 'deployments'
   | 'groups'
+  | 'groupLocks'
   | 'deploymentTargets'
+  | 'serverBatches'
   | 'pendingWaits'
   | 'commandWaits'
   | 'transport'
@@ -31,26 +39,27 @@ type RunLifecycleEventDeps = Pick<
 
 export interface RunLifecycleEventInput {
   deploymentId: string;
-  batchId: string;
+  batchNumber: number;
   lifecycleEventName: string;
-  /** The state's own timeout (TimeoutSecondsPath), given to the transport too. */
+  /** How long the event's commands may run (SSM's executionTimeout). */
   timeoutSeconds: number;
   taskToken: string;
 }
 
 /**
- * Sends one lifecycle event's script to the batch's instances that are still going (one command per
- * 50 instances) and leaves the state parked on its token; onCommandComplete resumes it once every
- * instance has reported. Idempotent: a retry hands its new token to the commands already sent and
- * sends only to instances that have none, so no script runs twice.
+ * Sends one lifecycle event's script to the batch's instances that are still going, one command per
+ * chunk of 50, and leaves the state parked on its token; the last command to report resumes it
+ * (onCommandComplete). The state's wait is bounded (the event's poll interval), after which
+ * CollectEventResults polls the commands and, if some still run, this step runs again: idempotent,
+ * it hands the new token to the event's wait, sends nothing twice, and checks the commands already
+ * sent in case their completion came before their wait was stored.
  */
 export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
   return async (input: RunLifecycleEventInput): Promise<void> => {
-    const { deploymentId, batchId, lifecycleEventName: event, taskToken } = input;
-    const { deployments, pendingWaits, deploymentTargets, clock } = deps;
+    const { deploymentId, batchNumber, lifecycleEventName: event, taskToken } = input;
+    const { deployments, pendingWaits, deploymentTargets, serverBatches, clock } = deps;
     let record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     assertNotStopped(record);
-    const batch = record.currentBatch?.batchId === batchId ? record.currentBatch.instanceIds : [];
     const now = clock.now();
     // The wait is registered before the last look at stops and alarms, as Bake does, so that one that
     // arrives in between is seen either here or by the callback that fails this token.
@@ -69,86 +78,66 @@ export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
       await pendingWaits.clearPendingWait(deploymentId, taskToken);
       throw error;
     }
+    await renewLockLease(deps, record, input.timeoutSeconds);
+    await serverBatches.openEventWait(deploymentId, batchNumber, event, taskToken, now.toISOString());
 
-    const sameEvent =
-      record.currentEvent?.batchId === batchId && record.currentEvent.lifecycleEventName === event;
-    const commandIds = sameEvent ? [...(record.currentEvent?.commandIds ?? [])] : [];
-    const covered = await adoptCommands(deps, commandIds, taskToken);
-    const targets = await targetsById(deploymentTargets, deploymentId);
-    const toSend = liveInstances(targets, batch).filter(
-      (id) =>
-        !covered.has(id) &&
-        targetEventStatus(targets.get(id), event) !== 'Succeeded' &&
-        targetEventStatus(targets.get(id), event) !== 'Failed',
-    );
-    if (toSend.length > 0) {
-      const script = buildLifecycleEventScript(await scriptInput(deps, record, event));
-      for (const id of toSend) {
+    let script: string | undefined;
+    const sentNow: string[] = [];
+    for (const chunk of await currentBatchChunks(serverBatches, record, batchNumber)) {
+      const sent = chunk.commands[event];
+      if (sent !== undefined) {
+        // Sent by an earlier attempt: its completion may have come before its wait was stored.
+        await onCommandComplete(deps)(sent);
+        continue;
+      }
+      const targets = await targetsOf(deploymentTargets, deploymentId, chunk.instanceIds);
+      const toSend = chunk.instanceIds.filter((id) => {
         const target = targets.get(id);
-        if (target && targetEventStatus(target, event) !== 'InProgress') {
-          await deploymentTargets.putDeploymentTarget(withTargetEvent(target, event, 'InProgress', now));
-        }
-      }
-      for (let start = 0; start < toSend.length; start += MAX_INSTANCES_PER_COMMAND) {
-        const chunk = toSend.slice(start, start + MAX_INSTANCES_PER_COMMAND);
-        const { commandId } = await deps.transport.sendCommand({
-          instanceIds: chunk,
-          script,
-          executionTimeoutSeconds: input.timeoutSeconds,
-          comment: `${deploymentId} ${event}`,
-        });
-        await deps.commandWaits.putCommandWait({
-          commandId,
-          deploymentId,
-          lifecycleEventName: event,
-          instanceIds: chunk,
-          taskToken,
-          sentAt: now.toISOString(),
-        });
-        commandIds.push(commandId);
-        await deployments.updateDeployment(deploymentId, {
-          currentEvent: { batchId, lifecycleEventName: event, commandIds },
-        });
-      }
+        const status = targetEventStatus(target, event);
+        return isLive(target) && status !== 'Succeeded' && status !== 'Failed' && status !== 'Skipped';
+      });
+      if (toSend.length === 0) continue;
+      script ??= buildLifecycleEventScript(await scriptInput(deps, record, event));
+      await deploymentTargets.putDeploymentTargets(
+        toSend.flatMap((id) => {
+          const target = targets.get(id);
+          return target && targetEventStatus(target, event) !== 'InProgress'
+            ? [withTargetEvent(target, event, 'InProgress', now)]
+            : [];
+        }),
+      );
+      const { commandId } = await deps.transport.sendCommand({
+        instanceIds: toSend,
+        script,
+        executionTimeoutSeconds: input.timeoutSeconds,
+        comment: `${deploymentId} ${event}`,
+      });
+      // The wait and the counter first, then the chunk's note: a crash in between sends again rather
+      // than leaving instances no command answers for.
+      await deps.commandWaits.putCommandWait({
+        commandId,
+        deploymentId,
+        batchNumber,
+        chunk: chunk.chunk,
+        lifecycleEventName: event,
+        instanceIds: toSend,
+        sentAt: now.toISOString(),
+      });
+      await serverBatches.addEventCommand(deploymentId, batchNumber, event);
+      await serverBatches.recordChunkCommand(deploymentId, batchNumber, chunk.chunk, event, commandId);
+      sentNow.push(commandId);
     }
-    // A command may have finished before its wait was stored, and its completion found nothing.
-    for (const commandId of commandIds) await onCommandComplete(deps)(commandId);
-    await resumeIfNothingRuns(deps, deploymentId, batch, event, taskToken);
+    // Every command is out: from now on the last one to report resumes the state; if none is left
+    // (no instance to run on, or all reported already), resume it now.
+    const wait = await serverBatches.markEventSent(deploymentId, batchNumber, event);
+    if (wait.pending <= 0) {
+      await resumeEvent(deps, deploymentId, wait.taskToken, event);
+      return;
+    }
+    // A command may have ended before its wait was stored, and its completion found nothing to do:
+    // look at each one sent now (the last to be recorded resumes the state).
+    for (const commandId of sentNow) await onCommandComplete(deps)(commandId);
   };
-}
-
-/** Hands this attempt's token to commands an earlier attempt sent; returns the instances they cover. */
-async function adoptCommands(
-  deps: Pick<StepDeps, 'commandWaits'>,
-  commandIds: readonly string[],
-  taskToken: string,
-) {
-  const covered = new Set<string>();
-  for (const commandId of commandIds) {
-    const wait = await deps.commandWaits.getCommandWait(commandId);
-    // Gone, or taken by its completion in between: its instances' results are (being) recorded.
-    if (!wait || !(await deps.commandWaits.retokenCommandWait(commandId, taskToken))) continue;
-    for (const id of wait.instanceIds) covered.add(id);
-  }
-  return covered;
-}
-
-/** Nothing left to wait for (no instance, or all reported already): resume at once. */
-async function resumeIfNothingRuns(
-  deps: Pick<StepDeps, 'deploymentTargets' | 'pendingWaits' | 'callbacks'>,
-  deploymentId: string,
-  batch: readonly string[],
-  event: string,
-  taskToken: string,
-) {
-  const targets = await targetsById(deps.deploymentTargets, deploymentId);
-  if (batch.some((id) => targetEventStatus(targets.get(id), event) === 'InProgress')) return;
-  try {
-    await deps.callbacks.sendTaskSuccess(taskToken, { lifecycleEventName: event });
-  } catch (error) {
-    if (!isDeadTokenError(error)) throw error;
-  }
-  await deps.pendingWaits.clearPendingWait(deploymentId, taskToken);
 }
 
 /**
@@ -222,13 +211,12 @@ function archiveTypeOf(revision: RevisionLocation): LifecycleEventScriptInput['b
 }
 
 /** The Server in-place flow's RunLifecycleEvent Task: `${RunLifecycleEventFunctionArn}`. */
-export const RunLifecycleEvent = defineStep(
-  'RunLifecycleEvent',
-  runLifecycleEvent,
-)([
+export const RunLifecycleEvent = defineStep('RunLifecycleEvent', runLifecycleEvent, { timeoutSeconds: 900 })([
   'deployments',
   'groups',
+  'groupLocks',
   'deploymentTargets',
+  'serverBatches',
   'pendingWaits',
   'commandWaits',
   'transport',

@@ -1,21 +1,37 @@
 import type { DeploymentOverview } from '../domain/codedeploy-shapes.js';
 import type { TargetStatus } from '../domain/status.js';
-import type { DeploymentTargets } from '../ports/deployment-store.js';
-import { failedInFlight } from './lifecycle-records.js';
+import type { DeploymentTargets, ServerBatches } from '../ports/deployment-store.js';
 import type {
+  BatchChunk,
   InstanceTargetRecord,
   LifecycleEventDiagnostics,
   LifecycleEventRecord,
+  ServerDeploymentRecord,
 } from '../ports/records.js';
+import { failedInFlight } from './lifecycle-records.js';
 
-/** The deployment's instance targets by id. */
-export async function targetsById(
+/** The targets with these ids, by id (one BatchGetItem per 100). */
+export async function targetsOf(
   targets: DeploymentTargets,
   deploymentId: string,
+  ids: readonly string[],
 ): Promise<Map<string, InstanceTargetRecord>> {
+  if (ids.length === 0) return new Map();
   return new Map(
-    (await targets.listDeploymentTargets(deploymentId)).map((target) => [target.targetId, target]),
+    (await targets.getDeploymentTargets(deploymentId, ids)).map((target) => [target.targetId, target]),
   );
+}
+
+/** The chunks of the deployment's current batch (none when no batch is under way), in order. */
+export async function currentBatchChunks(
+  batches: ServerBatches,
+  record: ServerDeploymentRecord,
+  batchNumber?: number,
+): Promise<BatchChunk[]> {
+  const number = batchNumber ?? record.currentBatch?.batchNumber;
+  if (number === undefined || record.currentBatch?.batchNumber !== number) return [];
+  const chunks = await batches.listBatchChunks(record.deploymentId, number);
+  return chunks.sort((a, b) => a.chunk - b.chunk);
 }
 
 /** The status of one lifecycle event of a target, if it has that event. */
@@ -25,7 +41,8 @@ export function targetEventStatus(target: InstanceTargetRecord | undefined, even
 
 /**
  * The target with one lifecycle event changed; a failed event fails the target, and the events it
- * will now never run are Skipped at once (a failed instance stops at its failed event).
+ * will now never run are Skipped at once (a failed instance stops at its failed event). A target's
+ * first event to start puts it InProgress.
  */
 export function withTargetEvent(
   target: InstanceTargetRecord,
@@ -46,12 +63,13 @@ export function withTargetEvent(
       ...(diagnostics ? { diagnostics } : {}),
     };
   });
-  return {
-    ...target,
-    lifecycleEvents,
-    lastUpdatedAt: at,
-    status: status === 'Failed' ? 'Failed' : target.status,
-  };
+  const targetStatus: TargetStatus =
+    status === 'Failed'
+      ? 'Failed'
+      : status === 'InProgress' && target.status === 'Pending'
+        ? 'InProgress'
+        : target.status;
+  return { ...target, lifecycleEvents, lastUpdatedAt: at, status: targetStatus };
 }
 
 /**
@@ -79,7 +97,9 @@ export function closeTarget(
 
 /**
  * Instances a deployment ends without finishing: Pending ones are Skipped, ones in flight Failed.
- * Returns every target as it ends (none for Lambda and ECS, which have no instance targets).
+ * Returns every target as it ends (none for Lambda and ECS, which have no instance targets). It reads
+ * every target once: this is the deployment's end, not a batch's hot path; the changes are written in
+ * batches.
  */
 export async function closeUnfinishedTargets(
   targets: DeploymentTargets,
@@ -88,13 +108,15 @@ export async function closeUnfinishedTargets(
   reason?: string,
 ): Promise<InstanceTargetRecord[]> {
   const ended: InstanceTargetRecord[] = [];
+  const closed: InstanceTargetRecord[] = [];
   for (const target of await targets.listDeploymentTargets(deploymentId)) {
-    let closed = target;
-    if (target.status === 'Pending') closed = closeTarget(target, 'Skipped', now);
-    else if (target.status === 'InProgress') closed = closeTarget(target, 'Failed', now, reason);
-    if (closed !== target) await targets.putDeploymentTarget(closed);
-    ended.push(closed);
+    let end = target;
+    if (target.status === 'Pending') end = closeTarget(target, 'Skipped', now);
+    else if (target.status === 'InProgress') end = closeTarget(target, 'Failed', now, reason);
+    if (end !== target) closed.push(end);
+    ended.push(end);
   }
+  await targets.putDeploymentTargets(closed);
   return ended;
 }
 
@@ -107,10 +129,7 @@ export function overviewOf(targets: readonly { status: string }[]): Required<Dep
   return overview;
 }
 
-/** Ids of the batch's instances still going through their events. */
-export function liveInstances(
-  targets: Map<string, InstanceTargetRecord>,
-  instanceIds: readonly string[],
-): string[] {
-  return instanceIds.filter((id) => targets.get(id)?.status === 'InProgress');
+/** Whether a target of the batch is still going through its events (no event failed). */
+export function isLive(target: InstanceTargetRecord | undefined): target is InstanceTargetRecord {
+  return target !== undefined && (target.status === 'InProgress' || target.status === 'Pending');
 }

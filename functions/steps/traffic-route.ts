@@ -87,6 +87,8 @@ export function restoredRouteMessage(route: TrafficRoute): string {
       return `The alias ${route.functionAlias} of ${route.functionName} points at version ${route.currentVersion} again, with no routing configuration.`;
     case 'TargetGroupPair':
       return `The listeners forward to the original target group ${route.originalTargetGroup} only again.`;
+    case 'TargetRegistration':
+      return `The ${route.instanceIds.length} instance(s) the deployment had taken out of ${route.targetGroups.join(', ')} are registered again.`;
   }
 }
 

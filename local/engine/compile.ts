@@ -1,3 +1,4 @@
+import type { HistoryStateKind } from '../../functions/domain/history-events.js';
 import { walkStates } from './definition.js';
 import type { LoadedStateMachine, TaskStateInfo } from './definition.js';
 import { EngineError, ErrorNames } from './errors.js';
@@ -11,6 +12,8 @@ import type { Retrier } from './retry.js';
  * - token-wait Tasks lose `$$.Task.Token` (the engine puts its own token there) and their timeout
  *   (carried to the handler in an internal Parameters field and enforced on the engine's clock);
  * - Wait states become internal Tasks that sleep on the engine's clock;
+ * - child executions (`states:startExecution.sync[:2]`) lose their timeout the same way, and the
+ *   engine runs the child on itself and waits for its end on its clock;
  * - the execution's `TimeoutSeconds` is enforced by the engine on its clock.
  */
 
@@ -45,6 +48,8 @@ export interface CompiledDefinition {
   retriers: Record<string, Retrier[]>;
   /** The top-level `TimeoutSeconds`, enforced by the engine. */
   executionTimeoutSeconds: number | undefined;
+  /** What each state writes into the execution's history (functions/domain/history-events.ts). */
+  historyKinds: Record<string, HistoryStateKind>;
 }
 
 export function compileDefinition(loaded: LoadedStateMachine): CompiledDefinition {
@@ -53,12 +58,17 @@ export function compileDefinition(loaded: LoadedStateMachine): CompiledDefinitio
   const tokenPathsByState = new Map<string, JsonPathSegments[]>();
   const waitStates: string[] = [];
   const retriers: Record<string, Retrier[]> = {};
+  const historyKinds: Record<string, HistoryStateKind> = {};
 
   const executionTimeout = definition['TimeoutSeconds'];
   delete definition['TimeoutSeconds'];
 
   walkStates(definition, (stateName, state) => {
     if (Array.isArray(state['Retry'])) retriers[stateName] = state['Retry'] as unknown as Retrier[];
+    historyKinds[stateName] = historyKindOf(
+      state,
+      loaded.tasks.find((t) => t.stateName === stateName),
+    );
     if (state['Type'] === 'Wait') {
       rewriteWait(state);
       waitStates.push(stateName);
@@ -82,7 +92,9 @@ export function compileDefinition(loaded: LoadedStateMachine): CompiledDefinitio
         `state "${stateName}": lambda:invoke InvocationType ${JSON.stringify(invocationType)} is not supported`,
       );
     }
-    if (task?.tokenWait) {
+    if (task?.integration === 'states:startExecution') {
+      rewriteChildExecution(stateName, state, task, problems);
+    } else if (task?.tokenWait) {
       const paths = rewriteTokenWait(stateName, state, task, problems);
       tokenPathsByState.set(stateName, paths);
     } else if (!('TimeoutSeconds' in state) && !('TimeoutSecondsPath' in state)) {
@@ -108,7 +120,61 @@ export function compileDefinition(loaded: LoadedStateMachine): CompiledDefinitio
     waitStates,
     retriers,
     executionTimeoutSeconds: typeof executionTimeout === 'number' ? executionTimeout : undefined,
+    historyKinds,
   };
+}
+
+function historyKindOf(state: JsonObject, task: TaskStateInfo | undefined): HistoryStateKind {
+  switch (state['Type']) {
+    case 'Task':
+      if (task?.integration === 'states:startExecution') return 'syncExecutionTask';
+      return task?.tokenWait ? 'tokenTask' : 'lambdaTask';
+    case 'Choice':
+      return 'choice';
+    case 'Wait':
+      return 'wait';
+    case 'Succeed':
+      return 'succeed';
+    case 'Fail':
+      return 'fail';
+    case 'Map': {
+      const processor = state['ItemProcessor'];
+      const config = isJsonObject(processor) ? processor['ProcessorConfig'] : undefined;
+      return isJsonObject(config) && config['Mode'] === 'DISTRIBUTED' ? 'distributedMap' : 'map';
+    }
+    default:
+      // Pass, and Parallel (which writes as many as a Map without items; the engine's flows have none).
+      return state['Type'] === 'Parallel' ? 'map' : 'pass';
+  }
+}
+
+/**
+ * A child execution: only the `.sync` patterns (the parent waits for the child's end) are run here.
+ * Its timeout moves into the internal Parameters field, as a token wait's does, and the engine
+ * enforces it on its clock while the child runs.
+ */
+function rewriteChildExecution(
+  stateName: string,
+  state: JsonObject,
+  task: TaskStateInfo,
+  problems: string[],
+): void {
+  if (task.syncVersion === undefined) {
+    problems.push(
+      `state "${stateName}": ${task.resource} is not supported; the embedded engine runs child executions with .sync or .sync:2 only`,
+    );
+    return;
+  }
+  const parameters = state['Parameters'];
+  if (!isJsonObject(parameters) || !('StateMachineArn' in parameters || 'StateMachineArn.$' in parameters)) {
+    problems.push(`state "${stateName}": a child execution needs Parameters with StateMachineArn`);
+    return;
+  }
+  if (typeof state['TimeoutSeconds'] === 'number') parameters[TIMEOUT_FIELD] = state['TimeoutSeconds'];
+  if (typeof state['TimeoutSecondsPath'] === 'string')
+    parameters[`${TIMEOUT_FIELD}.$`] = state['TimeoutSecondsPath'];
+  delete state['TimeoutSecondsPath'];
+  state['TimeoutSeconds'] = MAX_REAL_TIMEOUT_SECONDS;
 }
 
 function rewriteTokenWait(

@@ -19,22 +19,27 @@ export function fakeFunctionArn(stepName: string): string {
  * - `lambda`: `Resource` is the function ARN; the function gets the effective input, its result is
  *   the task result.
  * - `lambda:invoke`: `arn:aws:states:::lambda:invoke[.waitForTaskToken]` with `Parameters.FunctionName`.
+ * - `states:startExecution`: `arn:aws:states:::states:startExecution.sync[:2]`, a child execution of a
+ *   state machine registered on the same engine; the state waits for its end (no handler).
  * - `other`: any other resource (an `aws-sdk:` integration...): bound to a handler named after the state.
  */
-export type TaskIntegration = 'lambda' | 'lambda:invoke' | 'other';
+export type TaskIntegration = 'lambda' | 'lambda:invoke' | 'states:startExecution' | 'other';
 
 export interface TaskStateInfo {
   stateName: string;
   /**
    * The handler key: `Name` of `${NameFunctionArn}` for Lambda tasks (the function name for other
    * Lambda ARNs), the state name for `other` resources, null when `FunctionName` is only known at
-   * run time (`FunctionName.$`), which the embedded engine cannot bind.
+   * run time (`FunctionName.$`), which the embedded engine cannot bind, and null for child executions,
+   * which run a state machine rather than a handler.
    */
   stepName: string | null;
   resource: string;
   integration: TaskIntegration;
   /** `.waitForTaskToken`: the state parks until SendTaskSuccess/SendTaskFailure or its timeout. */
   tokenWait: boolean;
+  /** Child executions: `.sync:2` returns the child's output as JSON, `.sync` as a string. */
+  syncVersion?: 1 | 2;
 }
 
 export interface LoadedStateMachine {
@@ -183,6 +188,8 @@ function asArray(value: JsonValue | undefined): JsonValue[] {
 }
 
 const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:[^:]*:[^:]*:lambda:invoke(\.waitForTaskToken)?$/;
+const START_EXECUTION =
+  /^arn:aws[a-z-]*:states:[^:]*:[^:]*:states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
 const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/;
 
 function listTaskStates(definition: JsonObject): TaskStateInfo[] {
@@ -191,7 +198,21 @@ function listTaskStates(definition: JsonObject): TaskStateInfo[] {
     if (state['Type'] !== 'Task') return;
     const resource = typeof state['Resource'] === 'string' ? state['Resource'] : '';
     const tokenWait = resource.endsWith('.waitForTaskToken');
-    if (LAMBDA_INVOKE.test(resource)) {
+    const startExecution = START_EXECUTION.exec(resource);
+    if (startExecution) {
+      tasks.push({
+        stateName,
+        stepName: null,
+        resource,
+        integration: 'states:startExecution',
+        tokenWait,
+        ...(startExecution[2]
+          ? { syncVersion: 2 as const }
+          : startExecution[1] === '.sync'
+            ? { syncVersion: 1 as const }
+            : {}),
+      });
+    } else if (LAMBDA_INVOKE.test(resource)) {
       const parameters = state['Parameters'];
       const functionName = isJsonObject(parameters) ? parameters['FunctionName'] : undefined;
       tasks.push({

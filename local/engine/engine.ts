@@ -1,5 +1,5 @@
 import './polyfill.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -13,7 +13,8 @@ import { EngineError, ErrorNames, TerminalStateError, asError } from './errors.j
 import { toEngineEvent } from './events.js';
 import type { EngineEventListener, InterpreterEvent } from './events.js';
 import { ExecutionScope } from './execution.js';
-import type { ExecutionHandle, ExecutionOutcome, ExecutionStatus } from './execution.js';
+import type { ExecutionHandle, ExecutionOutcome, ExecutionStatus, ExecutionSummary } from './execution.js';
+import { countHistoryEvent } from './history.js';
 import {
   MAX_PAYLOAD_BYTES,
   cloneJson,
@@ -138,6 +139,7 @@ export class EmbeddedEngine {
     const { compiled, machine } = buildDefinition(loaded);
     const problems: string[] = [];
     for (const task of compiled.tasks) {
+      if (task.integration === 'states:startExecution') continue; // runs a state machine, not a handler
       if (task.stepName === null) {
         problems.push(
           `Task state "${task.stateName}": FunctionName is dynamic (FunctionName.$), no handler can be bound`,
@@ -155,7 +157,7 @@ export class EmbeddedEngine {
     }
     const info: RegisteredStateMachine = {
       name,
-      arn: `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT_ID}:stateMachine:${name}`,
+      arn: stateMachineArn(name),
       source: loaded.source,
       tasks: loaded.tasks,
     };
@@ -181,6 +183,38 @@ export class EmbeddedEngine {
    * execution has closed, throws `ExecutionAlreadyExists` as Step Functions does.
    */
   startExecution(stateMachineName: string, executionName: string, input: unknown = {}): ExecutionHandle {
+    return this.start(stateMachineName, executionName, input, undefined);
+  }
+
+  /**
+   * Every execution this engine ran or runs, with its history size as Step Functions counts it
+   * (functions/domain/history-events.ts) and the execution that started it, if any.
+   */
+  executions(): ExecutionSummary[] {
+    const summaries: ExecutionSummary[] = [];
+    for (const registration of this.machines.values()) {
+      for (const scope of registration.executions.values()) {
+        summaries.push({
+          stateMachineName: scope.stateMachineName,
+          executionName: scope.executionName,
+          ...(scope.parent ? { parent: scope.parent } : {}),
+          status: scope.status,
+          historyEvents: scope.historyEvents,
+          stateTransitions: scope.stateTransitions,
+          startedAtMs: scope.startedAtMs,
+          ...(scope.stoppedAtMs !== undefined ? { stoppedAtMs: scope.stoppedAtMs } : {}),
+        });
+      }
+    }
+    return summaries;
+  }
+
+  private start(
+    stateMachineName: string,
+    executionName: string,
+    input: unknown,
+    parent: ExecutionScope | undefined,
+  ): ExecutionHandle {
     this.assertNotDisposed();
     const registration = this.machines.get(stateMachineName);
     if (!registration) {
@@ -218,6 +252,8 @@ export class EmbeddedEngine {
       this.registry,
       virtualBackoff ? new RetryBackoff(compiled.retriers) : undefined,
     );
+    if (parent)
+      scope.parent = { stateMachineName: parent.stateMachineName, executionName: parent.executionName };
     registration.executions.set(executionName, scope);
 
     const overrides: Overrides = { taskResourceLocalHandlers: this.localHandlers(scope, compiled) };
@@ -243,7 +279,7 @@ export class EmbeddedEngine {
             run.abort();
             scope.close();
           });
-    const eventsDone = this.pumpEvents(scope, registration.waitStates, run.eventLogs);
+    const eventsDone = this.pumpEvents(scope, registration, run.eventLogs);
     const result = this.outcomeOf(scope, run.result, eventsDone, cancelTimeout);
     this.outcomes.add(result);
     void result.finally(() => this.outcomes.delete(result));
@@ -322,9 +358,12 @@ export class EmbeddedEngine {
     if (backoff > 0) await scope.sleep(backoff);
     try {
       scope.assertRunning();
-      const result = task.tokenWait
-        ? await this.runTokenWait(scope, task, input)
-        : await this.invoke(task, input);
+      const result =
+        task.integration === 'states:startExecution'
+          ? await this.runChildExecution(scope, task, input)
+          : task.tokenWait
+            ? await this.runTokenWait(scope, task, input)
+            : await this.invoke(task, input);
       scope.retryBackoff?.succeeded(task.stateName, entryKey);
       return result;
     } catch (thrown) {
@@ -375,6 +414,83 @@ export class EmbeddedEngine {
     return Promise.race([parked, stepFailed]);
   }
 
+  /**
+   * `states:startExecution.sync[:2]`: starts the child on this engine and waits for its end, as Step
+   * Functions' integration does. Success returns the child's description (`.sync:2`: Input and Output
+   * as JSON; `.sync`: as strings); a child that fails, times out or is aborted fails the state with
+   * `States.TaskFailed`, its Cause the description with the child's Error and Cause. The state's own
+   * timeout (States.Timeout) and the parent's end stop the child. Waiting is not tracked work: the
+   * child's handlers are, so compressed time still moves.
+   */
+  private async runChildExecution(
+    scope: ExecutionScope,
+    task: CompiledTask,
+    input: JsonValue,
+  ): Promise<JsonValue> {
+    const parameters: JsonObject = isJsonObject(input) ? cloneJson(input) : {};
+    const timeoutSeconds = takeTimeoutSeconds(parameters, task.stateName);
+    const arn = parameters['StateMachineArn'];
+    const registration = [...this.machines.values()].find((r) => r.info.arn === arn);
+    if (typeof arn !== 'string' || !registration) {
+      throw namedError(
+        'StepFunctions.StateMachineDoesNotExistException',
+        `State machine does not exist: ${String(arn)} (state ${task.stateName})`,
+      );
+    }
+    const name = typeof parameters['Name'] === 'string' ? parameters['Name'] : randomName();
+    const childInput = parameters['Input'] ?? {};
+    const parsedInput = typeof childInput === 'string' ? (JSON.parse(childInput) as JsonValue) : childInput;
+    let handle: ExecutionHandle;
+    try {
+      handle = this.start(registration.info.name, name, parsedInput, scope);
+    } catch (thrown) {
+      const error = asError(thrown);
+      if (error.name === ErrorNames.executionAlreadyExists)
+        throw namedError('StepFunctions.ExecutionAlreadyExistsException', error.message);
+      if (error.name === ErrorNames.invalidName)
+        throw namedError('StepFunctions.InvalidNameException', error.message);
+      throw error;
+    }
+    const stopChild = (error: string, cause: string): void => {
+      const child = registration.executions.get(name);
+      if (child?.running) void this.stopExecution(registration.info.name, name, { error, cause });
+    };
+    const detach = scope.onClose(() =>
+      stopChild('States.Aborted', `The parent execution ${scope.executionName} ended`),
+    );
+    let cancelTimeout = (): void => {};
+    const timedOut =
+      timeoutSeconds === undefined
+        ? new Promise<never>(() => {})
+        : new Promise<never>((_resolve, reject) => {
+            cancelTimeout = this.clock.setTimer(timeoutSeconds * 1000, () => {
+              stopChild(ErrorNames.statesTimeout, `The state ${task.stateName} timed out`);
+              reject(
+                new EngineError(
+                  ErrorNames.statesTimeout,
+                  `State ${task.stateName} timed out after ${timeoutSeconds} s`,
+                ),
+              );
+            });
+          });
+    try {
+      const outcome = await Promise.race([handle.result, timedOut]);
+      scope.assertRunning();
+      const description = describeChild(
+        registration.info.arn,
+        name,
+        parsedInput,
+        outcome,
+        task.syncVersion ?? 2,
+      );
+      if (outcome.status === 'SUCCEEDED') return description;
+      throw namedError('States.TaskFailed', JSON.stringify(description));
+    } finally {
+      cancelTimeout();
+      detach();
+    }
+  }
+
   /** A Wait state rewritten into an internal Task: sleep on the engine clock, pass the input on. */
   private async runWait(scope: ExecutionScope, input: JsonValue): Promise<JsonValue> {
     scope.assertRunning();
@@ -411,12 +527,14 @@ export class EmbeddedEngine {
 
   private async pumpEvents(
     scope: ExecutionScope,
-    waitStates: ReadonlySet<string>,
+    registration: Registration,
     logs: AsyncGenerator<InterpreterEvent>,
   ): Promise<void> {
+    const { waitStates } = registration;
     try {
       for await (const log of logs) {
         if (log.type === 'StateEntered' || log.type === 'StateRetried') scope.stateTransitions++;
+        countHistoryEvent(scope, log, registration.compiled.historyKinds);
         if (this.listeners.size === 0) continue;
         const event = toEngineEvent(log, {
           executionName: scope.executionName,
@@ -472,9 +590,13 @@ export class EmbeddedEngine {
     cancelTimeout();
     scope.close();
     await eventsDone;
+    scope.historyEvents += 1; // ExecutionSucceeded, Failed, TimedOut or Aborted
+    scope.status = status;
+    scope.stoppedAtMs = this.clock.nowMs();
     const outcome: ExecutionOutcome = {
       status,
       stateTransitions: scope.stateTransitions,
+      historyEvents: scope.historyEvents,
       startedAtMs: scope.startedAtMs,
       stoppedAtMs: this.clock.nowMs(),
     };
@@ -483,6 +605,47 @@ export class EmbeddedEngine {
     if (cause !== undefined) outcome.cause = cause;
     return outcome;
   }
+}
+
+/** The ARN the engine gives a registered state machine (what `StateMachineArn` must name). */
+export function stateMachineArn(name: string): string {
+  return `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT_ID}:stateMachine:${name}`;
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+function randomName(): string {
+  return randomUUID();
+}
+
+/** DescribeExecution's answer for a child, as the `.sync` integrations return it. */
+function describeChild(
+  stateMachine: string,
+  name: string,
+  input: JsonValue,
+  outcome: ExecutionOutcome,
+  syncVersion: 1 | 2,
+): JsonObject {
+  const executionArn = stateMachine.replace(':stateMachine:', ':execution:') + `:${name}`;
+  const output = outcome.output === undefined ? undefined : toJsonValue(outcome.output);
+  const asData = (value: JsonValue): JsonValue => (syncVersion === 2 ? value : JSON.stringify(value));
+  return {
+    ExecutionArn: executionArn,
+    StateMachineArn: stateMachine,
+    Name: name,
+    Status: outcome.status,
+    StartDate: outcome.startedAtMs,
+    StopDate: outcome.stoppedAtMs,
+    Input: asData(input),
+    InputDetails: { Included: true },
+    ...(output !== undefined ? { Output: asData(output), OutputDetails: { Included: true } } : {}),
+    ...(outcome.error !== undefined ? { Error: outcome.error } : {}),
+    ...(outcome.cause !== undefined ? { Cause: outcome.cause } : {}),
+  };
 }
 
 function payloadOf(parameters: JsonValue): JsonValue {

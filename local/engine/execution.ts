@@ -14,6 +14,8 @@ export interface ExecutionOutcome {
   cause?: string;
   /** StateEntered events plus retries: an approximation of the transitions Step Functions bills. */
   stateTransitions: number;
+  /** The events its history holds, counted as Step Functions counts them (domain/history-events.ts). */
+  historyEvents: number;
   /** Engine clock times. */
   startedAtMs: number;
   stoppedAtMs: number;
@@ -24,6 +26,19 @@ export interface ExecutionHandle {
   result: Promise<ExecutionOutcome>;
 }
 
+/** One execution as DescribeExecution and the history would show it (running or ended). */
+export interface ExecutionSummary {
+  stateMachineName: string;
+  executionName: string;
+  /** The execution whose `states:startExecution.sync` Task started it, if one did. */
+  parent?: { stateMachineName: string; executionName: string };
+  status: ExecutionStatus | 'RUNNING';
+  historyEvents: number;
+  stateTransitions: number;
+  startedAtMs: number;
+  stoppedAtMs?: number;
+}
+
 /**
  * What the engine keeps per execution: its identity, the waits it has pending (so stopping it
  * releases them and the interpreter's pending real-time races end), its tokens and counters.
@@ -31,6 +46,13 @@ export interface ExecutionHandle {
 export class ExecutionScope {
   readonly startedAtMs: number;
   stateTransitions = 0;
+  /** ExecutionStarted counted at once; the state machine's events as they come; the end at the end. */
+  historyEvents = 1;
+  /** The state whose last event was a failure (its exit, if caught, then writes one event less). */
+  failedState: string | undefined;
+  stoppedAtMs: number | undefined;
+  status: ExecutionStatus | 'RUNNING' = 'RUNNING';
+  parent: { stateMachineName: string; executionName: string } | undefined;
   running = true;
   timedOut = false;
   stopError: string | undefined;
@@ -39,6 +61,8 @@ export class ExecutionScope {
   abortRun: () => void = () => {};
   private readonly pending = new Set<(reason: Error) => void>();
   private readonly tokens = new Set<string>();
+  /** Called once when the execution closes (its running child executions are stopped). */
+  private readonly closers = new Set<() => void>();
 
   constructor(
     readonly stateMachineName: string,
@@ -77,6 +101,12 @@ export class ExecutionScope {
     });
   }
 
+  /** Runs `fn` when the execution closes, unless the returned function is called first. */
+  onClose(fn: () => void): () => void {
+    this.closers.add(fn);
+    return () => this.closers.delete(fn);
+  }
+
   /** Parks a token owned by this execution (see TaskTokenRegistry.park). */
   park(token: string, timeoutSeconds: number | undefined): Promise<JsonValue> {
     if (!this.running) return Promise.reject(closedError(this.executionName));
@@ -91,6 +121,8 @@ export class ExecutionScope {
    */
   close(): void {
     this.running = false;
+    for (const closer of [...this.closers]) closer();
+    this.closers.clear();
     const reason = closedError(this.executionName);
     for (const cancel of [...this.pending]) cancel(reason);
     for (const token of this.tokens) this.registry.close(token, reason);

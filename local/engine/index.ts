@@ -17,9 +17,9 @@ export {
 export type { LoadedStateMachine, TaskIntegration, TaskStateInfo } from './definition.js';
 export { compileDefinition } from './compile.js';
 export type { CompiledDefinition, CompiledTask } from './compile.js';
-export { EmbeddedEngine } from './engine.js';
+export { EmbeddedEngine, stateMachineArn } from './engine.js';
 export type { EmbeddedEngineOptions, RegisteredStateMachine, StepHandler } from './engine.js';
-export type { ExecutionHandle, ExecutionOutcome, ExecutionStatus } from './execution.js';
+export type { ExecutionHandle, ExecutionOutcome, ExecutionStatus, ExecutionSummary } from './execution.js';
 export type { EngineEvent, EngineEventListener, EngineEventType } from './events.js';
 export { EngineError, ErrorNames, TerminalStateError } from './errors.js';
 export { retryDelayMs } from './retry.js';

@@ -7,8 +7,9 @@ import { DynamoDbOnPremisesInstanceStore } from '../../functions/adapters/aws/dy
 import { LambdaAliasTrafficRouter } from '../../functions/adapters/aws/lambda-alias-router.js';
 import { TargetGroupPairTrafficRouter } from '../../functions/adapters/aws/target-group-pair-router.js';
 import { RegisteredInstancesDirectory } from '../../functions/adapters/aws/registered-instances-directory.js';
+import { TargetRegistrationRouter } from '../../functions/adapters/aws/target-registration-router.js';
 import type { FlowKey } from '../../functions/domain/flows.js';
-import { flowFor, FLOWS } from '../../functions/flows/registry.js';
+import { allChildStateMachines, flowFor, FLOWS } from '../../functions/flows/registry.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import type { Ports } from '../../functions/ports/ports.js';
@@ -17,9 +18,10 @@ import { DEFAULT_SETTINGS, type StepDeps, type StepSettings } from '../../functi
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
 import { continueDeployment } from '../../functions/steps/continue-deployment.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
+import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
-import { EmbeddedEngine, type EngineClock, type ExecutionOutcome } from '../engine/index.js';
+import { EmbeddedEngine, stateMachineArn, type EngineClock, type ExecutionOutcome } from '../engine/index.js';
 import { startLocalDatabase, type LocalDatabase } from './dynalite.js';
 import { stepHandlers } from './steps.js';
 
@@ -59,6 +61,11 @@ export interface LocalRuntimeOptions {
   settings?: Partial<StepSettings>;
   /** Validate and build every flow's machine now rather than at its first deployment (tests of the machines). */
   registerEagerly?: boolean;
+  /**
+   * The steps' records in this store instead of the database's (which still starts, empty, for
+   * what reads it directly): `memoryDeploymentStore()` for rehearsals of very large fleets.
+   */
+  store?: DeploymentStore;
 }
 
 /** The steps' deps, and the whole store for the API and the CLI, which read across its roles. */
@@ -111,24 +118,61 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
 
   // Each flow's machine is validated and built when its first deployment starts (about half a second
   // each): a server answers at once, and a process that deploys one flow pays for that one only.
+  // Child machines come first: a flow's machine names them by ARN (`${<Name>StateMachineArn}`).
   const registered = new Set<string>();
+  let childArns: Record<string, string> | undefined;
+  const registerChildren = (): Record<string, string> => {
+    if (childArns) return childArns;
+    childArns = {};
+    for (const child of allChildStateMachines()) {
+      const name = machineName(child.stateMachine);
+      engine.register(name, join(ROOT, child.stateMachine));
+      childArns[`${child.name}StateMachineArn`] = stateMachineArn(name);
+    }
+    return childArns;
+  };
   const machineOf = (flow: FlowKey): string => {
     const { stateMachine } = flowFor(flow);
     const name = machineName(stateMachine);
     if (!registered.has(name)) {
-      engine.register(name, join(ROOT, stateMachine));
+      engine.register(name, join(ROOT, stateMachine), registerChildren());
       registered.add(name);
     }
     return name;
   };
 
+  const ended = new Set<Promise<unknown>>();
   const startDeployment: StepDeps['executions']['startDeployment'] = async (flow, request) => {
-    const { result } = engine.startExecution(machineOf(flow), request.deploymentId, request);
-    outcomes.set(request.deploymentId, result);
+    const stateMachine = machineOf(flow);
+    const { result } = engine.startExecution(stateMachine, request.deploymentId, request);
+    // As the ExecutionEnded EventBridge rule does in AWS: an execution that ended without its Finish
+    // (timed out, stopped, failed outside its Catch) has its deployment ended, its traffic restored
+    // and its rollback started. A deployment that ended normally is left as it is.
+    const settled = result.then(async (outcome) => {
+      if (outcome.status === 'SUCCEEDED' || outcome.error === 'EngineDisposed' || !ready.deps) return;
+      await onExecutionEnded(ready.deps)({
+        executionArn: `${stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${request.deploymentId}`,
+        executionName: request.deploymentId,
+        status: outcome.status,
+        request,
+      });
+    });
+    const tracked = settled.catch((error: unknown) => {
+      process.emitWarning(
+        `stepdeploy: ending the deployment ${request.deploymentId} failed: ${String(error)}`,
+      );
+    });
+    ended.add(tracked);
+    void tracked.finally(() => ended.delete(tracked));
+    // The deployment's outcome is known once its end was handled, as a caller would see it.
+    outcomes.set(
+      request.deploymentId,
+      tracked.then(() => result),
+    );
   };
 
   const ports = options.ports;
-  const store = database.store;
+  const store = options.store ?? database.store;
   const deps: LocalDeps = {
     store,
     ...storeRoles(store),
@@ -141,6 +185,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     traffic: routeByKind({
       ...(ports.lambda ? { LambdaAlias: new LambdaAliasTrafficRouter(ports.lambda) } : {}),
       ...(ports.listeners ? { TargetGroupPair: new TargetGroupPairTrafficRouter(ports.listeners) } : {}),
+      ...(ports.loadBalancer ? { TargetRegistration: new TargetRegistrationRouter(ports.loadBalancer) } : {}),
       ...ports.trafficRouters,
     }),
     lambda: ports.lambda ?? unavailable('Lambda alias'),
@@ -178,6 +223,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     onCommandComplete: onCommandComplete(deps),
     async dispose() {
       await engine.dispose();
+      await Promise.allSettled([...ended]);
       await database.close();
     },
   };

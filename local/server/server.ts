@@ -168,7 +168,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     closers.push(() => listeners.close());
     revisions.bind(
       s3RevisionSourceAt(listeners.s3Endpoint, listeners.key, listeners.key.region, {
-        downloadDirectory: join(stateDir, 'run', 'bundles'),
+        spoolDirectory: join(stateDir, 'run', 'bundles'),
         ...(options.bundleLimits ? { limits: options.bundleLimits } : {}),
       }),
     );
@@ -295,9 +295,8 @@ async function restoreLoadBalancers(
         });
         for (const groupName of groups.items) {
           const group = await runtime.deps.store.getDeploymentGroup(applicationName, groupName);
-          const healthy = Object.entries(group?.instanceHealth ?? {})
-            .filter(([, health]) => health === 'Healthy')
-            .map(([id]) => id);
+          const health = await runtime.deps.store.listInstanceHealth(applicationName, groupName);
+          const healthy = [...health].filter(([, state]) => state === 'Healthy').map(([id]) => id);
           for (const targetGroup of group?.targetGroupNames ?? []) {
             const listener = await loadBalancers.get(targetGroup);
             if (healthy.length === 0) continue;

@@ -11,14 +11,20 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { COMPUTE_PLATFORMS } from '../../functions/domain/deployment-configs.js';
 import { DEPLOYMENT_TYPES, flowId, flowKeyOf, sameFlow } from '../../functions/domain/flows.js';
-import { FLOWS, flowFor, flowSteps, type FlowDeclaration } from '../../functions/flows/registry.js';
+import {
+  allChildStateMachines,
+  FLOWS,
+  flowFor,
+  flowSteps,
+  type FlowDeclaration,
+} from '../../functions/flows/registry.js';
 import { walkStates } from '../../local/engine/index.js';
 import type { JsonObject } from '../../local/engine/json.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FUNCTION_ARN = /\$\{([A-Za-z0-9]+)FunctionArn\}/g;
 
-function definitionOf(flow: FlowDeclaration): JsonObject {
+function definitionOf(flow: { stateMachine: string }): JsonObject {
   return parseYaml(readFileSync(join(root, flow.stateMachine), 'utf8')) as JsonObject;
 }
 
@@ -53,6 +59,23 @@ describe('the flow registry', () => {
     },
   );
 
+  it.each(allChildStateMachines().map((child) => [child.name, child] as const))(
+    'the child machine %s declares exactly the steps it runs, and its parent names it',
+    (name, child) => {
+      const declared = new Set(child.steps.map((step) => step.name));
+      const run = taskSteps(definitionOf(child));
+      expect([...run].filter((step) => !declared.has(step))).toEqual([]);
+      expect([...declared].filter((step) => !run.has(step))).toEqual([]);
+      const parents = FLOWS.filter((flow) =>
+        JSON.stringify(definitionOf(flow)).includes(`\${${name}StateMachineArn}`),
+      );
+      expect(parents.map((flow) => flow.name)).toEqual(
+        FLOWS.filter((flow) => (flow as FlowDeclaration).children?.includes(child)).map((flow) => flow.name),
+      );
+      expect(parents.length).toBeGreaterThan(0);
+    },
+  );
+
   it('catches a Task the registry lacks and a declared step no Task runs', () => {
     const [lambda] = FLOWS;
     const definition = definitionOf(lambda);
@@ -78,7 +101,7 @@ describe('the flow registry', () => {
     }
     const files = readdirSync(join(root, 'statemachines')).filter((name) => name.endsWith('.asl.yaml'));
     expect(files.map((name) => `statemachines/${name}`).sort()).toEqual(
-      FLOWS.map((f) => f.stateMachine).sort(),
+      [...FLOWS.map((f) => f.stateMachine), ...allChildStateMachines().map((c) => c.stateMachine)].sort(),
     );
   });
 

@@ -93,7 +93,10 @@ describe('on-revision-uploaded handler', () => {
 
 describe('on-execution-ended handler', () => {
   it('ends the deployment of an aborted execution as Failed and publishes its FAILURE event', async () => {
-    await db.store.acquireGroupLock('shop', 'web', 'd-ABORTED01');
+    await db.store.acquireGroupLock('shop', 'web', 'd-ABORTED01', {
+      untilMs: Date.parse('2099-01-01T00:00:00Z'),
+      nowMs: Date.now(),
+    });
     await db.store.createDeployment({
       deploymentId: 'd-ABORTED01',
       applicationName: 'shop',
@@ -125,6 +128,8 @@ describe('on-execution-ended handler', () => {
       deploymentId: 'd-ABORTED01',
       status: 'Failed',
       errorCode: 'INTERNAL_ERROR',
+      // No batch was under way and the group has no load balancer: no traffic to put back.
+      restored: false,
     });
     expect(await db.store.getDeployment('d-ABORTED01')).toMatchObject({
       status: 'Failed',

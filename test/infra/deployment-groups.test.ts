@@ -1,6 +1,6 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -178,7 +178,7 @@ describe('deployment-group constructs', () => {
           deploymentGroupName: 'prod',
           instanceIds: [],
         }),
-    ).toThrow(/instanceIds is empty/);
+    ).toThrow(/instanceIds is empty and no tag filter or Auto Scaling group selects instances/);
   });
 
   it('refuse a hook prefix that is not a function-name prefix', () => {
@@ -366,5 +366,123 @@ describe('EcsDeploymentGroup', () => {
       /terminationWaitTime must be whole minutes from 0 to 2880/,
     );
     expect(() => make({}, 'Same')).toThrow(/blueTargetGroup and greenTargetGroup are the same target group/);
+  });
+});
+
+/** IAM's quota on a role's inline policies, in characters (reference/platform-facts.md). */
+const ROLE_INLINE_POLICY_LIMIT = 10_240;
+
+/**
+ * Characters of every inline policy attached to each role, as IAM counts them (JSON without
+ * whitespace). CloudFormation intrinsics stand for ARNs: each is counted as a 90-character ARN.
+ */
+function inlinePolicyCharacters(resources: Record<string, Resource>): Map<string, number> {
+  const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:' + 'x'.repeat(43);
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value);
+      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]?.startsWith('Fn::'))) return arn;
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    }
+    return value;
+  };
+  const sizes = new Map<string, number>();
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const size = JSON.stringify(resolve(resource.Properties.PolicyDocument)).length;
+    for (const role of resource.Properties.Roles as Array<{ Ref: string }>) {
+      sizes.set(role.Ref, (sizes.get(role.Ref) ?? 0) + size);
+    }
+  }
+  return sizes;
+}
+
+describe('a group of 10,000 instances', () => {
+  const instanceIds = Array.from({ length: 10_000 }, (_, k) => `i-${k.toString(16).padStart(17, '0')}`);
+
+  function synth(declare: (stack: Stack, stepDeploy: StepDeploy) => void): Record<string, Resource> {
+    const app = testApp();
+    const stack = new Stack(app, 'Fleet', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stepDeploy = new StepDeploy(stack, 'StepDeploy');
+    declare(stack, stepDeploy);
+    app.synth();
+    return Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  }
+
+  it('listed by instance id synthesises with every role far under IAM inline-policy quota, no instance named', () => {
+    const resources = synth((stack, stepDeploy) => {
+      new ServerDeploymentGroup(stack, 'Fleet', {
+        stepDeploy,
+        applicationName: 'shop',
+        deploymentGroupName: 'fleet',
+        instanceIds,
+      });
+    });
+    const sizes = inlinePolicyCharacters(resources);
+    const largest = Math.max(...sizes.values());
+    expect(largest).toBeLessThan(ROLE_INLINE_POLICY_LIMIT / 2);
+    const policies = JSON.stringify(
+      Object.values(resources).filter((resource) => resource.Type === 'AWS::IAM::Policy'),
+    );
+    expect(policies).not.toContain(instanceIds[0]);
+    expect(policies).not.toContain(instanceIds[9_999]);
+    console.info(`largest inline policies of a role, 10,000 instance ids: ${largest} characters`);
+  });
+
+  it('selected by tags and an Auto Scaling group grants SendCommand by tag condition, as small whatever the fleet', () => {
+    const resources = synth((stack, stepDeploy) => {
+      new ServerDeploymentGroup(stack, 'Fleet', {
+        stepDeploy,
+        applicationName: 'shop',
+        deploymentGroupName: 'fleet',
+        ec2TagFilters: [{ key: 'app', value: 'shop' }, { key: 'fleet' }],
+        onPremisesInstanceTagFilters: [{ key: 'site', value: 'dc-1' }],
+        autoScalingGroups: ['shop-web-asg'],
+      });
+    });
+    const sizes = inlinePolicyCharacters(resources);
+    expect(Math.max(...sizes.values())).toBeLessThan(ROLE_INLINE_POLICY_LIMIT / 2);
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (policy) =>
+          (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      )
+      .filter((statement) => [statement.Action].flat().includes('ssm:SendCommand') && statement.Condition);
+    expect(statements.map((statement) => statement.Condition)).toEqual(
+      expect.arrayContaining([
+        { StringEquals: { 'ssm:resourceTag/app': ['shop'] } },
+        { Null: { 'ssm:resourceTag/fleet': 'false' } },
+        { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': ['shop-web-asg'] } },
+        { StringEquals: { 'ssm:resourceTag/site': ['dc-1'] } },
+      ]),
+    );
+    console.info(
+      `largest inline policies of a role, tag-selected fleet: ${Math.max(...sizes.values())} characters`,
+    );
+  });
+
+  it('refuses more than 10,000 listed ids, and a group that selects no instance, naming the fix', () => {
+    const stack = new Stack(testApp(), 'TooMany');
+    const stepDeploy = new StepDeploy(stack, 'StepDeploy');
+    expect(
+      () =>
+        new ServerDeploymentGroup(stack, 'Huge', {
+          stepDeploy,
+          applicationName: 'shop',
+          deploymentGroupName: 'huge',
+          instanceIds: [...instanceIds, 'i-0ffffffffffffffff'],
+        }),
+    ).toThrow(/at most 10000 may be listed\. Select a larger fleet by tags/);
+    expect(
+      () =>
+        new ServerDeploymentGroup(stack, 'Nothing', {
+          stepDeploy,
+          applicationName: 'shop',
+          deploymentGroupName: 'nothing',
+          ec2TagFilters: [{ type: 'KEY_AND_VALUE', key: 'app' }],
+        }),
+    ).toThrow(/ec2TagFilters\[0\] is KEY_AND_VALUE and needs a value/);
   });
 });

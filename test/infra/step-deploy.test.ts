@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { iamActionsFor } from '../../functions/adapters/aws/iam-actions.js';
-import { FLOWS } from '../../functions/flows/registry.js';
+import { allChildStateMachines, FLOWS } from '../../functions/flows/registry.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
 import { stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
@@ -102,6 +102,7 @@ describe('the StepDeploy construct', () => {
       'ecs:DescribeTaskDefinition',
       'elasticloadbalancing:DescribeListeners',
       'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ssm:CancelCommand',
@@ -121,8 +122,10 @@ describe('the StepDeploy construct', () => {
     const sendCommand = run.filter((statement) => [statement.Action].flat().includes('ssm:SendCommand'));
     const sendResources = JSON.stringify(sendCommand.map((statement) => statement.Resource));
     expect(sendResources).toContain('document/AWS-RunShellScript');
-    expect(sendResources).toContain('instance/i-0123456789abcdef0');
-    expect(sendResources).toContain('managed-instance/mi-0123456789abcdef0');
+    // A group declared by instance ids: the account's instances in the region, never one ARN each.
+    expect(sendResources).toContain(':instance/*');
+    expect(sendResources).toContain(':managed-instance/*');
+    expect(sendResources).not.toContain('i-0123456789abcdef0');
 
     const block = statementsOfRole(roleIdOf('BlockTraffic'));
     const deregister = block.find((statement) =>
@@ -131,6 +134,34 @@ describe('the StepDeploy construct', () => {
     expect(JSON.stringify(deregister.Resource)).toContain(
       logicalId(fixture.stack.node.findChild('Web') as CfnElement & { node: never }),
     );
+  });
+
+  it("sizes each function for its step's work: the timeout the step declares, 60 s otherwise", () => {
+    const timeouts = Object.fromEntries(
+      HANDLERS.map((spec) => [
+        spec.name,
+        resources[logicalId(fixture.stepDeploy.functions[spec.name])]!.Properties.Timeout,
+      ]),
+    );
+    // A batch of 10,000 instances is 200 SSM commands and hundreds of batched writes per event.
+    expect(timeouts).toMatchObject({
+      PrepareServerInPlace: 900,
+      RunLifecycleEvent: 900,
+      CollectEventResults: 900,
+      NextBatch: 300,
+      RecordBatch: 300,
+      BlockTraffic: 300,
+      AllowTraffic: 300,
+      CheckTargets: 300,
+      OnExecutionEnded: 300,
+      Finish: 900,
+      Rollback: 300,
+      Bake: 60,
+    });
+    // Prepare spools a zip bundle (read from its end) to /tmp: room for the 2 GiB archive limit.
+    expect(
+      resources[logicalId(fixture.stepDeploy.functions.PrepareServerInPlace)]!.Properties.EphemeralStorage,
+    ).toEqual({ Size: 2560 });
   });
 
   it('lets RunHook invoke only functions named with the hook prefix', () => {
@@ -236,7 +267,7 @@ describe('the StepDeploy construct', () => {
 
   it('inlines each state machine with logging at ALL and X-Ray tracing', () => {
     const machines = resourcesOfType('AWS::StepFunctions::StateMachine');
-    expect(machines).toHaveLength(FLOWS.length);
+    expect(machines).toHaveLength(FLOWS.length + allChildStateMachines().length);
     for (const [, machine] of machines) {
       expect(typeof machine.Properties.DefinitionString).toBe('string');
       expect(machine.Properties).toMatchObject({
@@ -258,8 +289,22 @@ describe('the StepDeploy construct', () => {
         { 'Fn::GetAtt': [string, string] }
       >;
       const invoked = new Set<string>();
+      const roleOf = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       for (const [stateName, state] of Object.entries(definition.States)) {
         if (state.Type !== 'Task') continue;
+        if (state.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
+          // A child execution: of a state machine of this stack, which the parent may start.
+          const placeholder = /^\$\{(\w+)\}$/.exec(
+            (state.Parameters as { StateMachineArn: string }).StateMachineArn,
+          )?.[1];
+          const child = (substitutions[placeholder!] as unknown as { Ref: string }).Ref;
+          expect(resources[child]?.Type, `${id}.${stateName}`).toBe('AWS::StepFunctions::StateMachine');
+          const start = statementsOfRole(roleOf).find((statement) =>
+            [statement.Action].flat().includes('states:StartExecution'),
+          );
+          expect(start?.Resource).toEqual({ Ref: child });
+          continue;
+        }
         const target =
           state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken'
             ? (state.Parameters as { FunctionName: string }).FunctionName

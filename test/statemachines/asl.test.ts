@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { walkStates } from '../../local/engine/index.js';
 import type { JsonObject, JsonValue } from '../../local/engine/json.js';
 import { stepHandlers } from '../../local/runtime/steps.js';
+import { allChildStateMachines } from '../../functions/flows/registry.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -36,12 +37,28 @@ function load(file: string): JsonObject {
 
 const FUNCTION_ARN = /^\$\{([A-Za-z0-9]+)FunctionArn\}$/;
 
+/** The errors AWS documents as Lambda's transient ones, which every Lambda Task must retry. */
+const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.TooManyRequestsException',
+];
+
+const CHILD_EXECUTION = /^arn:aws:states:::states:startExecution\.sync:2$/;
+const STATE_MACHINE_ARN = /^\$\{([A-Za-z0-9]+)StateMachineArn\}$/;
+
 interface TaskBinding {
   stateName: string;
   /** `Name` of `${NameFunctionArn}`; for any other resource, the state name (the engine's rule). */
   stepName: string;
   /** Whether the Task names a `${NameFunctionArn}`: then it must be a Lambda handler too. */
   lambda: boolean;
+  /** A child execution's state machine (`${NameStateMachineArn}`): it runs a machine, not a step. */
+  childMachine?: string;
+  /** The errors its Retry entries retry. */
+  retried: string[];
 }
 
 function taskBindings(definition: JsonObject): TaskBinding[] {
@@ -55,7 +72,27 @@ function taskBindings(definition: JsonObject): TaskBinding[] {
         : undefined;
     const candidates = [state['Resource'], functionName].filter((v): v is string => typeof v === 'string');
     const step = candidates.map((v) => FUNCTION_ARN.exec(v)?.[1]).find((v) => v !== undefined);
-    tasks.push({ stateName, stepName: step ?? stateName, lambda: step !== undefined });
+    const machineArn =
+      parameters && typeof parameters === 'object' && !Array.isArray(parameters)
+        ? parameters['StateMachineArn']
+        : undefined;
+    const childMachine =
+      typeof state['Resource'] === 'string' &&
+      CHILD_EXECUTION.test(state['Resource']) &&
+      typeof machineArn === 'string'
+        ? STATE_MACHINE_ARN.exec(machineArn)?.[1]
+        : undefined;
+    const retried = (Array.isArray(state['Retry']) ? (state['Retry'] as JsonValue[]) : []).flatMap((rule) => {
+      const equals = rule && typeof rule === 'object' && !Array.isArray(rule) ? rule['ErrorEquals'] : [];
+      return Array.isArray(equals) ? equals.filter((name): name is string => typeof name === 'string') : [];
+    });
+    tasks.push({
+      stateName,
+      stepName: step ?? stateName,
+      lambda: step !== undefined,
+      ...(childMachine ? { childMachine } : {}),
+      retried,
+    });
   });
   return tasks;
 }
@@ -117,6 +154,7 @@ describe('state machines', () => {
   it('finds the state machine files', () => {
     expect(machineFiles).toContain('lambda-deployment.asl.yaml');
     expect(machineFiles).toContain('server-in-place.asl.yaml');
+    expect(machineFiles).toContain('server-batches.asl.yaml');
   });
 
   describe.each(machineFiles)('%s', (file) => {
@@ -134,7 +172,7 @@ describe('state machines', () => {
         .map((task) => `functions/handlers/${kebab(task.stepName)}.ts`)
         .filter((path) => !existsSync(join(root, path)));
       const unbound = tasks
-        .filter((task) => !bindings.has(task.stepName))
+        .filter((task) => task.childMachine === undefined && !bindings.has(task.stepName))
         .map((task) => `${task.stateName} -> ${task.stepName}`);
       expect.soft([...new Set(missingHandlers)], 'Lambda handler files missing').toEqual([]);
       expect
@@ -143,6 +181,27 @@ describe('state machines', () => {
           'steps no flow of functions/flows/registry.ts declares (local/runtime/steps.ts binds those)',
         )
         .toEqual([]);
+    });
+
+    it("retries Lambda's five transient errors on every Lambda Task (a Lambda 500 must not roll a deployment back)", () => {
+      const tasks = taskBindings(load(file)).filter((task) => task.lambda);
+      expect(tasks.length).toBeGreaterThan(0);
+      const missing = tasks.flatMap((task) =>
+        task.retried.includes('States.ALL')
+          ? []
+          : TRANSIENT_LAMBDA_ERRORS.filter((name) => !task.retried.includes(name)).map(
+              (name) => `${task.stateName}: ${name}`,
+            ),
+      );
+      expect(missing).toEqual([]);
+    });
+
+    it('starts child executions only of machines a flow declares', () => {
+      const children = new Set(allChildStateMachines().map((child) => child.name));
+      const named = taskBindings(load(file)).flatMap((task) =>
+        task.childMachine ? [task.childMachine] : [],
+      );
+      expect(named.filter((name) => !children.has(name))).toEqual([]);
     });
 
     it('matches only error names thrown by a domain error class', async () => {

@@ -7,6 +7,7 @@ import type { StateChangeEvent } from '../../functions/ports/events.js';
 import type { TargetStatus } from '../../functions/domain/status.js';
 import { storeRoles } from '../../functions/ports/deployment-store.js';
 import type { ServerDeploymentRecord } from '../../functions/ports/records.js';
+import type { TrafficRoute } from '../../functions/ports/traffic-router.js';
 import { abandonDeployment } from '../../functions/steps/abandon-deployment.js';
 import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { recoverInterruptedDeployments } from '../../local/runtime/recover.js';
@@ -18,16 +19,23 @@ const APP = 'shop';
 const GROUP = 'web';
 const ALARM = 'web-5xx';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
+/** A lease that runs out long after the test. */
+const LEASE = { untilMs: Date.parse('2099-01-01T00:00:00Z'), nowMs: NOW.getTime() };
 const ARN = (name: string) => `arn:aws:states:eu-west-1:111122223333:execution:stepdeploy-server:${name}`;
 
 let db: LocalDatabase;
 let events: StateChangeEvent[];
 let cancelled: string[];
+/** Routes the traffic router restored, and deployments the executions port started. */
+let restored: TrafficRoute[];
+let started: Array<{ deploymentId: string; creator?: string }>;
 
 beforeEach(async () => {
   db = await startLocalDatabase();
   events = [];
   cancelled = [];
+  restored = [];
+  started = [];
 });
 
 afterEach(async () => {
@@ -43,6 +51,22 @@ const deps = () => ({
     getCommandResults: () => Promise.reject(new Error('an ended execution reads no results')),
     cancelCommand: async (commandId: string) => void cancelled.push(commandId),
   },
+  traffic: {
+    verify: () => Promise.reject(new Error('an ended execution verifies no route')),
+    setWeight: () => Promise.reject(new Error('an ended execution shifts no traffic')),
+    restore: async (route: TrafficRoute) => {
+      restored.push(route);
+      return { changed: true };
+    },
+  },
+  executions: {
+    startDeployment: async (_flow: unknown, request: { deploymentId: string; creator?: string }) =>
+      void started.push({
+        deploymentId: request.deploymentId,
+        ...(request.creator ? { creator: request.creator } : {}),
+      }),
+  },
+  random: { bytes: (length: number) => new Uint8Array(length).fill(7) },
 });
 
 /** A Server deployment mid-batch, as the steps leave it: lock, targets, a parked wait, an alarm watch. */
@@ -54,7 +78,7 @@ async function seedInProgress(deploymentId: string, overrides: Partial<ServerDep
     computePlatform: 'Server',
     instanceIds: ['i-1', 'i-2'],
   });
-  await db.store.acquireGroupLock(APP, GROUP, deploymentId);
+  await db.store.acquireGroupLock(APP, GROUP, deploymentId, LEASE);
   await db.store.createDeployment({
     deploymentId,
     applicationName: APP,
@@ -144,7 +168,13 @@ describe('onExecutionEnded', () => {
         executionName: 'd-ENDED0001',
         status,
       });
-      expect(result).toEqual({ ended: true, deploymentId: 'd-ENDED0001', status: 'Failed', errorCode: code });
+      expect(result).toEqual({
+        ended: true,
+        deploymentId: 'd-ENDED0001',
+        status: 'Failed',
+        errorCode: code,
+        restored: false,
+      });
       const record = await expectAbandoned('d-ENDED0001');
       expect(record?.errorInformation?.code).toBe(code);
       expect(record?.errorInformation?.message).toContain(
@@ -162,14 +192,42 @@ describe('onExecutionEnded', () => {
 
   it('cancels the command of the lifecycle event in flight, so no script runs on after the unlock', async () => {
     await seedInProgress('d-ENDED0009', {
-      currentEvent: { batchId: 'b1', lifecycleEventName: 'Install', commandIds: ['cmd-running', 'cmd-done'] },
+      currentBatch: {
+        batchId: 'batch-1',
+        batchNumber: 1,
+        wave: 0,
+        size: { unhealthy: 2, healthy: 0 },
+        chunkCount: 2,
+        run: 1,
+        recorded: false,
+        polls: { script: 0, traffic: 0 },
+      },
     });
+    await db.store.putBatchChunks([
+      {
+        deploymentId: 'd-ENDED0009',
+        batchNumber: 1,
+        chunk: 0,
+        instanceIds: ['i-1'],
+        queued: [],
+        commands: { Install: 'cmd-running' },
+      },
+      {
+        deploymentId: 'd-ENDED0009',
+        batchNumber: 1,
+        chunk: 1,
+        instanceIds: ['i-2'],
+        queued: [],
+        commands: { Install: 'cmd-done' },
+      },
+    ]);
     await db.store.putCommandWait({
       commandId: 'cmd-running',
       deploymentId: 'd-ENDED0009',
+      batchNumber: 1,
+      chunk: 0,
       lifecycleEventName: 'Install',
       instanceIds: ['i-1'],
-      taskToken: 'token-1',
       sentAt: '2025-03-01T11:01:00.000Z',
     });
     await onExecutionEnded(deps())({
@@ -181,6 +239,92 @@ describe('onExecutionEnded', () => {
     expect(cancelled).toEqual(['cmd-running']);
     expect(await db.store.getCommandWait('cmd-running')).toBeUndefined();
     await expectAbandoned('d-ENDED0009');
+  });
+
+  it("restores a Lambda deployment's alias through the traffic router before ending it", async () => {
+    await db.store.putDeploymentGroup({
+      applicationName: APP,
+      deploymentGroupName: 'api',
+      deploymentGroupId: 'dg-api',
+      computePlatform: 'Lambda',
+    });
+    await db.store.acquireGroupLock(APP, 'api', 'd-LAMBDA001', LEASE);
+    await db.store.createDeployment({
+      deploymentId: 'd-LAMBDA001',
+      applicationName: APP,
+      deploymentGroupName: 'api',
+      computePlatform: 'Lambda',
+      deploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      status: 'InProgress',
+      creator: 'user',
+      revision: { revisionType: 'AppSpecContent', appSpecContent: { content: '{}' } },
+      createTime: '2025-03-01T11:00:00.000Z',
+      lambdaTarget: {
+        functionName: 'checkout',
+        functionAlias: 'live',
+        currentVersion: '4',
+        targetVersion: '5',
+        targetVersionWeight: 0.1,
+      },
+    });
+    const result = await onExecutionEnded(deps())({
+      executionArn: ARN('d-LAMBDA001'),
+      executionName: 'd-LAMBDA001',
+      status: 'TIMED_OUT',
+    });
+    expect(result).toMatchObject({ ended: true, restored: true });
+    expect(restored).toEqual([
+      {
+        kind: 'LambdaAlias',
+        functionName: 'checkout',
+        functionAlias: 'live',
+        currentVersion: '4',
+        targetVersion: '5',
+      },
+    ]);
+    // A Lambda deployment rolls back by restoring its alias: no new deployment follows.
+    expect(started).toEqual([]);
+    expect((await db.store.getDeployment('d-LAMBDA001'))?.rollbackInfo?.rollbackMessage).toBe(
+      'The alias live of checkout points at version 4 again, with no routing configuration.',
+    );
+  });
+
+  it('starts the rollback deployment a Server group asks for on failure, and none when it does not ask', async () => {
+    await seedInProgress('d-ENDED0010', {
+      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+    });
+    await db.store.recordGroupDeploymentState(APP, GROUP, { lastSuccessfulDeploymentId: 'd-EARLIER01' });
+    await db.store.createDeployment({
+      deploymentId: 'd-EARLIER01',
+      applicationName: APP,
+      deploymentGroupName: GROUP,
+      computePlatform: 'Server',
+      deploymentConfigName: 'CodeDeployDefault.OneAtATime',
+      status: 'Succeeded',
+      creator: 'user',
+      revision: { revisionType: 'S3', s3Location: { bucket: 'revisions', key: 'v1.tgz', bundleType: 'tgz' } },
+      createTime: '2025-03-01T10:00:00.000Z',
+    });
+    const result = await onExecutionEnded(deps())({
+      executionArn: ARN('d-ENDED0010'),
+      executionName: 'd-ENDED0010',
+      status: 'ABORTED',
+    });
+    expect(result).toMatchObject({ ended: true, rollbackDeploymentId: expect.stringMatching(/^d-/) });
+    expect(started).toEqual([
+      {
+        deploymentId: (result as { rollbackDeploymentId: string }).rollbackDeploymentId,
+        creator: 'codeDeployRollback',
+      },
+    ]);
+
+    await seedInProgress('d-ENDED0011');
+    await onExecutionEnded(deps())({
+      executionArn: ARN('d-ENDED0011'),
+      executionName: 'd-ENDED0011',
+      status: 'ABORTED',
+    });
+    expect(started).toHaveLength(1);
   });
 
   it('a second delivery of the event changes nothing and publishes nothing', async () => {
@@ -238,7 +382,7 @@ describe('onExecutionEnded', () => {
   });
 
   it('an execution that ended before Prepare recorded anything: its lock is released, nothing else', async () => {
-    await db.store.acquireGroupLock(APP, GROUP, 'd-ENDED0005');
+    await db.store.acquireGroupLock(APP, GROUP, 'd-ENDED0005', LEASE);
     const result = await onExecutionEnded(deps())({
       executionArn: ARN('d-ENDED0005'),
       executionName: 'd-ENDED0005',
@@ -255,7 +399,7 @@ describe('onExecutionEnded', () => {
   });
 
   it("does not release another deployment's lock", async () => {
-    await db.store.acquireGroupLock(APP, GROUP, 'd-HOLDER001');
+    await db.store.acquireGroupLock(APP, GROUP, 'd-HOLDER001', LEASE);
     await onExecutionEnded(deps())({
       executionArn: ARN('d-ENDED0006'),
       executionName: 'd-ENDED0006',

@@ -10,7 +10,7 @@ import {
   DeploymentStoppedError,
   TaskTokenNoLongerValidError,
 } from '../../functions/domain/deployment-errors.js';
-import type { ServerSchedule } from '../../functions/domain/server-plan.js';
+import { progressTotals } from '../../functions/domain/server-progress.js';
 import type { AlarmsPort, AlarmState } from '../../functions/ports/alarms.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import type { StateChangeEvent } from '../../functions/ports/events.js';
@@ -42,6 +42,7 @@ import { withTargetEvent } from '../../functions/steps/server-targets.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
 import { blockTraffic } from '../../functions/steps/block-traffic.js';
 import { checkTargets } from '../../functions/steps/check-targets.js';
+import { collectEventResults } from '../../functions/steps/collect-event-results.js';
 import { startLocalDatabase, type LocalDatabase } from '../../local/runtime/dynalite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -275,6 +276,7 @@ interface SeedOptions {
   config?: string;
   alarms?: boolean;
   targetGroups?: boolean;
+  instanceIds?: string[];
 }
 
 /** A Server group of three instances and a deployment Prepare recorded for it. */
@@ -285,7 +287,7 @@ async function seedDeployment(deploymentId: string, options: SeedOptions = {}): 
     deploymentGroupId: 'dg-web',
     computePlatform: 'Server',
     deploymentConfigName: options.config ?? ONE_AT_A_TIME,
-    instanceIds: INSTANCES,
+    instanceIds: options.instanceIds ?? INSTANCES,
     ...(options.targetGroups ? { targetGroupNames: [TARGET_GROUP] } : {}),
     ...(options.alarms
       ? { alarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: ALARM }] } }
@@ -301,9 +303,15 @@ async function seedDeployment(deploymentId: string, options: SeedOptions = {}): 
 }
 
 async function startBatch(deploymentId: string, deps: StepDeps = world.deps) {
-  const batch = await nextBatch(deps)({ deploymentId });
+  const batch = await nextBatch(deps)({ deploymentId, run: 1 });
   if (batch.action !== 'start') throw new Error(`NextBatch answered ${batch.action}, not start`);
-  return batch;
+  return { ...batch, instanceIds: await batchInstances(deploymentId, batch.batchNumber) };
+}
+
+/** The instances of a batch, from its chunk items. */
+async function batchInstances(deploymentId: string, batchNumber: number): Promise<string[]> {
+  const chunks = await world.store.listBatchChunks(deploymentId, batchNumber);
+  return chunks.sort((a, b) => a.chunk - b.chunk).flatMap((chunk) => chunk.instanceIds);
 }
 
 async function targets(deploymentId: string): Promise<Map<string, InstanceTargetRecord>> {
@@ -327,14 +335,15 @@ async function serverDeployment(deploymentId: string): Promise<ServerDeploymentR
   return record;
 }
 
-async function schedule(deploymentId: string): Promise<ServerSchedule> {
-  const planned = (await serverDeployment(deploymentId)).serverSchedule;
-  if (!planned) throw new Error(`${deploymentId} has no schedule`);
-  return planned;
+/** The schedule's counters, over the whole fleet. */
+async function totals(deploymentId: string) {
+  const progress = (await serverDeployment(deploymentId)).serverProgress;
+  if (!progress) throw new Error(`${deploymentId} has no schedule`);
+  return progressTotals(progress);
 }
 
-async function scheduleStatuses(deploymentId: string): Promise<Record<string, string>> {
-  return Object.fromEntries((await schedule(deploymentId)).instances.map((i) => [i.id, i.status]));
+async function health(): Promise<Record<string, string>> {
+  return Object.fromEntries(await world.store.listInstanceHealth(APPLICATION, GROUP));
 }
 
 /** What a script event of the batch ran to: every event Succeeded, or the instance failed at `failAt`. */
@@ -354,112 +363,212 @@ async function runEventsOn(deploymentId: string, targetId: string, failAt?: stri
 
 function eventInput(
   deploymentId: string,
-  batchId: string,
+  batchNumber: number,
   taskToken: string,
   lifecycleEventName = 'ApplicationStop',
 ): RunLifecycleEventInput {
-  return { deploymentId, batchId, lifecycleEventName, timeoutSeconds: 3900, taskToken };
+  return { deploymentId, batchNumber, lifecycleEventName, timeoutSeconds: 3900, taskToken };
 }
 
 describe('NextBatch', () => {
   it('called twice before RecordBatch returns the same batch and starts no other instance', async () => {
     const id = await seedDeployment('d-NEXTBATCH');
 
-    const first = await nextBatch(world.deps)({ deploymentId: id });
-    const again = await nextBatch(world.deps)({ deploymentId: id });
+    const first = await nextBatch(world.deps)({ deploymentId: id, run: 1 });
+    const again = await nextBatch(world.deps)({ deploymentId: id, run: 1 });
 
-    expect(first).toMatchObject({ action: 'start', batchId: 'batch-1', instanceIds: ['i-1'] });
+    expect(first).toMatchObject({ action: 'start', batchId: 'batch-1', batchNumber: 1 });
     expect(again).toEqual(first);
-    expect(await targetStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
-    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'InProgress', 'i-2': 'Pending', 'i-3': 'Pending' });
+    // The batch's instances are in its chunk item, not in the state's payload.
+    expect(JSON.stringify(first)).not.toContain('i-1');
+    expect(await batchInstances(id, 1)).toEqual(['i-1']);
+    expect(await totals(id)).toMatchObject({ inProgress: 1, pendingUnhealthy: 2, succeeded: 0 });
+    // The instance left the queue once, not twice.
+    expect((await world.store.peekInstanceQueue(id, 0, false, 10)).map((e) => e.instanceId)).toEqual([
+      'i-2',
+      'i-3',
+    ]);
     expect((await serverDeployment(id)).currentBatch).toEqual({
       batchId: 'batch-1',
       batchNumber: 1,
-      instanceIds: ['i-1'],
+      wave: 0,
+      size: { unhealthy: 1, healthy: 0 },
+      chunkCount: 1,
+      run: 1,
       recorded: false,
+      polls: { script: 0, traffic: 0 },
     });
+  });
+
+  it('renews the group lock: a deployment whose steps run keeps its group past its first lease', async () => {
+    const id = await seedDeployment('d-LEASE0001');
+    // Prepare took the lock for an hour; an hour and a half later the batches still run.
+    const later = new Date(NOW.getTime() + 90 * 60_000);
+    const deps = { ...world.deps, clock: { now: () => later } };
+    await nextBatch(deps)({ deploymentId: id, run: 1 });
+    await expect(
+      world.store.acquireGroupLock(APPLICATION, GROUP, 'd-NEWCOMER0', {
+        untilMs: later.getTime() + 3_600_000,
+        nowMs: later.getTime() + 1000,
+      }),
+    ).rejects.toMatchObject({ name: 'DeploymentLimitExceededException' });
+  });
+});
+
+describe('Prepare and the group lock lease', () => {
+  it('takes a group whose lock holder stopped renewing its lease (its end was never recorded), and refuses one whose lease runs', async () => {
+    await seedDeployment('d-LOSTEND01');
+    // The deployment's execution is gone and no end event came: nothing renews its lease any more.
+    const before = new Date(NOW.getTime() + 30 * 60_000);
+    await expect(
+      prepare({ ...world.deps, clock: { now: () => before } })({
+        executionName: 'd-NEXTONE01',
+        request: {
+          deploymentId: 'd-NEXTONE01',
+          applicationName: APPLICATION,
+          deploymentGroupName: GROUP,
+          revision: REVISION,
+        },
+      }),
+    ).rejects.toMatchObject({
+      name: 'DeploymentLimitExceededException',
+      message: "The Deployment Group 'web' already has an active Deployment 'd-LOSTEND01'",
+    });
+    const after = new Date(NOW.getTime() + DEFAULT_SETTINGS.lockLeaseSeconds * 1000 + 60_000);
+    await expect(
+      prepare({ ...world.deps, clock: { now: () => after } })({
+        executionName: 'd-NEXTONE02',
+        request: {
+          deploymentId: 'd-NEXTONE02',
+          applicationName: APPLICATION,
+          deploymentGroupName: GROUP,
+          revision: REVISION,
+        },
+      }),
+    ).resolves.toEqual({ deploymentId: 'd-NEXTONE02', computePlatform: 'Server' });
+    expect(await world.store.getGroupLockHolder(APPLICATION, GROUP)).toBe('d-NEXTONE02');
   });
 });
 
 describe('RecordBatch', () => {
   it('called twice records the same results: a succeeded instance stays Succeeded and Healthy', async () => {
     const id = await seedDeployment('d-RECORD2X1');
-    const { batchId } = await startBatch(id);
+    const { batchNumber } = await startBatch(id);
     await runEventsOn(id, 'i-1');
 
-    await recordBatch(world.deps)({ deploymentId: id, batchId });
-    const once = {
-      targets: await targets(id),
-      schedule: await schedule(id),
-      group: await world.store.getDeploymentGroup(APPLICATION, GROUP),
-    };
-    await recordBatch(world.deps)({ deploymentId: id, batchId });
+    await recordBatch(world.deps)({ deploymentId: id, batchNumber });
+    const once = { targets: await targets(id), totals: await totals(id), health: await health() };
+    await recordBatch(world.deps)({ deploymentId: id, batchNumber });
 
     expect(once.targets.get('i-1')?.status).toBe('Succeeded');
-    expect(once.group?.instanceHealth).toEqual({ 'i-1': 'Healthy' });
-    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Pending', 'i-3': 'Pending' });
+    expect(once.health).toEqual({ 'i-1': 'Healthy' });
+    expect(once.totals).toMatchObject({ succeeded: 1, inProgress: 0, pendingUnhealthy: 2 });
     expect(await targets(id)).toEqual(once.targets);
-    expect(await schedule(id)).toEqual(once.schedule);
-    expect(await world.store.getDeploymentGroup(APPLICATION, GROUP)).toEqual(once.group);
+    expect(await totals(id)).toEqual(once.totals);
+    expect(await health()).toEqual(once.health);
     // The next batch is the next instance, not the recorded one again.
     expect(await startBatch(id)).toMatchObject({ batchId: 'batch-2', instanceIds: ['i-2'] });
   });
 
-  it('retried after failing half way (the group write threw) records each result once, as it was', async () => {
+  it('retried after failing half way (the health write threw) records each result once, as it was', async () => {
     const id = await seedDeployment('d-RECORDRTY', { config: ALL_AT_ONCE });
-    const { batchId, instanceIds } = await startBatch(id);
+    const { batchNumber, instanceIds } = await startBatch(id);
     expect(instanceIds).toEqual(INSTANCES);
     await runEventsOn(id, 'i-1');
     await runEventsOn(id, 'i-2', 'ValidateService');
     await runEventsOn(id, 'i-3');
     let throws = 1;
     const flaky = storeWith(world.store, {
-      recordGroupDeploymentState: async (app, group, state) => {
-        // After the targets were written, before the group and the schedule: the worst place to stop.
+      recordInstanceHealth: async (app, group, entries) => {
+        // After the targets were written, before the health and the schedule: the worst place to stop.
         if (throws-- > 0) throw Object.assign(new Error('throttled'), { name: 'ThrottlingError' });
-        return world.store.recordGroupDeploymentState(app, group, state);
+        await world.store.recordInstanceHealth(app, group, entries);
       },
     });
 
-    await expect(recordBatch(depsWith(flaky))({ deploymentId: id, batchId })).rejects.toThrow('throttled');
+    await expect(recordBatch(depsWith(flaky))({ deploymentId: id, batchNumber })).rejects.toThrow(
+      'throttled',
+    );
     // The first attempt already wrote the targets' statuses; the retry must not read them as results.
     expect(await targetStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
-    await recordBatch(depsWith(flaky))({ deploymentId: id, batchId });
-    await recordBatch(depsWith(flaky))({ deploymentId: id, batchId });
+    await recordBatch(depsWith(flaky))({ deploymentId: id, batchNumber });
+    await recordBatch(depsWith(flaky))({ deploymentId: id, batchNumber });
 
     expect(await targetStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
-    expect((await world.store.getDeploymentGroup(APPLICATION, GROUP))?.instanceHealth).toEqual({
-      'i-1': 'Healthy',
-      'i-2': 'Unhealthy',
-      'i-3': 'Healthy',
-    });
-    expect(await scheduleStatuses(id)).toEqual({ 'i-1': 'Succeeded', 'i-2': 'Failed', 'i-3': 'Succeeded' });
+    expect(await health()).toEqual({ 'i-1': 'Healthy', 'i-2': 'Unhealthy', 'i-3': 'Healthy' });
+    expect(await totals(id)).toMatchObject({ succeeded: 2, failed: 1, inProgress: 0 });
     expect((await serverDeployment(id)).currentBatch?.recorded).toBe(true);
     // AllAtOnce succeeds when any instance did (reference §3.2): the schedule agrees.
-    await expect(nextBatch(world.deps)({ deploymentId: id })).resolves.toEqual({ action: 'done' });
+    await expect(nextBatch(world.deps)({ deploymentId: id, run: 1 })).resolves.toEqual({
+      action: 'done',
+      waitSeconds: 0,
+    });
+  });
+});
+
+describe('the group record: deployments write their own fields only', () => {
+  it('a configuration changed during the deployment (a cdk deploy) survives RecordBatch and Finish', async () => {
+    const id = await seedDeployment('d-GROUPCFG1');
+    // What Prepare read; a stale copy is all a step could write back if it rewrote the whole group.
+    const stale = await world.store.getDeploymentGroup(APPLICATION, GROUP);
+    const staleReads = storeWith(world.store, { getDeploymentGroup: async () => stale });
+    // Meanwhile the group's owner changes its configuration.
+    await world.store.putDeploymentGroup({
+      ...(stale as DeploymentGroupRecord),
+      deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      alarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: 'new-alarm' }] },
+    });
+    for (;;) {
+      const batch = await nextBatch(depsWith(staleReads))({ deploymentId: id, run: 1 });
+      if (batch.action !== 'start') break;
+      for (const instanceId of await batchInstances(id, batch.batchNumber)) await runEventsOn(id, instanceId);
+      await recordBatch(depsWith(staleReads))({ deploymentId: id, batchNumber: batch.batchNumber });
+    }
+    await finish(depsWith(staleReads))({ executionName: id, state: { deployment: { deploymentId: id } } });
+
+    const group = await world.store.getDeploymentGroup(APPLICATION, GROUP);
+    expect(group).toMatchObject({
+      deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      alarmConfiguration: { alarms: [{ name: 'new-alarm' }] },
+      lastSuccessfulDeploymentId: id,
+    });
+    expect(await health()).toEqual({ 'i-1': 'Healthy', 'i-2': 'Healthy', 'i-3': 'Healthy' });
+  });
+
+  it('a group deleted during the deployment is not brought back as a fragment', async () => {
+    expect(
+      await world.store.recordGroupDeploymentState(APPLICATION, 'gone', {
+        lastSuccessfulDeploymentId: 'd-ORPHAN001',
+      }),
+    ).toBe(false);
+    expect(await world.store.getDeploymentGroup(APPLICATION, 'gone')).toBeUndefined();
   });
 });
 
 describe('RunLifecycleEvent', () => {
   it('retried with a new task token sends the script once, and the completion resumes the new token', async () => {
     const id = await seedDeployment('d-RUNEVENT1');
-    const { batchId } = await startBatch(id);
+    const { batchNumber } = await startBatch(id);
 
-    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1'));
-    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-2'));
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-2'));
 
     expect(world.transport.sent.map((s) => [s.commandId, s.request.instanceIds])).toEqual([
       ['cmd-1', ['i-1']],
     ]);
     expect(world.transport.sent[0]?.request.comment).toBe(`${id} ApplicationStop`);
     expect(await world.store.getCommandWait('cmd-1')).toMatchObject({
-      taskToken: 'token-2',
       instanceIds: ['i-1'],
+      batchNumber,
+      chunk: 0,
     });
-    expect((await serverDeployment(id)).currentEvent).toEqual({
-      batchId,
-      lifecycleEventName: 'ApplicationStop',
-      commandIds: ['cmd-1'],
+    expect((await world.store.listBatchChunks(id, batchNumber))[0]?.commands).toEqual({
+      ApplicationStop: 'cmd-1',
+    });
+    expect(await world.store.getEventWait(id, batchNumber, 'ApplicationStop')).toMatchObject({
+      taskToken: 'token-2',
+      pending: 1,
+      allSent: true,
     });
     expect((await world.store.getPendingWait(id))?.taskToken).toBe('token-2');
     expect(world.callbacks.successes).toEqual([]);
@@ -475,15 +584,50 @@ describe('RunLifecycleEvent', () => {
     expect(await world.store.getPendingWait(id)).toBeUndefined();
 
     // A retry that comes after the event completed sends nothing and resumes its own token at once.
-    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-3'));
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-3'));
     expect(world.transport.sent).toHaveLength(1);
     expect(world.callbacks.successes.map((s) => s.taskToken)).toEqual(['token-2', 'token-3']);
     expect(await world.store.getPendingWait(id)).toBeUndefined();
   });
 
+  it('resumes the state when a command ended before its wait was stored (its completion event found nothing)', async () => {
+    const id = await seedDeployment('d-EARLYEND1');
+    const { batchNumber } = await startBatch(id);
+    const send = world.transport.sendCommand.bind(world.transport);
+    // The script finishes while SendCommand returns: its completion event comes before the wait exists.
+    world.transport.sendCommand = async (request) => {
+      const sent = await send(request);
+      world.transport.complete(sent.commandId);
+      await expect(onCommandComplete(world.deps)(sent.commandId)).resolves.toEqual({ completed: false });
+      return sent;
+    };
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
+    expect(world.callbacks.successes.map((s) => s.taskToken)).toEqual(['token-1']);
+    expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Succeeded');
+    expect(await world.store.getPendingWait(id)).toBeUndefined();
+  });
+
+  it('sends one command per 50 instances and resumes once the last of them reported', async () => {
+    const many = Array.from({ length: 120 }, (_, k) => `i-${k + 1}`);
+    const id = await seedDeployment('d-CHUNKS001', { config: ALL_AT_ONCE, instanceIds: many });
+    const { batchNumber, instanceIds } = await startBatch(id);
+    expect(instanceIds).toHaveLength(120);
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
+    expect(world.transport.sent.map((s) => s.request.instanceIds.length)).toEqual([50, 50, 20]);
+    for (const { commandId } of world.transport.sent.slice(0, 2)) {
+      world.transport.complete(commandId);
+      await onCommandComplete(world.deps)(commandId);
+    }
+    expect(world.callbacks.successes).toEqual([]);
+    world.transport.complete('cmd-3');
+    await onCommandComplete(world.deps)('cmd-3');
+    expect(world.callbacks.successes.map((s) => s.taskToken)).toEqual(['token-1']);
+    expect(await world.store.getEventWait(id, batchNumber, 'ApplicationStop')).toMatchObject({ pending: 0 });
+  });
+
   it('a stop recorded after its first look, while it registers the wait, is seen on the second look: nothing is sent, no wait is left', async () => {
     const id = await seedDeployment('d-RUNSTOPPD');
-    const { batchId } = await startBatch(id);
+    const { batchNumber } = await startBatch(id);
     let interleaved = false;
     const racing = storeWith(world.store, {
       putPendingWait: async (wait) => {
@@ -498,7 +642,7 @@ describe('RunLifecycleEvent', () => {
       },
     });
 
-    await expect(runLifecycleEvent(depsWith(racing))(eventInput(id, batchId, 'token-1'))).rejects.toThrow(
+    await expect(runLifecycleEvent(depsWith(racing))(eventInput(id, batchNumber, 'token-1'))).rejects.toThrow(
       DeploymentStoppedError,
     );
 
@@ -506,8 +650,40 @@ describe('RunLifecycleEvent', () => {
     expect(world.transport.sent).toEqual([]);
     expect(await world.store.getPendingWait(id)).toBeUndefined();
     expect(await eventStatus(id, 'i-1', 'ApplicationStop')).toBe('Pending');
-    expect((await serverDeployment(id)).currentEvent).toBeUndefined();
+    expect((await world.store.listBatchChunks(id, batchNumber))[0]?.commands).toEqual({});
     expect(world.callbacks.failures).toEqual([]);
+  });
+});
+
+describe('CollectEventResults (the bounded poll)', () => {
+  it('records a command whose completion event was lost, and fails the instances still silent past the deadline', async () => {
+    const id = await seedDeployment('d-POLLING01', { config: ALL_AT_ONCE });
+    const { batchNumber } = await startBatch(id);
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
+    expect(world.transport.sent).toHaveLength(1);
+    // The command ended, but its completion event never came.
+    world.transport.complete('cmd-1');
+    const input = {
+      deploymentId: id,
+      batchNumber,
+      lifecycleEventName: 'ApplicationStop',
+      timeoutSeconds: 3900,
+    };
+    await expect(collectEventResults(world.deps)(input)).resolves.toEqual({ done: true });
+    expect(await eventStatus(id, 'i-2', 'ApplicationStop')).toBe('Succeeded');
+    expect((await serverDeployment(id)).currentBatch?.polls).toEqual({ script: 1, traffic: 0 });
+
+    // The next event's command never answers: polls before its deadline leave it running...
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-2', 'BeforeInstall'));
+    const next = { ...input, lifecycleEventName: 'BeforeInstall' };
+    await expect(collectEventResults(world.deps)(next)).resolves.toEqual({ done: false });
+    expect(await eventStatus(id, 'i-1', 'BeforeInstall')).toBe('InProgress');
+    // ...and past it, its instances fail the event.
+    const late = new Date(NOW.getTime() + 3901_000);
+    await expect(collectEventResults({ ...world.deps, clock: { now: () => late } })(next)).resolves.toEqual({
+      done: true,
+    });
+    expect(await eventStatus(id, 'i-1', 'BeforeInstall')).toBe('Failed');
   });
 });
 
@@ -531,8 +707,8 @@ describe('Rollback of a Server deployment', () => {
     'after $what cancels the command in flight and deletes its wait; a retry cancels nothing more',
     async ({ error, code, status, alarms }) => {
       const id = await seedDeployment(alarms ? 'd-ROLLALARM' : 'd-ROLLSTOP1', { alarms });
-      const { batchId } = await startBatch(id);
-      await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1', 'ApplicationStart'));
+      const { batchNumber } = await startBatch(id);
+      await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1', 'ApplicationStart'));
       expect(await world.store.getCommandWait('cmd-1')).toBeDefined();
       // What fails the parked token first, as in production: the stop request or the alarm rule.
       if (alarms) {
@@ -564,10 +740,10 @@ describe('Rollback of a Server deployment', () => {
 describe('CheckTargets', () => {
   it('throws DeploymentStoppedError once a stop is recorded and AlarmActiveError while an alarm is in ALARM, without polling the load balancer', async () => {
     const id = await seedDeployment('d-CHECKTGTS', { alarms: true, targetGroups: true });
-    const { batchId, events } = await startBatch(id);
+    const { batchNumber, events } = await startBatch(id);
     expect(events[1]?.name).toBe('BlockTraffic');
-    const input = { deploymentId: id, batchId, lifecycleEventName: 'BlockTraffic' };
-    await expect(blockTraffic(world.deps)({ deploymentId: id, batchId })).resolves.toMatchObject({
+    const input = { deploymentId: id, batchNumber, lifecycleEventName: 'BlockTraffic' };
+    await expect(blockTraffic(world.deps)({ deploymentId: id, batchNumber })).resolves.toMatchObject({
       settled: false,
     });
     expect(world.loadBalancer.deregistered).toEqual([{ targetGroup: TARGET_GROUP, instanceIds: ['i-1'] }]);
@@ -589,7 +765,10 @@ describe('CheckTargets', () => {
 describe('Finish', () => {
   it('after Prepare failed between taking the lock and writing the record, releases the lock it took', async () => {
     const id = 'd-LOCKEDONL';
-    await world.store.acquireGroupLock(APPLICATION, GROUP, id);
+    await world.store.acquireGroupLock(APPLICATION, GROUP, id, {
+      untilMs: NOW.getTime() + 3_600_000,
+      nowMs: NOW.getTime(),
+    });
     expect(await world.store.getGroupLockHolder(APPLICATION, GROUP)).toBe(id);
 
     const output = await finish(world.deps)({
@@ -608,7 +787,10 @@ describe('Finish', () => {
   });
 
   it("after Prepare was refused by a busy group, leaves the other deployment's lock alone", async () => {
-    await world.store.acquireGroupLock(APPLICATION, GROUP, 'd-HOLDER001');
+    await world.store.acquireGroupLock(APPLICATION, GROUP, 'd-HOLDER001', {
+      untilMs: NOW.getTime() + 3_600_000,
+      nowMs: NOW.getTime(),
+    });
 
     await finish(world.deps)({
       executionName: 'd-REFUSED01',
@@ -627,8 +809,8 @@ describe('Finish', () => {
 describe('OnAlarmStateChange', () => {
   it('fails the pending instance-command wait of a Server deployment watching the alarm', async () => {
     const id = await seedDeployment('d-ALARMWAIT', { alarms: true });
-    const { batchId } = await startBatch(id);
-    await runLifecycleEvent(world.deps)(eventInput(id, batchId, 'token-1'));
+    const { batchNumber } = await startBatch(id);
+    await runLifecycleEvent(world.deps)(eventInput(id, batchNumber, 'token-1'));
     expect(await world.store.getPendingWait(id)).toMatchObject({
       taskToken: 'token-1',
       kind: 'InstanceCommand',
@@ -644,8 +826,10 @@ describe('OnAlarmStateChange', () => {
     expect(await world.store.getPendingWait(id)).toBeUndefined();
   });
 
-  it("Prepare refuses a deployment too long for one execution's history, before any instance is touched", async () => {
-    const instanceIds = Array.from({ length: 200 }, (_, i) => `i-${i + 1}`);
+  it("Prepare refuses a deployment whose child executions would not fit in its own execution's history, before any instance is touched", async () => {
+    // OneAtATime behind a load balancer: at their longest (every event polled to its deadline), 7
+    // batches fit in a child execution, and 20,000 batches need more children than the parent holds.
+    const instanceIds = Array.from({ length: 20_000 }, (_, i) => `i-${i + 1}`);
     await world.store.putDeploymentGroup({
       applicationName: APPLICATION,
       deploymentGroupName: GROUP,
@@ -668,9 +852,12 @@ describe('OnAlarmStateChange', () => {
       }),
     ).rejects.toMatchObject({
       name: 'OverMaxInstancesError',
-      message: expect.stringContaining('takes 200 batches'),
+      message: expect.stringContaining(
+        'Deploying 20000 instances with CodeDeployDefault.OneAtATime takes 20000 batches',
+      ),
     });
     expect(await world.store.listDeploymentTargets(deploymentId)).toEqual([]);
+    expect(await world.store.peekInstanceQueue(deploymentId, 0, false, 1)).toEqual([]);
     expect(world.transport.sent).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -16,7 +18,6 @@ import { AwsAlarms } from './alarms.js';
 import { SfnDeploymentExecutions } from './deployment-executions.js';
 import { dynamoDbControlPlaneStores } from './dynamodb-control-plane.js';
 import { DynamoDbDeploymentConfigStore } from './dynamodb-deployment-configs.js';
-import { DynamoDbOnPremisesInstanceStore } from './dynamodb-on-premises-instances.js';
 import { DYNAMODB_STORE_ROLES, DynamoTable } from './dynamodb-store.js';
 import { EcsTaskSets } from './ecs-task-sets.js';
 import { Elbv2Listeners } from './elbv2-listeners.js';
@@ -25,7 +26,8 @@ import { AwsEvents } from './events.js';
 import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
-import { RegisteredInstancesDirectory } from './registered-instances-directory.js';
+import { AwsInstanceDirectory } from './instance-directory.js';
+import { TargetRegistrationRouter } from './target-registration-router.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
 import { TargetGroupPairTrafficRouter } from './target-group-pair-router.js';
@@ -64,6 +66,8 @@ export function awsAdapters<P extends AwsPortName>(
   const elbv2Client = lazy(() => new ElasticLoadBalancingV2Client({}));
   const listeners = lazy(() => new Elbv2Listeners(elbv2Client()));
   const table = lazy(() => new DynamoTable(new DynamoDBClient({}), settings.tableName));
+  const elbv2 = lazy(() => new Elbv2LoadBalancer(elbv2Client()));
+  const ssmClient = lazy(() => new SSMClient({}));
   const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
     deployments: () => DYNAMODB_STORE_ROLES.deployments(table()),
     executionNames: () => DYNAMODB_STORE_ROLES.executionNames(table()),
@@ -74,10 +78,12 @@ export function awsAdapters<P extends AwsPortName>(
     alarmWatches: () => DYNAMODB_STORE_ROLES.alarmWatches(table()),
     deploymentTargets: () => DYNAMODB_STORE_ROLES.deploymentTargets(table()),
     commandWaits: () => DYNAMODB_STORE_ROLES.commandWaits(table()),
+    serverBatches: () => DYNAMODB_STORE_ROLES.serverBatches(table()),
     traffic: () =>
       routeByKind({
         LambdaAlias: new LambdaAliasTrafficRouter(new AwsLambdaAlias(lambdaClient())),
         TargetGroupPair: new TargetGroupPairTrafficRouter(listeners()),
+        TargetRegistration: new TargetRegistrationRouter(elbv2()),
       }),
     lambda: () => new AwsLambdaAlias(lambdaClient()),
     ecs: () => new EcsTaskSets(new ECSClient({})),
@@ -86,13 +92,11 @@ export function awsAdapters<P extends AwsPortName>(
     alarms: () => new AwsAlarms(new CloudWatchClient({})),
     callbacks: () => new AwsTaskCallbacks(sfnClient()),
     events: () => new AwsEvents(new EventBridgeClient({}), settings.eventBusName),
-    transport: () => new SsmInstanceTransport(new SSMClient({})),
-    instances: () =>
-      new RegisteredInstancesDirectory(
-        new DynamoDbOnPremisesInstanceStore(table().client, settings.tableName),
-        { ec2: 'unsupported' },
-      ),
-    loadBalancer: () => new Elbv2LoadBalancer(elbv2Client()),
+    transport: () => new SsmInstanceTransport(ssmClient()),
+    // EC2 instances and Auto Scaling groups by EC2's tags, on-premises instances by their SSM
+    // managed-instance tags: the tags SendCommand's grants are conditioned on.
+    instances: () => new AwsInstanceDirectory(new EC2Client({}), ssmClient(), new AutoScalingClient({})),
+    loadBalancer: () => elbv2(),
     revisions: () =>
       routeRevisions({ S3: new S3RevisionSource(new S3Client({})), GitHub: new GitHubRevisionSource() }),
     executions: () => new SfnDeploymentExecutions(sfnClient(), settings.stateMachineArns),

@@ -22,6 +22,11 @@ const DECLARED_FIELDS = [
   'ecsServices',
   'loadBalancerInfo',
   'blueGreenDeploymentConfiguration',
+  'ec2TagFilters',
+  'ec2TagSet',
+  'onPremisesInstanceTagFilters',
+  'onPremisesTagSet',
+  'autoScalingGroups',
 ] as const satisfies ReadonlyArray<keyof DeploymentGroupConfig>;
 
 /**

@@ -18,10 +18,15 @@
  * | execution name | EXECUTION#<name>    | EXECUTION       | executionName, deploymentId                      |
  * | instance target| DEPLOYMENT#<id>     | TARGET#<id>     | InstanceTargetRecord fields                      |
  * | command wait   | COMMAND#<id>        | COMMAND         | CommandWait fields                               |
+ * | instance health| GROUP#<app>#<group> | HEALTH#<id>     | instanceId, health                               |
+ * | queue entry    | DEPLOYMENT#<id>     | QUEUE#<wave>#<u|h>#<position> | InstanceQueueEntry fields          |
+ * | batch chunk    | DEPLOYMENT#<id>     | CHUNK#<batch>#<chunk> | BatchChunk fields (50 instances at most)   |
+ * | event wait     | DEPLOYMENT#<id>     | EVENT#<batch>#<event> | EventWait fields                           |
  *
  * GSI `byGroup` (gsi1pk / gsi1sk, projection ALL): only deployment items carry its keys, so it lists a
- * group's deployments by creation time. Every write is a single-item (conditional) write: dynalite has
- * no TransactWriteItems, and no operation here needs more than one item to change atomically.
+ * group's deployments by creation time. Every write is a single-item (conditional) write or a
+ * BatchWriteItem of unconditional ones: dynalite has no TransactWriteItems, and no operation here
+ * needs more than one item to change atomically.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeploymentStore, StoreRole, StoreRoles } from '../../ports/deployment-store.js';
@@ -44,6 +49,7 @@ import { dynamoDbGroupDeclarations } from './dynamodb-store/group-declarations.j
 import { dynamoDbGroupLocks, GROUP_LOCKS_IAM_ACTIONS } from './dynamodb-store/group-locks.js';
 import { dynamoDbHookExecutions, HOOK_EXECUTIONS_IAM_ACTIONS } from './dynamodb-store/hook-executions.js';
 import { dynamoDbPendingWaits, PENDING_WAITS_IAM_ACTIONS } from './dynamodb-store/pending-waits.js';
+import { dynamoDbServerBatches, SERVER_BATCHES_IAM_ACTIONS } from './dynamodb-store/server-batches.js';
 import { DynamoTable } from './dynamodb-store/table.js';
 
 export { groupKey } from './dynamodb-store/keys.js';
@@ -61,6 +67,7 @@ export const DYNAMODB_STORE_ROLES: { readonly [R in StoreRole]: (table: DynamoTa
   alarmWatches: dynamoDbAlarmWatches,
   deploymentTargets: dynamoDbDeploymentTargets,
   commandWaits: dynamoDbCommandWaits,
+  serverBatches: dynamoDbServerBatches,
 };
 
 /**
@@ -78,6 +85,7 @@ export const DYNAMODB_ROLE_IAM_ACTIONS: { readonly [R in StoreRole]: readonly st
   alarmWatches: ALARM_WATCHES_IAM_ACTIONS,
   deploymentTargets: DEPLOYMENT_TARGETS_IAM_ACTIONS,
   commandWaits: COMMAND_WAITS_IAM_ACTIONS,
+  serverBatches: SERVER_BATCHES_IAM_ACTIONS,
 };
 
 /** Every role over one table, and group declarations: the store of the embedded runtime, the API and the CLI. */
@@ -94,5 +102,6 @@ export function dynamoDbDeploymentStore(client: DynamoDBClient, tableName: strin
     ...dynamoDbAlarmWatches(table),
     ...dynamoDbDeploymentTargets(table),
     ...dynamoDbCommandWaits(table),
+    ...dynamoDbServerBatches(table),
   };
 }

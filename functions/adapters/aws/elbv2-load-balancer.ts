@@ -1,5 +1,6 @@
 import {
   DeregisterTargetsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
@@ -7,7 +8,7 @@ import {
   type TargetDescription,
   type TargetHealth,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LoadBalancerPort, TargetHealthState } from '../../ports/load-balancer.js';
+import type { LoadBalancerPort, TargetGroupTimings, TargetHealthState } from '../../ports/load-balancer.js';
 import { AwsServiceError, callAws, ResourceNotFoundError } from './errors.js';
 
 /** What Elbv2LoadBalancer calls; the stack grants exactly these (checked by iam-actions.test.ts). */
@@ -16,7 +17,15 @@ export const ELBV2_LOAD_BALANCER_IAM_ACTIONS = [
   'elasticloadbalancing:DeregisterTargets',
   'elasticloadbalancing:DescribeTargetHealth',
   'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetGroupAttributes',
 ] as const;
+
+/** ELBv2's defaults, for what a target group does not say. */
+const DEFAULT_TIMINGS: TargetGroupTimings = {
+  deregistrationDelaySeconds: 300,
+  healthCheckIntervalSeconds: 30,
+  healthyThresholdCount: 5,
+};
 
 /** The SDK's lower-case id for ELBv2 (its signing name); the local load balancer's errors use it too. */
 const SERVICE = 'elasticloadbalancing';
@@ -70,6 +79,7 @@ function furthestFromSettled(a: TargetHealthState | undefined, b: TargetHealthSt
  */
 export class Elbv2LoadBalancer implements LoadBalancerPort {
   private readonly arns = new Map<string, string>();
+  private readonly timings = new Map<string, TargetGroupTimings>();
 
   constructor(
     private readonly client: ElasticLoadBalancingV2Client,
@@ -115,6 +125,35 @@ export class Elbv2LoadBalancer implements LoadBalancerPort {
     }
     for (const id of instanceIds) if (!states.has(id)) states.set(id, 'unused');
     return states;
+  }
+
+  /**
+   * How long draining and health checks take on the group: its deregistration delay (an attribute)
+   * and its health-check interval and healthy threshold. Read once per target group and function.
+   */
+  async describeTargetGroupTimings(targetGroup: string): Promise<TargetGroupTimings> {
+    const known = this.timings.get(targetGroup);
+    if (known) return known;
+    const TargetGroupArn = await this.arnOf(targetGroup);
+    const groups = await this.call('DescribeTargetGroups', targetGroup, [], () =>
+      this.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [TargetGroupArn] })),
+    );
+    const attributes = await this.call('DescribeTargetGroupAttributes', targetGroup, [], () =>
+      this.client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn })),
+    );
+    const group = groups.TargetGroups?.[0];
+    const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+    const timings: TargetGroupTimings = {
+      deregistrationDelaySeconds:
+        delay !== undefined && Number.isFinite(Number(delay))
+          ? Number(delay)
+          : DEFAULT_TIMINGS.deregistrationDelaySeconds,
+      healthCheckIntervalSeconds:
+        group?.HealthCheckIntervalSeconds ?? DEFAULT_TIMINGS.healthCheckIntervalSeconds,
+      healthyThresholdCount: group?.HealthyThresholdCount ?? DEFAULT_TIMINGS.healthyThresholdCount,
+    };
+    this.timings.set(targetGroup, timings);
+    return timings;
   }
 
   private targets(instanceIds: readonly string[]): TargetDescription[] {

@@ -14,6 +14,7 @@ import { REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS } from './registered-instanc
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
 import { TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS } from './target-group-pair-router.js';
+import { TARGET_REGISTRATION_ROUTER_IAM_ACTIONS } from './target-registration-router.js';
 import { TASK_CALLBACKS_IAM_ACTIONS } from './task-callbacks.js';
 
 export type { AwsPortName } from './aws-adapters.js';
@@ -22,6 +23,7 @@ export type { AwsPortName } from './aws-adapters.js';
 export const TRAFFIC_ROUTER_IAM_ACTIONS = [
   ...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS,
   ...TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS,
+  ...TARGET_REGISTRATION_ROUTER_IAM_ACTIONS,
 ];
 
 /**

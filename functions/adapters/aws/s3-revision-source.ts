@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -19,13 +20,13 @@ export const S3_REVISION_SOURCE_IAM_ACTIONS = ['s3:GetObject', 's3:GetObjectVers
 export interface S3RevisionSourceOptions {
   /** How long a presigned bundle URL stays valid. Default 3600 s; SigV4 allows at most 7 days. */
   presignSeconds?: number;
-  /** The largest bundle read into memory. Default (and most sensible) 512 MiB. */
-  maxBundleBytes?: number;
   /**
-   * Where bundles are downloaded to be read from disk instead of memory (the local server, whose
-   * bundles may be as large as the unpacked limit); each download is removed once it is listed.
+   * The largest archive listed (default 2 GiB). Never held in memory: a tar or tgz is listed as it
+   * streams from S3, a zip (read from its end) streams to a temporary file first.
    */
-  downloadDirectory?: string;
+  maxBundleBytes?: number;
+  /** Where a zip is spooled while it is listed (default: the system's temporary directory, /tmp in Lambda). */
+  spoolDirectory?: string;
   /** The bundle limits checked while a bundle is listed (default DEFAULT_BUNDLE_LIMITS). */
   limits?: Partial<BundleLimits>;
 }
@@ -42,14 +43,16 @@ const MAX_APPSPEC_FILE_BYTES = 1024 * 1024;
 export class S3RevisionSource implements RevisionSourcePort {
   private readonly presignSeconds: number;
   private readonly maxBundleBytes: number;
+  private readonly spoolDirectory: string;
   private readonly limits: BundleLimits;
 
   constructor(
     private readonly client: S3Client,
-    private readonly options: S3RevisionSourceOptions = {},
+    options: S3RevisionSourceOptions = {},
   ) {
     this.presignSeconds = options.presignSeconds ?? 3600;
     this.maxBundleBytes = options.maxBundleBytes ?? MAX_BUNDLE_BYTES;
+    this.spoolDirectory = options.spoolDirectory ?? tmpdir();
     this.limits = { ...DEFAULT_BUNDLE_LIMITS, ...options.limits };
     if (
       !Number.isInteger(this.presignSeconds) ||
@@ -74,30 +77,70 @@ export class S3RevisionSource implements RevisionSourcePort {
       ...(s3.eTag ? { IfMatch: quotedETag(s3.eTag) } : {}),
     };
     const response = await this.get(s3, () => this.client.send(new GetObjectCommand(input)));
-    const directory = this.options.downloadDirectory;
-    let bundle;
-    if (directory) {
-      // Streamed to disk and listed from there: the bundle never sits in memory whole.
-      await mkdir(directory, { recursive: true, mode: 0o700 });
-      const path = join(directory, `${randomUUID()}.${s3.bundleType}`);
-      try {
-        await pipeline(response.Body as NodeJS.ReadableStream, createWriteStream(path, { mode: 0o600 }));
-        bundle = await readBundle({ kind: 'file', path, bundleType: s3.bundleType }, this.limits);
-      } finally {
-        await rm(path, { force: true });
-      }
-    } else {
-      const size = response.ContentLength;
-      if (size !== undefined && size > this.maxBundleBytes) {
-        discard(response.Body);
-        throw this.tooLarge(uri, `is ${size} bytes`);
-      }
-      const data = await this.readBody(response.Body, uri);
-      bundle = await readBundle({ kind: 'buffer', data, bundleType: s3.bundleType }, this.limits);
+    const size = response.ContentLength;
+    if (size !== undefined && size > this.maxBundleBytes) {
+      discard(response.Body);
+      throw this.tooLarge(uri, `is ${size} bytes`);
     }
     const version = response.VersionId && response.VersionId !== 'null' ? response.VersionId : undefined;
     const eTag = response.ETag?.replace(/^"|"$/g, '');
+    const body = this.limited(response.Body, uri);
+    const bundle =
+      s3.bundleType === 'zip'
+        ? await this.listSpooled(body)
+        : await readBundle(
+            {
+              kind: 'stream',
+              bundleType: s3.bundleType,
+              ...(size !== undefined ? { size } : {}),
+              // The first pass reads the body already open; a second one (an AppSpec behind a link)
+              // reads the very object again, pinned to the version and ETag of the first.
+              open: onceThen(body, async () => {
+                const again = await this.get(s3, () =>
+                  this.client.send(
+                    new GetObjectCommand({
+                      ...input,
+                      ...(version ? { VersionId: version } : {}),
+                      ...(eTag ? { IfMatch: quotedETag(eTag) } : {}),
+                    }),
+                  ),
+                );
+                return this.limited(again.Body, uri);
+              }),
+            },
+            this.limits,
+          );
     return { ...bundle, s3Object: { ...(version ? { version } : {}), ...(eTag ? { eTag } : {}) } };
+  }
+
+  /** A zip is read from its end: it streams to a private temporary file, listed there, then removed. */
+  private async listSpooled(body: Readable): Promise<RevisionBundle> {
+    await mkdir(this.spoolDirectory, { recursive: true, mode: 0o700 });
+    const dir = await mkdtemp(join(this.spoolDirectory, 'stepdeploy-bundle-'));
+    try {
+      const path = join(dir, 'bundle.zip');
+      await pipeline(body, createWriteStream(path, { mode: 0o600 }));
+      return await readBundle({ kind: 'file', path, bundleType: 'zip' }, this.limits);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The body as a stream that fails once more than the limit has passed (S3 may send no length). */
+  private limited(body: unknown, uri: string): Readable {
+    if (!isAsyncIterable(body)) throw new InvalidBundleError(`The revision ${uri} came back without a body.`);
+    const limit = this.maxBundleBytes;
+    const tooLarge = () => this.tooLarge(uri, 'is larger than that');
+    async function* counted(): AsyncGenerator<Buffer> {
+      let total = 0;
+      for await (const chunk of body as AsyncIterable<unknown>) {
+        const bytes = Buffer.from(chunk as Uint8Array);
+        total += bytes.length;
+        if (total > limit) throw tooLarge();
+        yield bytes;
+      }
+    }
+    return Readable.from(counted(), { objectMode: false });
   }
 
   async readAppSpecFile(revision: RevisionLocation): Promise<string> {
@@ -233,6 +276,16 @@ function uriOf(s3: { bucket: string; key: string }): string {
 /** ETags are quoted strings in HTTP; CodeDeploy's eTag field is usually given without the quotes. */
 function quotedETag(eTag: string): string {
   return `"${eTag.replace(/^"|"$/g, '')}"`;
+}
+
+/** `first` on the first call, then what `next` opens. */
+function onceThen(first: Readable, next: () => Promise<Readable>): () => Promise<Readable> {
+  let used = false;
+  return async () => {
+    if (used) return next();
+    used = true;
+    return first;
+  };
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

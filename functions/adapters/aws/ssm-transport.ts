@@ -150,6 +150,11 @@ export class SsmInstanceTransport implements InstanceTransportPort {
       },
       Comment: truncateComment(request.comment),
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+      // CodeDeploy's instances are independent: one failing must not stop the command on the others
+      // (SSM's default MaxErrors, 0, cancels the instances not yet reached after the first error),
+      // and a batch runs on all its instances at once.
+      MaxErrors: '100%',
+      MaxConcurrency: '100%',
       ...(this.options.outputS3Bucket ? { OutputS3BucketName: this.options.outputS3Bucket } : {}),
       ...(this.options.cloudWatchLogGroup
         ? {

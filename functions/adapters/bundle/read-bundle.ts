@@ -7,6 +7,7 @@
  * listing stops at the first limit it exceeds: entries, unpacked size, compression ratio.
  */
 import { createReadStream, type Dirent } from 'node:fs';
+import { Readable } from 'node:stream';
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
@@ -37,10 +38,24 @@ export type BundleType = ArchiveType | 'directory';
 export type BundleSource =
   | { kind: 'buffer'; data: Buffer; bundleType: ArchiveType }
   | { kind: 'file'; path: string; bundleType: ArchiveType }
+  | {
+      /**
+       * A tar or tgz read as it arrives (an S3 object's body), never held whole: `open` gives the
+       * archive from its start, once per pass (a second pass only when the AppSpec is a link).
+       */
+      kind: 'stream';
+      bundleType: 'tar' | 'tgz';
+      /** The archive's size when known (the compression-ratio limit needs it). */
+      size?: number;
+      open(): Promise<Readable>;
+    }
   | { kind: 'directory'; path: string };
 
-/** Bundles from S3 are read into memory (a Lambda has no room to spare on /tmp); this bounds the memory. */
-export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
+/**
+ * The largest archive read from S3: tars are streamed and zips are streamed to a temporary file, so
+ * this bounds the download, not the memory (the unpacked size has its own limit).
+ */
+export const MAX_BUNDLE_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** An AppSpec is a small YAML file; a bigger one is a mistake (or an attack), not worth buffering. */
 export const MAX_APPSPEC_BYTES = 1024 * 1024;
@@ -94,7 +109,9 @@ export async function readBundle(
       ? { kind: 'buffer', data: source.data, size: source.data.length }
       : source.kind === 'file'
         ? { kind: 'file', path: source.path, size: (await stat(source.path)).size }
-        : undefined;
+        : source.kind === 'stream'
+          ? { kind: 'stream', open: source.open, ...(source.size !== undefined ? { size: source.size } : {}) }
+          : undefined;
   const listing =
     source.kind === 'directory' || input === undefined
       ? await listDirectory((source as { path: string }).path, new Tally(limits))
@@ -166,10 +183,44 @@ function isAppSpecCandidate(path: string): boolean {
 
 /** An archive to read: in memory (S3), or a file on disk read as a stream. */
 type ArchiveInput =
-  { kind: 'buffer'; data: Buffer; size: number } | { kind: 'file'; path: string; size: number };
+  | { kind: 'buffer'; data: Buffer; size: number }
+  | { kind: 'file'; path: string; size: number }
+  | { kind: 'stream'; size?: number; open(): Promise<Readable> };
+
+/**
+ * The first `count` bytes of a stream, and a stream of the whole data again (those bytes put back in
+ * front), without reading further than the chunk that holds them.
+ */
+async function peek(stream: Readable, count: number): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const seen: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < count) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.from(next.value);
+    seen.push(chunk);
+    length += chunk.length;
+  }
+  const head = Buffer.concat(seen).subarray(0, count);
+  async function* whole(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield Buffer.from(next.value);
+    }
+  }
+  return { head, stream: Readable.from(whole(), { objectMode: false }) };
+}
 
 /** The first two bytes, to tell gzip from a plain tar as GNU tar does. */
-async function leadingBytes(input: ArchiveInput): Promise<Buffer> {
+async function leadingBytes(input: Exclude<ArchiveInput, { kind: 'stream' }>): Promise<Buffer> {
   if (input.kind === 'buffer') return input.data.subarray(0, 2);
   const chunks: Buffer[] = [];
   for await (const chunk of createReadStream(input.path, { start: 0, end: 1 })) chunks.push(chunk as Buffer);
@@ -185,10 +236,12 @@ async function leadingBytes(input: ArchiveInput): Promise<Buffer> {
 async function parseTar(
   input: ArchiveInput,
   onEntry: (entry: ReadEntry, ignored: boolean) => void,
+  opened?: Readable,
 ): Promise<void> {
+  const source = opened ?? (input.kind === 'stream' ? await input.open() : undefined);
   await new Promise<void>((resolve, reject) => {
     let failed = false;
-    const stream = input.kind === 'file' ? createReadStream(input.path) : undefined;
+    const stream = source ?? (input.kind === 'file' ? createReadStream(input.path) : undefined);
     const fail = (error: unknown) => {
       if (failed) return;
       failed = true;
@@ -231,7 +284,13 @@ async function parseTar(
 
 async function listTar(input: ArchiveInput, bundleType: 'tar' | 'tgz', tally: Tally): Promise<Listing> {
   // The instance runs `tar -zxpf` for tgz, which fails on an uncompressed archive; say so now.
-  const head = await leadingBytes(input);
+  let first: Readable | undefined;
+  let head: Buffer;
+  if (input.kind === 'stream') {
+    ({ head, stream: first } = await peek(await input.open(), 2));
+  } else {
+    head = await leadingBytes(input);
+  }
   if (bundleType === 'tgz' && !(head[0] === 0x1f && head[1] === 0x8b)) {
     throw new InvalidBundleError('The bundle is declared tgz but is not gzip-compressed.');
   }
@@ -240,16 +299,20 @@ async function listTar(input: ArchiveInput, bundleType: 'tar' | 'tgz', tally: Ta
   // first pass, so that the common case reads the archive once (a link to elsewhere takes a second).
   const candidates = new Map<string, Buffer | 'too large'>();
   try {
-    await parseTar(input, (entry, ignored) => {
-      const type = ignored ? 'other' : tarEntryType(entry.type);
-      tally.add(type === 'file' ? entry.size : 0);
-      entries.push({
-        path: entry.path,
-        type,
-        ...(entry.linkpath !== undefined ? { linkTarget: entry.linkpath } : {}),
-      });
-      if (type === 'file' && isAppSpecCandidate(entry.path)) collect(entry, candidates);
-    });
+    await parseTar(
+      input,
+      (entry, ignored) => {
+        const type = ignored ? 'other' : tarEntryType(entry.type);
+        tally.add(type === 'file' ? entry.size : 0);
+        entries.push({
+          path: entry.path,
+          type,
+          ...(entry.linkpath !== undefined ? { linkTarget: entry.linkpath } : {}),
+        });
+        if (type === 'file' && isAppSpecCandidate(entry.path)) collect(entry, candidates);
+      },
+      first,
+    );
   } catch (error) {
     if (error instanceof BundleLimitExceededError) throw error;
     throw unreadable(bundleType, error);
@@ -316,7 +379,7 @@ function zipEntryType(entry: ZipEntry, name: string): BundleEntry['type'] {
   return 'other';
 }
 
-async function openZip(input: ArchiveInput): Promise<ZipFile> {
+async function openZip(input: Exclude<ArchiveInput, { kind: 'stream' }>): Promise<ZipFile> {
   // decodeStrings: false, because yauzl refuses absolute and `..` names outright; the bundle checks
   // must see them to report them. Names are decoded below exactly as yauzl would, minus the refusal.
   const options = { decodeStrings: false, autoClose: false, validateEntrySizes: true };
@@ -326,6 +389,8 @@ async function openZip(input: ArchiveInput): Promise<ZipFile> {
 }
 
 async function listZip(input: ArchiveInput, tally: Tally): Promise<Listing> {
+  // A zip is read from its end (the central directory): it comes from memory or a file, never a stream.
+  if (input.kind === 'stream') throw new InvalidBundleError('A zip bundle cannot be read as a stream.');
   let zip: ZipFile;
   try {
     zip = await openZip(input);

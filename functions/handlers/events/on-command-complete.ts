@@ -11,8 +11,8 @@ export const OnCommandComplete = defineStep(
   (
     deps: Pick<
       StepDeps,
-      | 'deployments'
       | 'deploymentTargets'
+      | 'serverBatches'
       | 'pendingWaits'
       | 'commandWaits'
       | 'transport'
@@ -25,4 +25,4 @@ export const OnCommandComplete = defineStep(
       if (!change) return { completed: false };
       return onCommandComplete(deps)(change.commandId);
     },
-)(['deployments', 'deploymentTargets', 'pendingWaits', 'commandWaits', 'transport', 'callbacks']);
+)(['deploymentTargets', 'serverBatches', 'pendingWaits', 'commandWaits', 'transport', 'callbacks']);

@@ -7,7 +7,8 @@ type Deps = Parameters<typeof onExecutionEnded>[0];
 
 /**
  * Target of the EventBridge rule on "Step Functions Execution Status Change" events with status
- * TIMED_OUT, ABORTED or FAILED: ends as Failed a deployment whose execution ended without Finish.
+ * TIMED_OUT, ABORTED or FAILED: ends as Failed a deployment whose execution ended without Finish,
+ * restores its traffic and starts the rollback its group asks for.
  */
 export const OnExecutionEnded = defineStep(
   'OnExecutionEnded',
@@ -23,14 +24,19 @@ export const OnExecutionEnded = defineStep(
     });
     return result;
   },
+  { timeoutSeconds: 300 },
 )([
   'deployments',
   'executionNames',
+  'groups',
   'groupLocks',
   'deploymentTargets',
   'pendingWaits',
   'alarmWatches',
   'commandWaits',
+  'serverBatches',
   'events',
   'transport',
+  'traffic',
+  'executions',
 ]);

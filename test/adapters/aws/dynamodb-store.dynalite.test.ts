@@ -14,6 +14,8 @@ import type {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const TABLE = 'stepdeploy-test';
+/** A lease that runs out long after the test. */
+const LEASE = { untilMs: Date.parse('2099-01-01T00:00:00Z'), nowMs: Date.parse('2026-01-01T00:00:00Z') };
 
 let server: Server;
 let client: DynamoDBClient;
@@ -196,23 +198,23 @@ describe('the DynamoDB store on dynalite', () => {
 
   describe('group lock', () => {
     it('lets A take it, rejects B with CodeDeploy message, lets A re-take it', async () => {
-      await store.acquireGroupLock('shop', 'locked', 'd-AAAAAAAAA');
-      await expect(store.acquireGroupLock('shop', 'locked', 'd-BBBBBBBBB')).rejects.toMatchObject({
+      await store.acquireGroupLock('shop', 'locked', 'd-AAAAAAAAA', LEASE);
+      await expect(store.acquireGroupLock('shop', 'locked', 'd-BBBBBBBBB', LEASE)).rejects.toMatchObject({
         name: 'DeploymentLimitExceededException',
         message: "The Deployment Group 'locked' already has an active Deployment 'd-AAAAAAAAA'",
       });
-      await expect(store.acquireGroupLock('shop', 'locked', 'd-AAAAAAAAA')).resolves.toBeUndefined();
+      await expect(store.acquireGroupLock('shop', 'locked', 'd-AAAAAAAAA', LEASE)).resolves.toBeUndefined();
       expect(await store.getGroupLockHolder('shop', 'locked')).toBe('d-AAAAAAAAA');
     });
 
     it('ignores a release by a non-holder, and hands the lock over after the holder releases', async () => {
-      await store.acquireGroupLock('shop', 'handover', 'd-AAAAAAAAA');
+      await store.acquireGroupLock('shop', 'handover', 'd-AAAAAAAAA', LEASE);
       await store.releaseGroupLock('shop', 'handover', 'd-BBBBBBBBB');
       expect(await store.getGroupLockHolder('shop', 'handover')).toBe('d-AAAAAAAAA');
 
       await store.releaseGroupLock('shop', 'handover', 'd-AAAAAAAAA');
       expect(await store.getGroupLockHolder('shop', 'handover')).toBeUndefined();
-      await store.acquireGroupLock('shop', 'handover', 'd-BBBBBBBBB');
+      await store.acquireGroupLock('shop', 'handover', 'd-BBBBBBBBB', LEASE);
       expect(await store.getGroupLockHolder('shop', 'handover')).toBe('d-BBBBBBBBB');
     });
 
@@ -221,14 +223,16 @@ describe('the DynamoDB store on dynalite', () => {
     });
 
     it('keeps locks of groups whose names contain the key separator apart', async () => {
-      await store.acquireGroupLock('a#b', 'c', 'd-SEPARAT01');
-      await expect(store.acquireGroupLock('a', 'b#c', 'd-SEPARAT02')).resolves.toBeUndefined();
+      await store.acquireGroupLock('a#b', 'c', 'd-SEPARAT01', LEASE);
+      await expect(store.acquireGroupLock('a', 'b#c', 'd-SEPARAT02', LEASE)).resolves.toBeUndefined();
       expect(await store.getGroupLockHolder('a#b', 'c')).toBe('d-SEPARAT01');
     });
 
     it('lets exactly one of many concurrent deployments take the lock', async () => {
       const ids = ['d-RACE00001', 'd-RACE00002', 'd-RACE00003', 'd-RACE00004'];
-      const results = await Promise.allSettled(ids.map((id) => store.acquireGroupLock('shop', 'race', id)));
+      const results = await Promise.allSettled(
+        ids.map((id) => store.acquireGroupLock('shop', 'race', id, LEASE)),
+      );
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const holder = await store.getGroupLockHolder('shop', 'race');
       for (const result of results) {
@@ -417,9 +421,10 @@ describe('the DynamoDB store on dynalite', () => {
     const wait = {
       commandId: 'cmd-1',
       deploymentId: 'd-CMD000001',
+      batchNumber: 1,
+      chunk: 0,
       lifecycleEventName: 'AfterInstall',
       instanceIds: ['a', 'b'],
-      taskToken: 'tok',
       sentAt: 't0',
     };
     await store.putCommandWait(wait);
@@ -429,24 +434,23 @@ describe('the DynamoDB store on dynalite', () => {
     expect(await store.getCommandWait('cmd-1')).toBeUndefined();
   });
 
-  it('lets exactly one of two callers take a command wait, and re-tokens only a wait that exists', async () => {
+  it('lets exactly one of two callers take a command wait', async () => {
     const wait = {
       commandId: 'cmd-take',
       deploymentId: 'd-TAKE00001',
+      batchNumber: 2,
+      chunk: 3,
       lifecycleEventName: 'Install',
       instanceIds: ['a'],
-      taskToken: 'first',
       sentAt: 't0',
     };
     await store.putCommandWait(wait);
-    expect(await store.retokenCommandWait('cmd-take', 'second')).toBe(true);
     const [one, two] = await Promise.all([
       store.takeCommandWait('cmd-take'),
       store.takeCommandWait('cmd-take'),
     ]);
     const taken = [one, two].filter((w) => w !== undefined);
-    expect(taken).toEqual([{ ...wait, taskToken: 'second' }]);
-    expect(await store.retokenCommandWait('cmd-take', 'third')).toBe(false);
+    expect(taken).toEqual([wait]);
     expect(await store.getCommandWait('cmd-take')).toBeUndefined();
   });
 });

@@ -26,6 +26,8 @@ import {
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+/** A lease that runs out long after the test. */
+const LEASE = { untilMs: Date.parse('2099-01-01T00:00:00Z'), nowMs: Date.parse('2026-01-01T00:00:00Z') };
 const dynamodb = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1' });
 const store = dynamoDbDeploymentStore(client, 'stepdeploy');
@@ -127,7 +129,7 @@ describe('the DynamoDB store commands', () => {
   it('takes the lock with a conditional PutItem and names the holder when the condition fails', async () => {
     dynamodb.on(PutItemCommand).rejects(conditionFailed());
     dynamodb.on(GetItemCommand).resolves({ Item: { activeDeploymentId: { S: 'd-HOLDER000' } } });
-    await expect(store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0')).rejects.toMatchObject({
+    await expect(store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0', LEASE)).rejects.toMatchObject({
       name: 'DeploymentLimitExceededException',
       message: "The Deployment Group 'prod' already has an active Deployment 'd-HOLDER000'",
     });
@@ -139,16 +141,17 @@ describe('the DynamoDB store commands', () => {
         activeDeploymentId: { S: 'd-NEWCOMER0' },
         applicationName: { S: 'shop' },
         deploymentGroupName: { S: 'prod' },
+        leaseExpiresAt: { N: String(LEASE.untilMs) },
       },
-      ConditionExpression: 'attribute_not_exists(pk) OR activeDeploymentId = :me',
-      ExpressionAttributeValues: { ':me': { S: 'd-NEWCOMER0' } },
+      ConditionExpression: 'attribute_not_exists(pk) OR activeDeploymentId = :me OR leaseExpiresAt < :now',
+      ExpressionAttributeValues: { ':me': { S: 'd-NEWCOMER0' }, ':now': { N: String(LEASE.nowMs) } },
     });
   });
 
   it('retries the lock when the holder released it between the write and the read', async () => {
     dynamodb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
     dynamodb.on(GetItemCommand).resolves({});
-    await store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0');
+    await store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0', LEASE);
     expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
   });
 
@@ -156,7 +159,7 @@ describe('the DynamoDB store commands', () => {
     // Each write finds the lock taken, and each read finds it free again: it keeps changing hands.
     dynamodb.on(PutItemCommand).rejects(conditionFailed());
     dynamodb.on(GetItemCommand).resolves({});
-    await expect(store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0')).rejects.toMatchObject({
+    await expect(store.acquireGroupLock('shop', 'prod', 'd-NEWCOMER0', LEASE)).rejects.toMatchObject({
       name: 'GroupLockContendedError',
       message: expect.stringContaining('shop/prod changed hands on each of 3 attempts'),
     });
@@ -284,7 +287,7 @@ describe('the DynamoDB store commands', () => {
 
   it('turns throttling of a conditional write into ThrottlingError, not a condition failure', async () => {
     dynamodb.on(PutItemCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
-    await expect(store.acquireGroupLock('shop', 'prod', 'd-1')).rejects.toMatchObject({
+    await expect(store.acquireGroupLock('shop', 'prod', 'd-1', LEASE)).rejects.toMatchObject({
       name: 'ThrottlingError',
     });
   });

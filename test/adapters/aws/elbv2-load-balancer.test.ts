@@ -1,5 +1,6 @@
 import {
   DeregisterTargetsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -21,6 +22,34 @@ const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/
 beforeEach(() => elb.reset());
 
 describe('Elbv2LoadBalancer', () => {
+  it("reads a target group's draining and health-check timings once, with ELB's defaults for what it omits", async () => {
+    elb.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: [{ TargetGroupArn: TG, HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 3 }],
+    });
+    elb.on(DescribeTargetGroupAttributesCommand).resolves({
+      Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '120' }],
+    });
+    const lb = new Elbv2LoadBalancer(client);
+    const timings = {
+      deregistrationDelaySeconds: 120,
+      healthCheckIntervalSeconds: 10,
+      healthyThresholdCount: 3,
+    };
+    expect(await lb.describeTargetGroupTimings(TG)).toEqual(timings);
+    expect(await lb.describeTargetGroupTimings(TG)).toEqual(timings);
+    expect(elb).toHaveReceivedCommandTimes(DescribeTargetGroupAttributesCommand, 1);
+    expect(elb).toHaveReceivedCommandWith(DescribeTargetGroupsCommand, { TargetGroupArns: [TG] });
+
+    elb.reset();
+    elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG }] });
+    elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [] });
+    expect(await new Elbv2LoadBalancer(client).describeTargetGroupTimings(TG)).toEqual({
+      deregistrationDelaySeconds: 300,
+      healthCheckIntervalSeconds: 30,
+      healthyThresholdCount: 5,
+    });
+  });
+
   it('registers and deregisters instances by target group ARN', async () => {
     elb.on(RegisterTargetsCommand).resolves({});
     elb.on(DeregisterTargetsCommand).resolves({});

@@ -32,6 +32,8 @@ import { LAMBDA_ALIAS_IAM_ACTIONS } from '../../../functions/adapters/aws/lambda
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from '../../../functions/adapters/aws/s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from '../../../functions/adapters/aws/ssm-transport.js';
 import { TASK_CALLBACKS_IAM_ACTIONS } from '../../../functions/adapters/aws/task-callbacks.js';
+import { INSTANCE_DIRECTORY_IAM_ACTIONS } from '../../../functions/adapters/aws/instance-directory.js';
+import { TARGET_REGISTRATION_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/target-registration-router.js';
 
 const adaptersDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../functions/adapters/aws');
 
@@ -46,6 +48,14 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sfn': 'states',
   '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-auto-scaling': 'autoscaling',
+};
+
+/** The DynamoTable helpers that send batched commands themselves (dynamodb-store/table.ts). */
+const TABLE_HELPERS: Record<string, string> = {
+  batchWrite: 'dynamodb:BatchWriteItem',
+  batchGet: 'dynamodb:BatchGetItem',
 };
 
 /** Commands whose IAM action is not their operation's name. */
@@ -90,6 +100,9 @@ function derivedActions(source: string, fileName = 'adapter.ts'): string[] {
       for (const element of bindings.elements) packageOf.set(element.name.text, pkg);
   }
   visit(file);
+  for (const [helper, action] of Object.entries(TABLE_HELPERS)) {
+    if (new RegExp(`\\btable\\.${helper}\\(`).test(source)) actions.add(action);
+  }
   return [...actions].sort();
 }
 
@@ -106,6 +119,8 @@ const DECLARED: Record<string, readonly string[]> = {
   'dynamodb-store/deployment-targets.ts': DYNAMODB_ROLE_IAM_ACTIONS.deploymentTargets,
   'dynamodb-store/command-waits.ts': DYNAMODB_ROLE_IAM_ACTIONS.commandWaits,
   'dynamodb-store/group-declarations.ts': GROUP_DECLARATIONS_IAM_ACTIONS,
+  'dynamodb-store/server-batches.ts': DYNAMODB_ROLE_IAM_ACTIONS.serverBatches,
+  'instance-directory.ts': INSTANCE_DIRECTORY_IAM_ACTIONS,
   'dynamodb-applications.ts': DYNAMODB_APPLICATIONS_IAM_ACTIONS,
   'dynamodb-application-revisions.ts': DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
   'dynamodb-deployment-configs.ts': DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
@@ -170,7 +185,30 @@ describe('IAM actions declared by the AWS adapters', () => {
     expect(IAM_ACTIONS_BY_PORT.traffic).toEqual([
       ...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS,
       ...TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS,
+      ...TARGET_REGISTRATION_ROUTER_IAM_ACTIONS,
     ]);
+  });
+
+  it("declares for the target-registration router exactly the actions of the load balancer port's methods it calls", () => {
+    const actionOfMethod: Record<string, string> = {
+      registerTargets: 'elasticloadbalancing:RegisterTargets',
+      deregisterTargets: 'elasticloadbalancing:DeregisterTargets',
+      describeTargetHealth: 'elasticloadbalancing:DescribeTargetHealth',
+    };
+    const source = readFileSync(resolve(adaptersDir, 'target-registration-router.ts'), 'utf8');
+    const called = [...source.matchAll(/this\.loadBalancer\.(\w+)\(/g)].map(
+      (match) => actionOfMethod[match[1]!],
+    );
+    expect(called).not.toContain(undefined);
+    expect([...new Set(called)].sort()).toEqual([...TARGET_REGISTRATION_ROUTER_IAM_ACTIONS].sort());
+    // The traffic port routes every kind: its actions are its routers' ones together.
+    expect([...IAM_ACTIONS_BY_PORT.traffic].sort()).toEqual(
+      [
+        ...LAMBDA_ALIAS_ROUTER_IAM_ACTIONS,
+        ...TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS,
+        ...TARGET_REGISTRATION_ROUTER_IAM_ACTIONS,
+      ].sort(),
+    );
   });
 
   it('detects a call nobody declared, and maps names the way IAM spells them', () => {
@@ -224,15 +262,22 @@ describe('IAM actions declared by the AWS adapters', () => {
         'transport',
       ].sort(),
     );
-    // Each role has its own actions: the targets are read, put (moving the deployment's counters) and
-    // queried; only deployments are scanned; the instance directory and the configs only read.
-    expect(IAM_ACTIONS_BY_PORT.deploymentTargets).toEqual([
+    // Each role has its own actions: the targets are read, put (moving the deployment's counters),
+    // batched and queried; only deployments are scanned; the instance directory and the configs only read.
+    expect([...IAM_ACTIONS_BY_PORT.deploymentTargets].sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    expect(IAM_ACTIONS_BY_PORT.instances).toEqual(['dynamodb:Query']);
+    expect([...IAM_ACTIONS_BY_PORT.instances].sort()).toEqual([
+      'autoscaling:DescribeAutoScalingGroups',
+      'ec2:DescribeInstances',
+      'ssm:DescribeInstanceInformation',
+      'ssm:ListTagsForResource',
+    ]);
     expect(IAM_ACTIONS_BY_PORT.deploymentConfigs).toEqual(['dynamodb:GetItem']);
     expect(
       Object.entries(DYNAMODB_ROLE_IAM_ACTIONS).filter(([, actions]) => actions.includes('dynamodb:Scan')),

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -34,6 +38,18 @@ function tarWithAppSpec(): Buffer {
   const padded = Buffer.alloc(512);
   body.copy(padded);
   return Buffer.concat([head, padded, Buffer.alloc(1024)]);
+}
+
+/** A zip holding appspec.yml, made by the system's zip (the test's tools, not the code under test). */
+async function zipWithAppSpec(): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'stepdeploy-zip-'));
+  try {
+    writeFileSync(join(dir, 'appspec.yml'), APPSPEC);
+    execFileSync('zip', ['-q', 'bundle.zip', 'appspec.yml'], { cwd: dir });
+    return readFileSync(join(dir, 'bundle.zip'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** In Node the SDK's body is a Readable (with mixin methods this adapter does not need). */
@@ -104,9 +120,62 @@ describe('S3RevisionSource.readRevision', () => {
     });
   });
 
-  it('says 512 MiB by default', async () => {
-    s3.on(GetObjectCommand).resolves({ Body: bodyOf(Buffer.alloc(1)), ContentLength: 512 * 1024 * 1024 + 1 });
-    await expect(source.readRevision(revision())).rejects.toThrow('(512 MiB)');
+  it('says 2048 MiB by default', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: bodyOf(Buffer.alloc(1)),
+      ContentLength: 2048 * 1024 * 1024 + 1,
+    });
+    await expect(source.readRevision(revision())).rejects.toThrow('(2048 MiB)');
+  });
+
+  it('lists a tar as it streams; an AppSpec behind a link is read again from the same object version and ETag', async () => {
+    const link = Buffer.alloc(512);
+    new Header({
+      path: 'appspec.yml',
+      type: 'SymbolicLink',
+      linkpath: 'deploy/conf/appspec.yml',
+      mode: 0o777,
+      size: 0,
+      mtime: new Date(0),
+    }).encode(link, 0);
+    const body = Buffer.from(APPSPEC);
+    const file = Buffer.alloc(512);
+    new Header({
+      path: 'deploy/conf/appspec.yml',
+      type: 'File',
+      mode: 0o644,
+      size: body.length,
+      mtime: new Date(0),
+    }).encode(file, 0);
+    const padded = Buffer.alloc(512);
+    body.copy(padded);
+    const data = Buffer.concat([link, file, padded, Buffer.alloc(1024)]);
+    s3.on(GetObjectCommand).callsFake(() => ({
+      Body: bodyOf(data.subarray(0, 700), data.subarray(700)),
+      ContentLength: data.length,
+      VersionId: 'v-7',
+      ETag: '"e7"',
+    }));
+    const bundle = await source.readRevision(revision());
+    expect(bundle).toMatchObject({ appSpecPath: 'appspec.yml', appSpecText: APPSPEC });
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'releases', Key: 'app/v1.tar' },
+      { Bucket: 'releases', Key: 'app/v1.tar', VersionId: 'v-7', IfMatch: '"e7"' },
+    ]);
+  });
+
+  it('spools a zip (read from its end) to a private temporary file, removed once listed', async () => {
+    const spoolDirectory = mkdtempSync(join(tmpdir(), 'stepdeploy-spool-test-'));
+    try {
+      const zip = await zipWithAppSpec();
+      s3.on(GetObjectCommand).resolves({ Body: bodyOf(zip), ContentLength: zip.length });
+      const spooling = new S3RevisionSource(client, { spoolDirectory });
+      const bundle = await spooling.readRevision(revision({ key: 'app/v1.zip', bundleType: 'zip' }));
+      expect(bundle).toMatchObject({ bundleType: 'zip', appSpecPath: 'appspec.yml', appSpecText: APPSPEC });
+      expect(readdirSync(spoolDirectory)).toEqual([]);
+    } finally {
+      rmSync(spoolDirectory, { recursive: true, force: true });
+    }
   });
 
   it('turns a corrupt object into InvalidBundleError', async () => {

@@ -62,8 +62,19 @@ describe('SsmInstanceTransport.sendCommand', () => {
         Parameters: { commands: [request.script], executionTimeout: ['3900'] },
         Comment: 'd-ABCDEFGHI BeforeInstall',
         TimeoutSeconds: 600,
+        MaxErrors: '100%',
+        MaxConcurrency: '100%',
       },
     ]);
+  });
+
+  it("keeps instances independent: no failure stops the command on the others (SSM's MaxErrors is 0 by default)", async () => {
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+    await transport.sendCommand({ ...request, instanceIds: Array.from({ length: 50 }, (_, k) => `i-${k}`) });
+    const input = ssm.commandCalls(SendCommandCommand)[0]?.args[0].input;
+    // Left unset, one failed invocation would cancel the ones not yet dispatched.
+    expect(input?.MaxErrors).toBe('100%');
+    expect(input?.MaxConcurrency).toBe('100%');
   });
 
   it('adds S3 and CloudWatch output when configured', async () => {

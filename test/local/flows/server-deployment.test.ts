@@ -190,8 +190,8 @@ describe('batches and lifecycle events', () => {
       expect(batchesOf(harness, d, 'AfterInstall')).toEqual([['host-1', 'host-2', 'host-3']]);
       expect(batchesOf(harness, d, 'ApplicationStart')).toEqual([['host-1', 'host-3']]);
       // The group remembers the failure: host-2 goes first next time.
-      const group = await harness.env.runtime.deps.store.getDeploymentGroup(APPLICATION, GROUP);
-      expect(group?.instanceHealth).toEqual({
+      const health = await harness.env.runtime.deps.store.listInstanceHealth(APPLICATION, GROUP);
+      expect(Object.fromEntries(health)).toEqual({
         'host-1': 'Healthy',
         'host-2': 'Unhealthy',
         'host-3': 'Healthy',

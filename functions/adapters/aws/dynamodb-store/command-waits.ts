@@ -1,20 +1,14 @@
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CommandWaits } from '../../../ports/deployment-store.js';
 import { marshallItem } from '../dynamodb-marshalling.js';
 import { commandKey } from './keys.js';
 import { commandWaitOf } from './stored-items.js';
-import { s, type DynamoTable } from './table.js';
+import type { DynamoTable } from './table.js';
 
 export const COMMAND_WAITS_IAM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'dynamodb:UpdateItem',
 ] as const;
 
 /** Lifecycle-event commands in flight, by command id; taking one is a delete that returns it. */
@@ -49,21 +43,6 @@ export function dynamoDbCommandWaits(table: DynamoTable): CommandWaits {
         ),
       );
       return Attributes ? commandWaitOf(Attributes) : undefined;
-    },
-
-    async retokenCommandWait(commandId, taskToken) {
-      const update = await table.attempt('UpdateItem', `COMMAND#${commandId}`, () =>
-        client.send(
-          new UpdateItemCommand({
-            TableName,
-            Key: commandKey(commandId),
-            UpdateExpression: 'SET taskToken = :token',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':token': s(taskToken) },
-          }),
-        ),
-      );
-      return update.passed;
     },
   };
 }

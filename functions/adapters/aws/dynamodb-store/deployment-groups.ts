@@ -1,11 +1,20 @@
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DeploymentGroups } from '../../../ports/deployment-store.js';
+import type { InstanceHealthState } from '../../../ports/records.js';
 import { toAttributeValue } from '../dynamodb-marshalling.js';
-import { groupKey } from './keys.js';
+import { groupKey, instanceHealthKey, instanceHealthPrefix } from './keys.js';
 import { groupOf } from './stored-items.js';
-import type { AttributeMap, DynamoTable } from './table.js';
+import { s, type AttributeMap, type DynamoTable } from './table.js';
 
-export const DEPLOYMENT_GROUPS_IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+export const DEPLOYMENT_GROUPS_IAM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+const isHealth = (value: unknown): value is InstanceHealthState =>
+  value === 'Healthy' || value === 'Unhealthy';
 
 /**
  * Each group's CONFIG item: what its owner declared (the API, the CDK constructs), and what
@@ -50,6 +59,58 @@ export function dynamoDbDeploymentGroups(table: DynamoTable): DeploymentGroups {
         ),
       );
       return update.passed;
+    },
+
+    async recordInstanceHealth(applicationName, deploymentGroupName, health) {
+      if (health.length === 0) return;
+      await table.batchWrite(
+        `GROUP#${applicationName}#${deploymentGroupName}`,
+        health.map(({ instanceId, health: state }) => ({
+          PutRequest: {
+            Item: {
+              ...instanceHealthKey(applicationName, deploymentGroupName, instanceId),
+              instanceId: s(instanceId),
+              health: s(state),
+            },
+          },
+        })),
+      );
+    },
+
+    async listInstanceHealth(applicationName, deploymentGroupName) {
+      const pk = groupKey(applicationName, deploymentGroupName, 'CONFIG').pk as { S: string };
+      const health = new Map<string, InstanceHealthState>();
+      // Health recorded before it moved to items of its own, overridden by the items.
+      const { Item } = await table.call('GetItem', pk.S, () =>
+        client.send(
+          new GetItemCommand({
+            TableName,
+            Key: groupKey(applicationName, deploymentGroupName, 'CONFIG'),
+            ConsistentRead: true,
+            ProjectionExpression: 'instanceHealth',
+          }),
+        ),
+      );
+      for (const [id, value] of Object.entries(Item?.['instanceHealth']?.M ?? {})) {
+        if (isHealth(value.S)) health.set(id, value.S);
+      }
+      const items = await table.allItems('Query', pk.S, (startKey) =>
+        client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :health)',
+            ExpressionAttributeValues: { ':pk': pk, ':health': s(instanceHealthPrefix) },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of items) {
+        const id = item['instanceId']?.S;
+        const state = item['health']?.S;
+        if (id !== undefined && isHealth(state)) health.set(id, state);
+      }
+      return health;
     },
   };
 }

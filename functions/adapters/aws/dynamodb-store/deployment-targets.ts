@@ -1,5 +1,6 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DeploymentTargets } from '../../../ports/deployment-store.js';
+import type { InstanceTargetRecord } from '../../../ports/records.js';
 import { marshallItem } from '../dynamodb-marshalling.js';
 import { deploymentKey, targetKey } from './keys.js';
 import { instanceTargetOf } from './stored-items.js';
@@ -10,7 +11,14 @@ export const DEPLOYMENT_TARGETS_IAM_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:BatchGetItem',
 ] as const;
+
+const targetItem = (target: InstanceTargetRecord) => ({
+  ...marshallItem(target),
+  ...targetKey(target.deploymentId, target.targetId),
+});
 
 /** The overview counters count these; `Unknown` is not one of DeploymentOverview's members. */
 const COUNTED = new Set(['Pending', 'InProgress', 'Succeeded', 'Failed', 'Skipped', 'Ready']);
@@ -25,19 +33,16 @@ const COUNTED = new Set(['Pending', 'InProgress', 'Succeeded', 'Failed', 'Skippe
 export function dynamoDbDeploymentTargets(table: DynamoTable): DeploymentTargets {
   const { client, name: TableName } = table;
 
-  async function moveCounters(deploymentId: string, from: string | undefined, to: string): Promise<void> {
+  /** Adds each status's change to the deployment's counters, in one UpdateItem. */
+  async function moveCounters(deploymentId: string, changes: ReadonlyMap<string, number>): Promise<void> {
     const names: Record<string, string> = {};
     const values: AttributeMap = {};
     const adds: string[] = [];
-    if (from !== undefined && COUNTED.has(from)) {
-      names['#from'] = from;
-      values[':minus'] = { N: '-1' };
-      adds.push('deploymentOverview.#from :minus');
-    }
-    if (COUNTED.has(to)) {
-      names['#to'] = to;
-      values[':plus'] = { N: '1' };
-      adds.push('deploymentOverview.#to :plus');
+    for (const [status, change] of changes) {
+      if (!COUNTED.has(status) || change === 0) continue;
+      names[`#${status}`] = status;
+      values[`:${status}`] = { N: String(change) };
+      adds.push(`deploymentOverview.#${status} :${status}`);
     }
     if (adds.length === 0) return;
     // Only a deployment that has its counters (every one the store created): an older record has none.
@@ -55,19 +60,56 @@ export function dynamoDbDeploymentTargets(table: DynamoTable): DeploymentTargets
     );
   }
 
+  /** The counter changes of targets moving from their previous statuses to their new ones. */
+  function counterChanges(
+    moves: ReadonlyArray<{ from: string | undefined; to: string }>,
+  ): Map<string, number> {
+    const changes = new Map<string, number>();
+    for (const { from, to } of moves) {
+      if (from === to) continue;
+      if (from !== undefined) changes.set(from, (changes.get(from) ?? 0) - 1);
+      changes.set(to, (changes.get(to) ?? 0) + 1);
+    }
+    return changes;
+  }
+
   return {
     async putDeploymentTarget(target) {
       const { Attributes } = await table.call('PutItem', `DEPLOYMENT#${target.deploymentId}`, () =>
         client.send(
           new PutItemCommand({
             TableName,
-            Item: { ...marshallItem(target), ...targetKey(target.deploymentId, target.targetId) },
+            Item: targetItem(target),
             ReturnValues: 'ALL_OLD',
           }),
         ),
       );
       const previous = Attributes?.status?.S;
-      if (previous !== target.status) await moveCounters(target.deploymentId, previous, target.status);
+      await moveCounters(target.deploymentId, counterChanges([{ from: previous, to: target.status }]));
+    },
+
+    async putDeploymentTargets(targets) {
+      const deploymentId = targets[0]?.deploymentId;
+      if (deploymentId === undefined) return;
+      const partition = `DEPLOYMENT#${deploymentId}`;
+      // BatchWriteItem returns no old items: their statuses are read first, for the counters.
+      const keys = targets.map((target) => targetKey(target.deploymentId, target.targetId));
+      const previous = new Map(
+        (await table.batchGet(partition, keys)).map((item) => [item.targetId?.S, item.status?.S]),
+      );
+      await table.batchWrite(
+        partition,
+        targets.map((target) => ({ PutRequest: { Item: targetItem(target) } })),
+      );
+      await moveCounters(
+        deploymentId,
+        counterChanges(targets.map((target) => ({ from: previous.get(target.targetId), to: target.status }))),
+      );
+    },
+
+    async getDeploymentTargets(deploymentId, targetIds) {
+      const keys = [...new Set(targetIds)].map((id) => targetKey(deploymentId, id));
+      return (await table.batchGet(`DEPLOYMENT#${deploymentId}`, keys)).map(instanceTargetOf);
     },
 
     async getDeploymentTarget(deploymentId, targetId) {

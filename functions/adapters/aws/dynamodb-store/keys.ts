@@ -34,3 +34,28 @@ export const commandKey = (commandId: string): AttributeMap => ({
   sk: s('COMMAND'),
 });
 export const groupIndexKey = (app: string, group: string): string => `APP#${part(app)}#${part(group)}`;
+
+/** Fixed-width numbers, so that sort keys order as the numbers do. */
+const padded = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** A Server deployment's instance queue: per wave, Unhealthy (u) before Healthy (h), in order. */
+export const queuePrefix = (wave: number, healthy: boolean): string =>
+  `QUEUE#${padded(wave, 4)}#${healthy ? 'h' : 'u'}#`;
+export const queueKey = (id: string, wave: number, healthy: boolean, position: number): AttributeMap => ({
+  pk: s(`DEPLOYMENT#${id}`),
+  sk: s(`${queuePrefix(wave, healthy)}${padded(position, 9)}`),
+});
+export const chunkPrefix = (batchNumber: number): string => `CHUNK#${padded(batchNumber, 9)}#`;
+export const chunkKey = (id: string, batchNumber: number, chunk: number): AttributeMap => ({
+  pk: s(`DEPLOYMENT#${id}`),
+  sk: s(`${chunkPrefix(batchNumber)}${padded(chunk, 6)}`),
+});
+export const eventWaitKey = (id: string, batchNumber: number, event: string): AttributeMap => ({
+  pk: s(`DEPLOYMENT#${id}`),
+  sk: s(`EVENT#${padded(batchNumber, 9)}#${event}`),
+});
+export const instanceHealthPrefix = 'HEALTH#';
+export const instanceHealthKey = (app: string, group: string, instanceId: string): AttributeMap => ({
+  pk: s(`GROUP#${part(app)}#${part(group)}`),
+  sk: s(`${instanceHealthPrefix}${instanceId}`),
+});
