@@ -165,6 +165,11 @@ export class UnsupportedInstanceSelectorError extends StepDeployError {
   override name = 'UnsupportedInstanceSelectorError' as const;
 }
 
+/** The replacement fleet could not be made from the group's Auto Scaling group (COPY_AUTO_SCALING_GROUP). */
+export class AutoScalingConfigurationError extends StepDeployError {
+  override name = 'AutoScalingConfigurationError' as const;
+}
+
 export type FailureStatus = 'Failed' | 'Stopped';
 
 export interface DeploymentFailure {
@@ -191,6 +196,7 @@ const FAILURES: Record<string, { code: ErrorCode; status: FailureStatus }> = {
   HealthConstraintsError: { code: 'HEALTH_CONSTRAINTS', status: 'Failed' },
   HealthConstraintsInvalidError: { code: 'HEALTH_CONSTRAINTS_INVALID', status: 'Failed' },
   NoInstancesError: { code: 'NO_INSTANCES', status: 'Failed' },
+  AutoScalingConfigurationError: { code: 'AUTO_SCALING_CONFIGURATION', status: 'Failed' },
   UnsupportedInstanceSelectorError: { code: 'NO_INSTANCES', status: 'Failed' },
   OverMaxInstancesError: { code: 'OVER_MAX_INSTANCES', status: 'Failed' },
   InvalidBundleError: { code: 'INVALID_REVISION', status: 'Failed' },

@@ -55,6 +55,22 @@ export interface ServerProgress {
   end?: ScheduleEnd;
   /** OneAtATime: fail as soon as any instance but the last fails (server-plan.ts says why). */
   failOnAnyFailureBeforeLast?: boolean;
+  /**
+   * Blue/green originals: one instance that fails (to leave the load balancer) fails the whole
+   * deployment (reference §4.6), whatever the minimum.
+   */
+  failOnAnyFailure?: boolean;
+  /**
+   * A blue/green rollback: every instance is attempted whatever fails, and the schedule ends
+   * Succeeded once nothing is left (what failed is on the instances, not the schedule's stop).
+   */
+  bestEffort?: boolean;
+}
+
+/** How a schedule treats failures beyond the configuration's minimum-healthy-hosts rule. */
+export interface ProgressPolicy {
+  failOnAnyFailure?: boolean;
+  bestEffort?: boolean;
 }
 
 /** Where an instance stands in the order: its wave, its queue, its place in that queue. */
@@ -85,6 +101,7 @@ const EMPTY: WaveCounts = {
 export function createServerProgress(
   instances: readonly ServerInstance[],
   config: DeploymentConfigInfo,
+  policy: ProgressPolicy = {},
 ): { progress: ServerProgress; instances: PlannedInstance[] } {
   const ids = new Set(instances.map((i) => i.id));
   if (ids.size !== instances.length) throw new InvalidArgumentError('Instance ids must be unique');
@@ -112,6 +129,8 @@ export function createServerProgress(
   });
   const progress: ServerProgress = {
     ...(config.minimumHealthyHosts?.type === 'MOST_CONCURRENCY' ? { failOnAnyFailureBeforeLast: true } : {}),
+    ...(policy.failOnAnyFailure ? { failOnAnyFailure: true } : {}),
+    ...(policy.bestEffort ? { bestEffort: true } : {}),
     minimumHealthy: check.minimumHealthy,
     maxConcurrency: check.ok ? check.maxConcurrency : 0,
     waves: progressWaves,
@@ -256,7 +275,7 @@ function mustStop(c: WaveCounts, min: number): boolean {
 }
 
 function applyStopRules(progress: ServerProgress): ServerProgress {
-  if (progress.end) return progress;
+  if (progress.end || progress.bestEffort) return progress;
   const wave = progress.waves[progress.waveIndex];
   const stuck =
     wave !== undefined &&
@@ -266,7 +285,8 @@ function applyStopRules(progress: ServerProgress): ServerProgress {
   const zoneBreached = progress.waves.some((w) => mustStop(w.counts, w.minimumHealthy));
   const all = fleet(progress);
   const failedBeforeLast = progress.failOnAnyFailureBeforeLast === true && all.failed > 0 && pending(all) > 0;
-  if (!stuck && !zoneBreached && !failedBeforeLast && !mustStop(all, progress.minimumHealthy))
+  const anyFailed = progress.failOnAnyFailure === true && all.failed > 0;
+  if (!stuck && !zoneBreached && !failedBeforeLast && !anyFailed && !mustStop(all, progress.minimumHealthy))
     return progress;
   return endProgress(progress, {
     status: 'Failed',
@@ -300,6 +320,7 @@ export function progressOutcome(progress: ServerProgress): ScheduleOutcome {
   if (all.inProgress > 0) return { status: 'InProgress' };
   if (progress.end) return progress.end;
   if (active(all) > 0) return { status: 'InProgress' };
+  if (progress.bestEffort) return { status: 'Succeeded' };
   const zonesMet = progress.waves.every((w) => w.counts.succeeded >= w.minimumHealthy);
   if (all.succeeded >= Math.max(1, progress.minimumHealthy) && zonesMet) return { status: 'Succeeded' };
   return { status: 'Failed', errorCode: 'HEALTH_CONSTRAINTS', message: HEALTH_CONSTRAINTS_MESSAGE };

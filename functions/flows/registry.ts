@@ -23,6 +23,11 @@ import { NextBatch } from '../steps/next-batch.js';
 import { ECS_FLOW, PrepareEcs } from '../steps/prepare-ecs.js';
 import { LAMBDA_FLOW, PrepareLambda } from '../steps/prepare-lambda.js';
 import { PrepareServerInPlace, SERVER_IN_PLACE_FLOW } from '../steps/prepare-server-in-place.js';
+import { PrepareServerBlueGreen, SERVER_BLUE_GREEN_FLOW } from '../steps/prepare-server-blue-green.js';
+import { ProvisionReplacements } from '../steps/provision-replacements.js';
+import { NextBlueGreenPhase } from '../steps/next-blue-green-phase.js';
+import { RetireOriginals } from '../steps/retire-originals.js';
+import { RemoveReplacements } from '../steps/remove-replacements.js';
 import { RecordBatch } from '../steps/record-batch.js';
 import { RestoreTaskSets } from '../steps/restore-task-sets.js';
 import { Rollback } from '../steps/rollback.js';
@@ -89,6 +94,22 @@ export const FLOWS = [
     stateMachine: 'statemachines/server-in-place.asl.yaml',
     prepare: PrepareServerInPlace,
     steps: [Rollback, Finish, StartRollbackDeployment],
+    children: [SERVER_BATCHES],
+  },
+  {
+    name: 'ServerBlueGreen',
+    key: SERVER_BLUE_GREEN_FLOW,
+    stateMachine: 'statemachines/server-blue-green.asl.yaml',
+    prepare: PrepareServerBlueGreen,
+    steps: [
+      ProvisionReplacements,
+      NextBlueGreenPhase,
+      BlueGreenWait,
+      RetireOriginals,
+      Rollback,
+      RemoveReplacements,
+      Finish,
+    ],
     children: [SERVER_BATCHES],
   },
   {

@@ -1,4 +1,7 @@
-import type { RevisionLocation as ApiRevisionLocation } from '../domain/codedeploy-shapes.js';
+import type {
+  AutoScalingGroup,
+  RevisionLocation as ApiRevisionLocation,
+} from '../domain/codedeploy-shapes.js';
 import type { DeploymentStatus, TargetStatus } from '../domain/status.js';
 import type { Page, PageRequest } from './pages.js';
 import type {
@@ -75,6 +78,8 @@ export interface GroupDeploymentState {
   lastSuccessfulDeploymentId?: string;
   lastAttemptedDeploymentId?: string;
   targetRevision?: ApiRevisionLocation;
+  /** A blue/green deployment that copied the group's Auto Scaling group: the copy is the group's now. */
+  autoScalingGroups?: AutoScalingGroup[];
 }
 
 /**

@@ -11,6 +11,7 @@ import type { InstanceTransportPort } from './instance-transport.js';
 import type { LambdaAliasPort } from './lambda-alias.js';
 import type { ListenersPort } from './listeners.js';
 import type { LoadBalancerPort } from './load-balancer.js';
+import type { ReplacementFleetPort } from './replacement-fleet.js';
 import type { RevisionSourcePort } from './revision-source.js';
 import type { TaskCallbacksPort } from './task-callbacks.js';
 import type { TrafficRouterPort } from './traffic-router.js';
@@ -37,6 +38,8 @@ export interface Ports extends StoreRoles {
   /** Server groups: the instances their tag filters, tag sets and Auto Scaling groups select. */
   instances: InstanceDirectoryPort;
   loadBalancer: LoadBalancerPort;
+  /** Server blue/green: the copied replacement fleet, and the end of the original one. */
+  fleet: ReplacementFleetPort;
   revisions: RevisionSourcePort;
   executions: DeploymentExecutionsPort;
   /** Custom deployment configurations (CreateDeploymentConfig), read when a deployment starts. */

@@ -11,6 +11,7 @@ import type { ComputePlatform } from '../domain/deployment-configs.js';
 import type { DeploymentStyle } from '../domain/flows.js';
 import type { ServerLifecycleEvent } from '../domain/lifecycle.js';
 import type { BatchPolls } from '../domain/server-batch-history.js';
+import type { BlueGreenOptions, BlueGreenPhase } from '../domain/server-blue-green.js';
 import type { BatchSize, ServerProgress } from '../domain/server-progress.js';
 import type {
   DeploymentCreator,
@@ -207,8 +208,31 @@ export interface ServerRun {
   historyEvents: number;
 }
 
+/**
+ * Where a Server blue/green deployment stands (domain/server-blue-green.ts): its options as Prepare
+ * read them from the group, its phase, and its fleets. Counters and names only: the instances are
+ * target items (Blue: original, Green: replacement) beside the record.
+ */
+export interface ServerBlueGreenState {
+  options: BlueGreenOptions;
+  phase: BlueGreenPhase;
+  /** Set once a failure, a stop or an alarm started the rollback; stops and alarms then change nothing. */
+  rollingBack?: boolean;
+  /** A stop without rollback: the rollback moves no traffic and removes nothing. */
+  keepFleets?: boolean;
+  /** COPY_AUTO_SCALING_GROUP: the group's Auto Scaling group, and the copy made for this deployment. */
+  sourceAutoScalingGroup?: string;
+  replacementFleet?: string;
+  /** When provisioning started: a fleet that is not in service within the traffic timeout fails it. */
+  provisionStartedAt?: string;
+  originalCount: number;
+  replacementCount?: number;
+}
+
 export interface ServerDeploymentRecord extends DeploymentRecordBase {
   computePlatform: 'Server';
+  /** Blue/green deployments only. */
+  serverBlueGreen?: ServerBlueGreenState;
   appSpec?: ServerAppSpec;
   /**
    * The minimum-healthy-hosts schedule, as counters per zone: its size does not grow with the fleet.

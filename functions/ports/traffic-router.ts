@@ -49,12 +49,16 @@ export interface TargetGroupPairRoute {
 /**
  * Instances a Server in-place deployment takes out of its target groups while it installs on them
  * (BlockTraffic) and puts back (AllowTraffic): the replacement is the instances registered again, so
- * weight 1 registers them, 0 deregisters them, and restoring puts them back in service.
+ * weight 1 registers them, 0 deregisters them, and restoring puts them back in service. A Server
+ * blue/green deployment's route also names the replacement fleet's instances it registered:
+ * restoring takes those out once the originals are back in.
  */
 export interface TargetRegistrationRoute {
   kind: 'TargetRegistration';
   targetGroups: string[];
   instanceIds: string[];
+  /** Blue/green: instances of the replacement fleet, deregistered by a restore. */
+  replacementInstanceIds?: string[];
 }
 
 /** Which of a route's listeners a call is about; a Lambda alias has production traffic only. */

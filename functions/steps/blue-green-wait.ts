@@ -1,7 +1,9 @@
 import type { PendingWaitKind } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { defineStep, type StepDeps } from './deps.js';
-import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
+import { DeploymentFlowMismatchError } from '../domain/deployment-errors.js';
+import type { DeploymentRecord } from '../ports/records.js';
+import { assertNotStopped, loadDeployment } from './load-deployment.js';
 
 export interface BlueGreenWaitInput {
   deploymentId: string;
@@ -9,8 +11,19 @@ export interface BlueGreenWaitInput {
   taskToken: string;
 }
 
+/** The ECS and Server blue/green deployments: the ones with these waits. */
+async function loadWaiting(deps: Pick<StepDeps, 'deployments'>, deploymentId: string): Promise<DeploymentRecord> {
+  const record = await loadDeployment(deps.deployments, deploymentId);
+  if (record.computePlatform === 'Lambda') {
+    throw new DeploymentFlowMismatchError(
+      `The deployment ${deploymentId} is a Lambda deployment; only ECS and Server blue/green deployments wait to reroute or to end the original.`,
+    );
+  }
+  return record;
+}
+
 /**
- * Parks an ECS deployment on one of its blue/green waits, a token wait whose timeout is its end:
+ * Parks an ECS or Server blue/green deployment on one of its waits, a token wait whose timeout is its end:
  * - `ReadyWait` (deploymentReadyOption STOP_DEPLOYMENT): the replacement is ready and the deployment
  *   is `Ready` until ContinueDeployment READY_WAIT; if the wait runs out, the deployment stops.
  * - `TerminationWait`: all traffic is on the replacement, which is primary; the original task set
@@ -22,7 +35,7 @@ export interface BlueGreenWaitInput {
 export function blueGreenWait(deps: Pick<StepDeps, 'deployments' | 'pendingWaits' | 'alarms' | 'clock'>) {
   return async ({ deploymentId, wait, taskToken }: BlueGreenWaitInput): Promise<void> => {
     const { deployments, pendingWaits, clock } = deps;
-    const record = await loadDeploymentOf(deployments, deploymentId, 'ECS');
+    const record = await loadWaiting(deps, deploymentId);
     assertNotStopped(record);
     // The status first: a ContinueDeployment that finds the wait finds the deployment Ready already.
     await deployments.updateDeployment(
@@ -40,7 +53,7 @@ export function blueGreenWait(deps: Pick<StepDeps, 'deployments' | 'pendingWaits
     });
     try {
       await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-      assertNotStopped(await loadDeploymentOf(deployments, deploymentId, 'ECS'));
+      assertNotStopped(await loadWaiting(deps, deploymentId));
     } catch (error) {
       await pendingWaits.clearPendingWait(deploymentId, taskToken);
       throw error;
@@ -48,7 +61,7 @@ export function blueGreenWait(deps: Pick<StepDeps, 'deployments' | 'pendingWaits
   };
 }
 
-/** The ReadyWait and TerminationWait Tasks of the ECS flow: `${BlueGreenWaitFunctionArn}`. */
+/** The ReadyWait and TerminationWait Tasks of the ECS and Server blue/green flows: `${BlueGreenWaitFunctionArn}`. */
 export const BlueGreenWait = defineStep(
   'BlueGreenWait',
   blueGreenWait,

@@ -10,10 +10,10 @@ import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage } from './caught-errors.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { renewLockLease } from './group-lock-lease.js';
-import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
+import { assertNotStopped, loadDeploymentOf, watchedAlarms } from './load-deployment.js';
 import {
   currentBatchChunks,
-  isLive,
+  isLiveIn,
   targetEventStatus,
   targetsOf,
   withTargetEvent,
@@ -63,7 +63,7 @@ async function liveChunks(
   const live: Array<Map<string, InstanceTargetRecord>> = [];
   for (const chunk of chunks) {
     const targets = await targetsOf(deps.deploymentTargets, record.deploymentId, chunk.instanceIds);
-    live.push(new Map([...targets].filter(([, target]) => isLive(target))));
+    live.push(new Map([...targets].filter(([, target]) => isLiveIn(record, target))));
   }
   return live;
 }
@@ -81,7 +81,7 @@ export function checkTargets(deps: TargetRegistrationDeps) {
     const record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     // Draining or health checks may take minutes: a stop or an alarm must not wait for them.
     assertNotStopped(record);
-    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    await assertAlarmsQuiet(deps.alarms, watchedAlarms(record));
     const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
     const targetGroups = group?.targetGroupNames ?? [];
     const wanted: TargetHealthState = event === 'BlockTraffic' ? 'unused' : 'healthy';

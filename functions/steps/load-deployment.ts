@@ -38,9 +38,25 @@ export function isDeploymentOf<P extends ComputePlatform>(
   return record.computePlatform === platform;
 }
 
-/** Steps that are not parked on a token honour a stop request here, before they change anything. */
+/**
+ * A Server blue/green deployment rolling back (traffic going back to its original fleet): it is
+ * ending already, so stop requests and alarms change nothing any more.
+ */
+export function isRollingBack(record: DeploymentRecord): boolean {
+  return record.computePlatform === 'Server' && record.serverBlueGreen?.rollingBack === true;
+}
+
+/** The alarms a step watches: none while a blue/green deployment rolls back. */
+export function watchedAlarms(record: DeploymentRecord): DeploymentRecord['alarmConfiguration'] {
+  return isRollingBack(record) ? undefined : record.alarmConfiguration;
+}
+
+/**
+ * Steps that are not parked on a token honour a stop request here, before they change anything
+ * (a blue/green rollback goes on: it is what a stop asks for).
+ */
 export function assertNotStopped(record: DeploymentRecord): void {
-  if (record.stopRequest)
+  if (record.stopRequest && !isRollingBack(record))
     throw new DeploymentStoppedError(stoppedMessage(record.stopRequest.autoRollbackEnabled));
 }
 

@@ -13,7 +13,7 @@ import type { BatchChunk, InstanceQueueEntry, ServerDeploymentRecord } from '../
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { renewLockLease } from './group-lock-lease.js';
-import { assertNotStopped, isDeploymentOf, loadDeploymentOf } from './load-deployment.js';
+import { assertNotStopped, isDeploymentOf, loadDeploymentOf, watchedAlarms } from './load-deployment.js';
 import { eventTimeoutSeconds } from './run-lifecycle-event.js';
 
 export interface NextBatchInput {
@@ -77,7 +77,7 @@ export function nextBatch(deps: NextBatchDeps) {
     const { deployments, serverBatches, settings } = deps;
     const record = await loadDeploymentOf(deployments, deploymentId, 'Server');
     assertNotStopped(record);
-    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+    await assertAlarmsQuiet(deps.alarms, watchedAlarms(record));
     await renewLockLease(deps, record);
     const events = await batchEvents(deps, record);
     const current = record.currentBatch;

@@ -128,14 +128,14 @@ export function prepareServerInPlace(
   };
 }
 
-type ServerTarget = Pick<DirectoryInstance, 'instanceId' | 'instanceArn' | 'availabilityZone'>;
+export type ServerTarget = Pick<DirectoryInstance, 'instanceId' | 'instanceArn' | 'availabilityZone'>;
 
 /**
  * The instances a Server deployment targets: those the group's tag filters, tag sets and Auto Scaling
  * groups select when it starts (the instance directory), or the instances it names (`instanceIds`,
  * groups declared in CDK and older callers).
  */
-async function serverTargets(
+export async function serverTargets(
   deps: Pick<StepDeps, 'instances'>,
   group: DeploymentGroupRecord,
 ): Promise<ServerTarget[]> {
@@ -190,7 +190,7 @@ function checkHistory(
   }
 }
 
-async function readServerRevision(
+export async function readServerRevision(
   deps: Pick<StepDeps, 'revisions'>,
   record: ServerDeploymentRecord,
 ): Promise<{ appSpec: ServerAppSpec; revision: RevisionLocation }> {

@@ -28,6 +28,13 @@ export function recordBatch(
     const progress = record.serverProgress;
     if (!progress) throw new TypeError(`The deployment ${deploymentId} has no schedule: Prepare plans it.`);
     const now = clock.now().toISOString();
+    const phase = record.serverBlueGreen?.phase;
+    const rollingBack = record.serverBlueGreen?.rollingBack === true;
+    // Blue/green: the batch's own events decide (a rollback's instances may have failed before it);
+    // an installed replacement is Ready until it takes traffic; a rollback leaves statuses as they are.
+    const phaseEvents = new Set<string>(record.serverLifecycleEvents ?? []);
+    const counted = (name: string) => !rollingBack || phaseEvents.has(name);
+    const success = phase === 'install' ? 'Ready' : 'Succeeded';
     const results: Array<'Succeeded' | 'Failed'> = [];
     const health: Array<{ instanceId: string; health: InstanceHealthState }> = [];
     for (const chunk of await currentBatchChunks(deps.serverBatches, record, batchNumber)) {
@@ -37,14 +44,24 @@ export function recordBatch(
         const target = targets.get(id);
         // From the events, not the target's status: a retry finds the status this step already wrote.
         const result =
-          target && !target.lifecycleEvents.some((e) => e.status === 'Failed') ? 'Succeeded' : 'Failed';
+          target &&
+          !target.lifecycleEvents.some((e) => e.status === 'Failed' && counted(e.lifecycleEventName))
+            ? 'Succeeded'
+            : 'Failed';
         results.push(result);
         health.push({ instanceId: id, health: result === 'Succeeded' ? 'Healthy' : 'Unhealthy' });
-        if (target && target.status !== result) ended.push({ ...target, status: result, lastUpdatedAt: now });
+        const status = result === 'Succeeded' ? success : 'Failed';
+        if (target && !rollingBack && target.status !== status) {
+          ended.push({ ...target, status, lastUpdatedAt: now });
+        }
       }
       await deps.deploymentTargets.putDeploymentTargets(ended);
     }
-    await deps.groups.recordInstanceHealth(record.applicationName, record.deploymentGroupName, health);
+    // What orders the group's next in-place deployment; the phases of a blue/green one after its
+    // install say nothing new about the instances' health.
+    if (phase === undefined || phase === 'install') {
+      await deps.groups.recordInstanceHealth(record.applicationName, record.deploymentGroupName, health);
+    }
     const written = batchHistoryEvents((record.serverLifecycleEvents ?? []).map(eventKind), batch.polls);
     await deployments.updateDeployment(deploymentId, {
       serverProgress: afterBatchResults(progress, batch.wave, results),

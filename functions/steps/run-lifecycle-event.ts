@@ -7,12 +7,12 @@ import {
 import type { RevisionLocation, ServerDeploymentRecord } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { defineStep, type StepDeps } from './deps.js';
-import { assertNotStopped, loadDeploymentOf } from './load-deployment.js';
+import { assertNotStopped, isRollingBack, loadDeploymentOf, watchedAlarms } from './load-deployment.js';
 import { renewLockLease } from './group-lock-lease.js';
 import { onCommandComplete } from './on-command-complete.js';
 import {
   currentBatchChunks,
-  isLive,
+  isLiveIn,
   targetEventStatus,
   targetsOf,
   withTargetEvent,
@@ -62,21 +62,24 @@ export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
     assertNotStopped(record);
     const now = clock.now();
     // The wait is registered before the last look at stops and alarms, as Bake does, so that one that
-    // arrives in between is seen either here or by the callback that fails this token.
-    await pendingWaits.putPendingWait({
-      deploymentId,
-      taskToken,
-      kind: 'InstanceCommand',
-      stateName: event,
-      since: now.toISOString(),
-    });
-    try {
-      record = await loadDeploymentOf(deployments, deploymentId, 'Server');
-      assertNotStopped(record);
-      await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    } catch (error) {
-      await pendingWaits.clearPendingWait(deploymentId, taskToken);
-      throw error;
+    // arrives in between is seen either here or by the callback that fails this token. A blue/green
+    // rollback registers none: nothing may interrupt it.
+    if (!isRollingBack(record)) {
+      await pendingWaits.putPendingWait({
+        deploymentId,
+        taskToken,
+        kind: 'InstanceCommand',
+        stateName: event,
+        since: now.toISOString(),
+      });
+      try {
+        record = await loadDeploymentOf(deployments, deploymentId, 'Server');
+        assertNotStopped(record);
+        await assertAlarmsQuiet(deps.alarms, watchedAlarms(record));
+      } catch (error) {
+        await pendingWaits.clearPendingWait(deploymentId, taskToken);
+        throw error;
+      }
     }
     await renewLockLease(deps, record, input.timeoutSeconds);
     await serverBatches.openEventWait(deploymentId, batchNumber, event, taskToken, now.toISOString());
@@ -94,7 +97,9 @@ export function runLifecycleEvent(deps: RunLifecycleEventDeps) {
       const toSend = chunk.instanceIds.filter((id) => {
         const target = targets.get(id);
         const status = targetEventStatus(target, event);
-        return isLive(target) && status !== 'Succeeded' && status !== 'Failed' && status !== 'Skipped';
+        return (
+          isLiveIn(record, target) && status !== 'Succeeded' && status !== 'Failed' && status !== 'Skipped'
+        );
       });
       if (toSend.length === 0) continue;
       script ??= buildLifecycleEventScript(await scriptInput(deps, record, event));
@@ -179,8 +184,10 @@ async function scriptInput(
       applicationName: record.applicationName,
       deploymentGroupName: record.deploymentGroupName,
       deploymentGroupId: group?.deploymentGroupId ?? record.deploymentGroupName,
-      deploymentType: 'IN_PLACE',
-      creator: record.creator,
+      deploymentType: record.serverBlueGreen ? 'BLUE_GREEN' : 'IN_PLACE',
+      // A blue/green rollback runs its hooks as CodeDeploy's rollback deployment does: from the
+      // revisions §2.2's rollback column names (the originals' own for Before/AfterAllowTraffic).
+      creator: isRollingBack(record) ? 'codeDeployRollback' : record.creator,
     },
     appSpec,
     bundle: {

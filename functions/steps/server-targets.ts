@@ -66,7 +66,7 @@ export function withTargetEvent(
   const targetStatus: TargetStatus =
     status === 'Failed'
       ? 'Failed'
-      : status === 'InProgress' && target.status === 'Pending'
+      : status === 'InProgress' && (target.status === 'Pending' || target.status === 'Ready')
         ? 'InProgress'
         : target.status;
   return { ...target, lifecycleEvents, lastUpdatedAt: at, status: targetStatus };
@@ -129,7 +129,30 @@ export function overviewOf(targets: readonly { status: string }[]): Required<Dep
   return overview;
 }
 
-/** Whether a target of the batch is still going through its events (no event failed). */
+/**
+ * Whether a target of the batch is still going through its events (no event failed); a blue/green
+ * replacement that is Ready (installed) goes on to take traffic.
+ */
 export function isLive(target: InstanceTargetRecord | undefined): target is InstanceTargetRecord {
-  return target !== undefined && (target.status === 'InProgress' || target.status === 'Pending');
+  return (
+    target !== undefined &&
+    (target.status === 'InProgress' || target.status === 'Pending' || target.status === 'Ready')
+  );
+}
+
+/**
+ * Whether a target goes on with the current batch's events. A blue/green rollback runs its events
+ * on instances whatever they did before (a replacement that failed to turn healthy is registered
+ * all the same, and must leave): there, only a failure of the rollback's own events stops one.
+ */
+export function isLiveIn(
+  record: ServerDeploymentRecord,
+  target: InstanceTargetRecord | undefined,
+): target is InstanceTargetRecord {
+  if (!record.serverBlueGreen?.rollingBack) return isLive(target);
+  const events = new Set<string>(record.serverLifecycleEvents ?? []);
+  return (
+    target !== undefined &&
+    !target.lifecycleEvents.some((event) => events.has(event.lifecycleEventName) && event.status === 'Failed')
+  );
 }

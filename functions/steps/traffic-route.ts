@@ -88,7 +88,7 @@ export function restoredRouteMessage(route: TrafficRoute): string {
     case 'TargetGroupPair':
       return `The listeners forward to the original target group ${route.originalTargetGroup} only again.`;
     case 'TargetRegistration':
-      return `The ${route.instanceIds.length} instance(s) the deployment had taken out of ${route.targetGroups.join(', ')} are registered again.`;
+      return `The ${route.instanceIds.length} instance(s) the deployment had taken out of ${route.targetGroups.join(', ')} are registered again${route.replacementInstanceIds?.length ? `, and the ${route.replacementInstanceIds.length} replacement instance(s) it had registered are not` : ''}.`;
   }
 }
 

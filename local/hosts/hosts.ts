@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -54,4 +54,52 @@ export async function ensureHosts(stateDir: string, count: number): Promise<Loca
   const hosts: LocalHost[] = [];
   for (let index = 1; index <= count; index++) hosts.push(await ensureHost(stateDir, hostId(index)));
   return hosts;
+}
+
+/** What `hosts/<id>/host.json` records: the host's port, and when a blue/green deployment ended it. */
+interface HostFile {
+  id?: string;
+  port?: number;
+  /** ISO time the host was terminated (its processes ended); its root is kept until `hosts prune`. */
+  terminatedAt?: string;
+}
+
+export interface HostEntry extends LocalHost {
+  terminatedAt?: string;
+}
+
+function readHostFile(file: string): HostFile {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as HostFile;
+  } catch {
+    return {};
+  }
+}
+
+/** Marks the host terminated: a terminated machine takes no more commands and serves nothing. */
+export function markHostTerminated(stateDir: string, id: string, at: Date): void {
+  const file = join(hostsDirectory(stateDir), id, 'host.json');
+  if (!existsSync(file)) return;
+  const current = readHostFile(file);
+  if (current.terminatedAt) return;
+  writeFileSync(file, `${JSON.stringify({ ...current, id, terminatedAt: at.toISOString() }, null, 2)}\n`);
+}
+
+/** Every host of the state directory, terminated or not, in name order. */
+export function listHosts(stateDir: string): HostEntry[] {
+  const dir = hostsDirectory(stateDir);
+  if (!existsSync(dir)) return [];
+  const hosts: HostEntry[] = [];
+  for (const id of readdirSync(dir)) {
+    const file = join(dir, id, 'host.json');
+    if (!existsSync(file)) continue;
+    const host = readHostFile(file);
+    hosts.push({
+      id,
+      root: join(dir, id, 'root'),
+      port: host.port ?? 0,
+      ...(host.terminatedAt ? { terminatedAt: host.terminatedAt } : {}),
+    });
+  }
+  return hosts.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

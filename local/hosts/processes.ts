@@ -6,8 +6,11 @@ import { resolve } from 'node:path';
  * sets it, and children inherit it, daemons included). Reading /proc finds them all, whatever pid
  * files the app's scripts keep. Linux only; elsewhere nothing is found.
  */
-export function hostProcesses(hostsDir: string): number[] {
+export function hostProcesses(hostsDir: string, options: { exact?: boolean } = {}): number[] {
   const prefix = `STEPDEPLOY_HOST_ROOT=${resolve(hostsDir)}`;
+  // `exact`: the processes of the one host whose root this is (not of hosts whose roots it prefixes).
+  const matches = (variable: string) =>
+    options.exact ? variable === prefix || variable.startsWith(`${prefix}/`) : variable.startsWith(prefix);
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -21,7 +24,7 @@ export function hostProcesses(hostsDir: string): number[] {
     if (pid === process.pid) continue;
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
-      if (environ.split('\0').some((variable) => variable.startsWith(prefix))) pids.push(pid);
+      if (environ.split('\0').some(matches)) pids.push(pid);
     } catch {
       // gone, or not ours to read
     }
@@ -29,9 +32,16 @@ export function hostProcesses(hostsDir: string): number[] {
   return pids;
 }
 
-/** Ends every process of the local hosts: SIGTERM, then SIGKILL for those still there after a grace period. */
-export async function stopHostProcesses(hostsDir: string, graceMs = 3000): Promise<number> {
-  const pids = hostProcesses(hostsDir);
+/**
+ * Ends every process of the local hosts (`exact`: of the one host whose root `hostsDir` is): SIGTERM,
+ * then SIGKILL for those still there after a grace period.
+ */
+export async function stopHostProcesses(
+  hostsDir: string,
+  graceMs = 3000,
+  options: { exact?: boolean } = {},
+): Promise<number> {
+  const pids = hostProcesses(hostsDir, options);
   for (const pid of pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));

@@ -45,6 +45,11 @@ export class LocalHostTransport implements InstanceTransportPort {
     this.hosts.set(host.id, host);
   }
 
+  /** A host that was terminated: commands to it are undeliverable from now on. */
+  removeHost(id: string): void {
+    this.hosts.delete(id);
+  }
+
   onComplete(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

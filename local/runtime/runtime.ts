@@ -49,6 +49,7 @@ export type TargetPorts = Partial<
     | 'transport'
     | 'instances'
     | 'loadBalancer'
+    | 'fleet'
     | 'revisions'
   >
 > & { trafficRouters?: TrafficRouters };
@@ -194,16 +195,18 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     alarms: ports.alarms ?? { describeAlarms: async () => new Map() },
     hooks: ports.hooks ?? unavailable('hook invoker'),
     transport: ports.transport ?? unavailable('instance transport'),
-    // On one machine the registered on-premises instances are the hosts, and there is no EC2.
+    // On one machine the registered on-premises instances are the hosts, which stand in for EC2
+    // instances too (and a blue/green deployment's copy of an Auto Scaling group is hosts).
     instances:
       ports.instances ??
       new RegisteredInstancesDirectory(
         new DynamoDbOnPremisesInstanceStore(database.client, database.tableName),
-        { ec2: 'none' },
+        { ec2: 'hosts' },
       ),
     deploymentConfigs: new DynamoDbDeploymentConfigStore(database.client, database.tableName),
     controlPlane: dynamoDbControlPlaneStores(database.client, database.tableName),
     loadBalancer: ports.loadBalancer ?? unavailable('load balancer'),
+    fleet: ports.fleet ?? unavailable('replacement fleet'),
     revisions: ports.revisions ?? unavailable('revision source'),
   };
   ready.deps = deps;

@@ -16,6 +16,7 @@ import { deploymentUseCases } from '../../functions/api/deployment-use-cases.js'
 import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
+import type { ReplacementFleetPort } from '../../functions/ports/replacement-fleet.js';
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
@@ -30,6 +31,7 @@ import { CLI_REVISION_BUCKET } from './cli-bucket.js';
 import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
 import { LocalLoadBalancers } from './load-balancers.js';
 import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
+import { LocalReplacementFleet } from './replacement-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
   markServerStopped,
@@ -118,6 +120,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     transport.addHost(host);
     await loadBalancers.addHost(host);
   };
+  // Blue/green replacement fleets are new hosts (made through the records, bound once they open).
+  const fleet: { port?: LocalReplacementFleet } = {};
+  const fleetPort = deferredFleet(() => fleet.port);
   const alarmChanges: { handle?: LocalRuntime['onAlarmStateChange'] } = {};
   const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
   const revisions = deferredRevisions();
@@ -125,12 +130,23 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const runtime = await createLocalRuntime({
     clock,
     databasePath: join(stateDir, 'records'),
-    ports: { transport, revisions, loadBalancer: loadBalancers, alarms },
+    ports: { transport, revisions, loadBalancer: loadBalancers, alarms, fleet: fleetPort },
     // Local health checks answer within a second; two minutes is plenty before an instance fails.
     settings: {
       trafficPollSeconds: 1,
       trafficTimeoutSeconds: 120,
       ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    },
+  });
+  fleet.port = new LocalReplacementFleet({
+    stateDir,
+    instances: runtime.deps.controlPlane.onPremisesInstances,
+    clock,
+    region: options.region ?? 'us-east-1',
+    joined,
+    left: (id) => {
+      hosts.delete(id);
+      transport.removeHost(id);
     },
   });
   const closers: Array<() => Promise<unknown>> = [() => runtime.dispose()];
@@ -209,6 +225,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await loadBalancers.close();
     throw error;
   }
+}
+
+/** The replacement fleet, bound once the records it registers hosts in are open. */
+function deferredFleet(port: () => ReplacementFleetPort | undefined): ReplacementFleetPort {
+  const bound = () => {
+    const value = port();
+    if (!value) throw new Error('The replacement fleet is not ready yet.');
+    return value;
+  };
+  return {
+    copyFleet: (request) => bound().copyFleet(request),
+    describeFleet: (name) => bound().describeFleet(name),
+    deleteFleet: (name) => bound().deleteFleet(name),
+    retireOriginals: (request) => bound().retireOriginals(request),
+  };
 }
 
 /** An upload under `<application>/<deployment-group>/` starts a deployment, as the S3 trigger in AWS. */

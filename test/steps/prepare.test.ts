@@ -47,6 +47,7 @@ function deps(): StepDeps {
     callbacks: untouched('callbacks'),
     transport: untouched('transport'),
     loadBalancer: untouched('load balancer'),
+    fleet: untouched('replacement fleet'),
     revisions: untouched('revisions'),
     executions: untouched('executions'),
     instances: untouched('instance directory'),

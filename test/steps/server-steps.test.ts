@@ -259,6 +259,7 @@ beforeEach(async () => {
     hooks: unused('hook invoker'),
     executions: unused('deployment executions'),
     instances: unused('instance directory'),
+    fleet: unused('replacement fleet'),
     controlPlane: unused('control plane'),
     deploymentConfigs: { getDeploymentConfig: async () => undefined },
   };

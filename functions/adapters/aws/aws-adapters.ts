@@ -27,6 +27,7 @@ import { AwsHookInvoker } from './hook-invoker.js';
 import { AwsLambdaAlias } from './lambda-alias.js';
 import { LambdaAliasTrafficRouter } from './lambda-alias-router.js';
 import { AwsInstanceDirectory } from './instance-directory.js';
+import { AutoScalingFleet } from './auto-scaling-fleet.js';
 import { TargetRegistrationRouter } from './target-registration-router.js';
 import { S3RevisionSource } from './s3-revision-source.js';
 import { SsmInstanceTransport } from './ssm-transport.js';
@@ -68,6 +69,8 @@ export function awsAdapters<P extends AwsPortName>(
   const table = lazy(() => new DynamoTable(new DynamoDBClient({}), settings.tableName));
   const elbv2 = lazy(() => new Elbv2LoadBalancer(elbv2Client()));
   const ssmClient = lazy(() => new SSMClient({}));
+  const ec2Client = lazy(() => new EC2Client({}));
+  const autoScalingClient = lazy(() => new AutoScalingClient({}));
   const factories: { [K in AwsPortName]: () => AwsAdapters[K] } = {
     deployments: () => DYNAMODB_STORE_ROLES.deployments(table()),
     executionNames: () => DYNAMODB_STORE_ROLES.executionNames(table()),
@@ -95,7 +98,8 @@ export function awsAdapters<P extends AwsPortName>(
     transport: () => new SsmInstanceTransport(ssmClient()),
     // EC2 instances and Auto Scaling groups by EC2's tags, on-premises instances by their SSM
     // managed-instance tags: the tags SendCommand's grants are conditioned on.
-    instances: () => new AwsInstanceDirectory(new EC2Client({}), ssmClient(), new AutoScalingClient({})),
+    instances: () => new AwsInstanceDirectory(ec2Client(), ssmClient(), autoScalingClient()),
+    fleet: () => new AutoScalingFleet(autoScalingClient(), ec2Client()),
     loadBalancer: () => elbv2(),
     revisions: () =>
       routeRevisions({ S3: new S3RevisionSource(new S3Client({})), GitHub: new GitHubRevisionSource() }),

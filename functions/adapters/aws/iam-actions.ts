@@ -1,4 +1,5 @@
 import { ALARMS_IAM_ACTIONS } from './alarms.js';
+import { AUTO_SCALING_FLEET_IAM_ACTIONS } from './auto-scaling-fleet.js';
 import type { AwsPortName } from './aws-adapters.js';
 import { DEPLOYMENT_EXECUTIONS_IAM_ACTIONS } from './deployment-executions.js';
 import { DYNAMODB_CONTROL_PLANE_IAM_ACTIONS } from './dynamodb-control-plane.js';
@@ -43,6 +44,7 @@ export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]
   transport: SSM_TRANSPORT_IAM_ACTIONS,
   instances: REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS,
   loadBalancer: ELBV2_LOAD_BALANCER_IAM_ACTIONS,
+  fleet: AUTO_SCALING_FLEET_IAM_ACTIONS,
   revisions: S3_REVISION_SOURCE_IAM_ACTIONS,
   executions: DEPLOYMENT_EXECUTIONS_IAM_ACTIONS,
   // The port reads one config (getDeploymentConfig), whatever else the store can do.

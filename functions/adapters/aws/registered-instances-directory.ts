@@ -18,6 +18,7 @@ import {
   type InstanceSelector,
 } from '../../ports/instance-directory.js';
 import type { OnPremisesInstanceRecord, OnPremisesInstanceStore } from '../../ports/on-premises-instances.js';
+import { AUTO_SCALING_GROUP_TAG } from '../../ports/replacement-fleet.js';
 import { DYNAMODB_PAGES_IAM_ACTIONS } from './dynamodb-pages.js';
 
 /** What resolving calls: the instance listing's Query (DynamoDbOnPremisesInstanceStore.listInstances). */
@@ -27,10 +28,14 @@ const PAGE = 500;
 
 export interface RegisteredInstancesDirectoryOptions {
   /**
-   * `none`: this runtime has no EC2 instances or Auto Scaling groups (one machine), so EC2 selectors
-   * select nothing. `unsupported` (AWS): they exist, and this directory cannot see them.
+   * `none`: this runtime has no EC2 instances or Auto Scaling groups, so EC2 selectors select
+   * nothing. `unsupported` (AWS): they exist, and this directory cannot see them. `hosts` (one
+   * machine, `stepdeploy server`): the registered hosts stand in for EC2 instances too, so EC2 tag
+   * filters and tag sets match their tags, and an Auto Scaling group is the hosts tagged with its
+   * name under `aws:autoscaling:groupName`, the tag EC2 Auto Scaling gives the instances it launches
+   * (what a blue/green deployment's copy of a group gives the hosts it makes).
    */
-  ec2: 'none' | 'unsupported';
+  ec2: 'none' | 'unsupported' | 'hosts';
 }
 
 export class RegisteredInstancesDirectory implements InstanceDirectoryPort {
@@ -50,18 +55,28 @@ export class RegisteredInstancesDirectory implements InstanceDirectoryPort {
       );
     }
     if (!hasSelectors(selector)) return [];
-    const tagSelector = {
+    const onPremises = {
       ...(selector.onPremisesInstanceTagFilters ? { tagFilters: selector.onPremisesInstanceTagFilters } : {}),
       ...(selector.onPremisesTagSet?.onPremisesTagSetList
         ? { tagSet: selector.onPremisesTagSet.onPremisesTagSetList }
         : {}),
     };
+    const hosts = this.options.ec2 === 'hosts';
+    const ec2 = {
+      ...(hosts && selector.ec2TagFilters ? { tagFilters: selector.ec2TagFilters } : {}),
+      ...(hosts && selector.ec2TagSet?.ec2TagSetList ? { tagSet: selector.ec2TagSet.ec2TagSetList } : {}),
+    };
+    const groups = new Set(hosts ? (selector.autoScalingGroups ?? []) : []);
+    const selects = (instance: OnPremisesInstanceRecord): boolean =>
+      matchesTagSelector(instance.tags, onPremises) ||
+      ((ec2.tagFilters !== undefined || ec2.tagSet !== undefined) && matchesTagSelector(instance.tags, ec2)) ||
+      instance.tags.some((tag) => tag.Key === AUTO_SCALING_GROUP_TAG && groups.has(tag.Value ?? ''));
     const selected: OnPremisesInstanceRecord[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.instances.listInstances(
         { limit: PAGE, ...(nextToken ? { nextToken } : {}) },
-        (instance) => instance.deregisterTime === undefined && matchesTagSelector(instance.tags, tagSelector),
+        (instance) => instance.deregisterTime === undefined && selects(instance),
       );
       selected.push(...page.items);
       nextToken = page.nextToken;

@@ -53,9 +53,25 @@ export class TargetRegistrationRouter implements TrafficRouter<TargetRegistratio
 
   async restore(route: TargetRegistrationRoute): Promise<{ changed: boolean }> {
     const before = await this.verify(route);
-    if (before === 1) return { changed: false };
-    await this.setWeight(route, 1);
-    return { changed: true };
+    let changed = false;
+    if (before !== 1) {
+      await this.setWeight(route, 1);
+      changed = true;
+    }
+    // Blue/green: the originals are back in; the replacements it had registered go out.
+    for (const targetGroup of route.targetGroups) {
+      for (const ids of chunks(route.replacementInstanceIds ?? [])) {
+        const states = await this.loadBalancer.describeTargetHealth(targetGroup, ids);
+        const registered = ids.filter((id) => {
+          const state = states.get(id) ?? 'unused';
+          return state !== 'unused' && state !== 'draining';
+        });
+        if (registered.length === 0) continue;
+        await this.loadBalancer.deregisterTargets(targetGroup, registered);
+        changed = true;
+      }
+    }
+    return { changed };
   }
 
   /** Registers a chunk; one refused instance (InvalidTargetException) is left out, not the chunk. */

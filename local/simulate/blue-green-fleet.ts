@@ -1,0 +1,121 @@
+/**
+ * Server blue/green deployments to a simulated fleet of any size, in compressed time: the real parent
+ * and child state machines and steps on the embedded engine, records in dynalite (in memory),
+ * simulated instances behind the SSM transport port, a simulated ELB target group, and a simulated
+ * Auto Scaling that copies the group's Auto Scaling group. What `npm run bench:blue-green` and the
+ * blue/green engine tests run.
+ */
+import type { BlueGreenDeploymentConfiguration } from '../../functions/domain/codedeploy-shapes.js';
+import type { DeploymentGroupRecord, DeploymentRecord } from '../../functions/ports/records.js';
+import type { StepSettings } from '../../functions/steps/deps.js';
+import { SERVER_BLUE_GREEN_FLOW } from '../../functions/steps/prepare-server-blue-green.js';
+import { VirtualClock, type ExecutionSummary } from '../engine/index.js';
+import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
+import type { TargetGroupTimings } from '../../functions/domain/target-polls.js';
+import { SimulatedInstanceTransport, type SimulatedFleetOptions } from '../simulated/instances.js';
+import { SimulatedLoadBalancer } from '../simulated/load-balancer.js';
+import { SimulatedReplacementFleet } from '../simulated/replacement-fleet.js';
+import { FLEET_APPLICATION, FLEET_GROUP, FLEET_TARGET_GROUP, fleetInstanceIds, fleetRevisions } from './server-fleet.js';
+
+export const FLEET_AUTO_SCALING_GROUP = 'web-asg';
+
+export interface BlueGreenFleetOptions {
+  instances: number;
+  deploymentConfigName: string;
+  blueGreen: BlueGreenDeploymentConfiguration;
+  fleet?: Omit<SimulatedFleetOptions, 'timers'>;
+  /** The target group's timings (AWS's defaults when absent). */
+  timings?: TargetGroupTimings;
+  launchSeconds?: number;
+  settings?: Partial<StepSettings>;
+  group?: Partial<DeploymentGroupRecord>;
+}
+
+export interface BlueGreenRun {
+  deploymentId: string;
+  record: DeploymentRecord;
+  executions: ExecutionSummary[];
+  stateTransitions: number;
+  simulatedSeconds: number;
+}
+
+export interface SimulatedBlueGreenFleet {
+  runtime: LocalRuntime;
+  clock: VirtualClock;
+  transport: SimulatedInstanceTransport;
+  loadBalancer: SimulatedLoadBalancer;
+  autoScaling: SimulatedReplacementFleet;
+  originals: string[];
+  /** Starts a deployment; `done` resolves with its end (and all its executions). */
+  start(deploymentId: string): { done: Promise<BlueGreenRun> };
+  deploy(deploymentId: string): Promise<BlueGreenRun>;
+  dispose(): Promise<void>;
+}
+
+export async function openSimulatedBlueGreenFleet(options: BlueGreenFleetOptions): Promise<SimulatedBlueGreenFleet> {
+  const clock = new VirtualClock({ startMs: Date.parse('2026-01-05T09:00:00Z') });
+  const transport = new SimulatedInstanceTransport({ timers: clock, ...options.fleet });
+  const originals = fleetInstanceIds(options.instances);
+  const loadBalancer = new SimulatedLoadBalancer(clock, options.timings);
+  loadBalancer.createTargetGroup(FLEET_TARGET_GROUP, originals);
+  const autoScaling = new SimulatedReplacementFleet(clock, options.launchSeconds);
+  const runtime = await createLocalRuntime({
+    clock,
+    ports: { transport, revisions: fleetRevisions, loadBalancer, fleet: autoScaling },
+    settings: { ...options.settings },
+  });
+  transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
+  await runtime.deps.store.putDeploymentGroup({
+    applicationName: FLEET_APPLICATION,
+    deploymentGroupName: FLEET_GROUP,
+    deploymentGroupId: 'fleet-web',
+    computePlatform: 'Server',
+    deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+    deploymentConfigName: options.deploymentConfigName,
+    instanceIds: originals,
+    autoScalingGroups: [{ name: FLEET_AUTO_SCALING_GROUP }],
+    targetGroupNames: [FLEET_TARGET_GROUP],
+    blueGreenDeploymentConfiguration: options.blueGreen,
+    ...options.group,
+  });
+  const start = (deploymentId: string) => {
+    const started = clock.nowMs();
+    const done = (async (): Promise<BlueGreenRun> => {
+      await runtime.startDeployment(SERVER_BLUE_GREEN_FLOW, {
+        deploymentId,
+        applicationName: FLEET_APPLICATION,
+        deploymentGroupName: FLEET_GROUP,
+        revision: {
+          revisionType: 'S3',
+          s3Location: { bucket: 'simulated', key: 'revision.tgz', bundleType: 'tgz' },
+        },
+      });
+      const outcome = await runtime.outcome(deploymentId);
+      if (!outcome) throw new Error(`The deployment ${deploymentId} did not start.`);
+      const executions = runtime.engine
+        .executions()
+        .filter((e) => e.executionName === deploymentId || e.parent?.executionName === deploymentId);
+      const record = await runtime.deps.deployments.getDeployment(deploymentId);
+      if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
+      return {
+        deploymentId,
+        record,
+        executions,
+        stateTransitions: executions.reduce((sum, e) => sum + (e.stateTransitions ?? 0), 0),
+        simulatedSeconds: (outcome.stoppedAtMs - started) / 1000,
+      };
+    })();
+    return { done };
+  };
+  return {
+    runtime,
+    clock,
+    transport,
+    loadBalancer,
+    autoScaling,
+    originals,
+    start,
+    deploy: (deploymentId) => start(deploymentId).done,
+    dispose: () => runtime.dispose(),
+  };
+}
