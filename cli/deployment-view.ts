@@ -5,11 +5,15 @@ import type { DeploymentRecord, InstanceTargetRecord } from '../functions/ports/
 export interface DeploymentView {
   deploymentId: string;
   status: string;
+  /** IN_PLACE or BLUE_GREEN (Server), BLUE_GREEN (Lambda, ECS). */
+  deploymentType: string;
   errorCode: string | null;
   errorMessage: string | null;
   rollbackDeploymentId: string | null;
   instances: Array<{
     id: string;
+    /** Blue/green: an original (blue) instance or a replacement (green); in place: none. */
+    role?: 'original' | 'replacement';
     status: string;
     events: Array<{
       name: string;
@@ -26,6 +30,9 @@ export function deploymentView(record: DeploymentRecord, targets: InstanceTarget
   return {
     deploymentId: record.deploymentId,
     status: record.status,
+    deploymentType:
+      record.deploymentStyle?.deploymentType ??
+      (record.computePlatform === 'Server' ? 'IN_PLACE' : 'BLUE_GREEN'),
     errorCode: record.errorInformation?.code ?? null,
     errorMessage: record.errorInformation?.message ?? null,
     rollbackDeploymentId: record.rollbackInfo?.rollbackDeploymentId ?? null,
@@ -33,6 +40,9 @@ export function deploymentView(record: DeploymentRecord, targets: InstanceTarget
       .sort((a, b) => a.targetId.localeCompare(b.targetId, 'en', { numeric: true }))
       .map((target) => ({
         id: target.targetId,
+        ...(target.instanceLabel
+          ? { role: target.instanceLabel === 'Blue' ? ('original' as const) : ('replacement' as const) }
+          : {}),
         status: target.status,
         events: target.lifecycleEvents.map((event) => ({
           name: event.lifecycleEventName,
@@ -53,6 +63,7 @@ const SYMBOLS: Record<string, string> = {
   Succeeded: pc.green('✔'),
   Failed: pc.red('✖'),
   Skipped: pc.dim('-'),
+  Ready: pc.green('○'),
 };
 
 /** Three letters per event, so that the table of the 13 events fits 80 columns. */
@@ -93,17 +104,43 @@ function fit(text: string, width: number): string {
  */
 export function renderProgress(view: DeploymentView, title: string, width = 80): string {
   const columns = width > 0 ? width : 80;
-  const events = view.instances[0]?.events.map((event) => event.name) ?? [];
   const hostWidth = Math.max(4, ...view.instances.map((instance) => instance.id.length)) + 1;
-  const header = `${'host'.padEnd(hostWidth)}${events.map((name) => (SHORT_NAMES[name] ?? name.slice(0, 3)).padEnd(CELL)).join('')} status`;
-  const rows = view.instances.map((instance) => {
-    const cells = instance.events
-      .map((event) => `${SYMBOLS[event.status] ?? '?'}${' '.repeat(CELL - 1)}`)
-      .join('');
-    return `${fit(instance.id, hostWidth - 1).padEnd(hostWidth)}${cells} ${statusText(instance.status)}`;
-  });
-  const heading = `${fit(title, columns - view.status.length - 2)}: ${statusText(view.status)}`;
-  return [heading, pc.dim(fit(header, columns)), ...rows].join('\n');
+  // Blue/green: the replacements and the originals run different events, each under its own header.
+  const groups = view.instances.some((instance) => instance.role)
+    ? [
+        { name: 'replacement', rows: view.instances.filter((i) => i.role === 'replacement') },
+        { name: 'original', rows: view.instances.filter((i) => i.role !== 'replacement') },
+      ].filter((group) => group.rows.length > 0)
+    : [{ name: 'host', rows: view.instances }];
+  const lines: string[] = [`${fit(title, columns - view.status.length - 2)}: ${statusText(view.status)}`];
+  for (const group of groups) {
+    const events = group.rows[0]?.events.map((event) => event.name) ?? [];
+    const header = `${group.name.padEnd(hostWidth)}${events.map((name) => (SHORT_NAMES[name] ?? name.slice(0, 3)).padEnd(CELL)).join('')} status`;
+    lines.push(pc.dim(fit(header, columns)));
+    for (const instance of group.rows) {
+      const cells = instance.events
+        .map((event) => `${SYMBOLS[event.status] ?? '?'}${' '.repeat(CELL - 1)}`)
+        .join('');
+      lines.push(
+        `${fit(instance.id, hostWidth - 1).padEnd(hostWidth)}${cells} ${statusText(instance.status)}`,
+      );
+    }
+  }
+  const hint = waitHint(view);
+  if (hint) lines.push(fit(hint, columns));
+  return lines.join('\n');
+}
+
+/** What a blue/green deployment parked on a wait is waiting for, and the command that ends it. */
+export function waitHint(view: DeploymentView): string | undefined {
+  if (view.deploymentType !== 'BLUE_GREEN' || !view.instances.some((i) => i.role)) return undefined;
+  if (view.status === 'Ready') {
+    return `The replacements are ready: \`stepdeploy continue ${view.deploymentId}\` reroutes the traffic to them.`;
+  }
+  if (view.status === 'Baking') {
+    return `Traffic is on the replacements: \`stepdeploy continue ${view.deploymentId} --termination-wait\` ends the originals now.`;
+  }
+  return undefined;
 }
 
 /** What went wrong, per failed event, with CodeDeploy's diagnostics and the log tail. */

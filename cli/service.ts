@@ -86,6 +86,8 @@ export async function connectToRunningServer(stateDir: string): Promise<ServiceC
 export interface OwnServerOptions {
   bundleLimits?: Partial<BundleLimits>;
   scriptsLogMaxBytes?: number;
+  /** The local load balancer's port (the first target group's listener). */
+  loadBalancerPort?: number;
 }
 
 /** A server in this process, for its own duration (`deploy` when none runs for the state directory). */
@@ -98,6 +100,7 @@ export async function startOwnServer(
     stateDir,
     ...(options.bundleLimits ? { bundleLimits: options.bundleLimits } : {}),
     ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    ...(options.loadBalancerPort !== undefined ? { loadBalancerPort: options.loadBalancerPort } : {}),
   });
   try {
     const connection = await connectToFile(server.serverFile(), 'own-server', server.stateDir);

@@ -10,7 +10,8 @@ import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
 } from '../../functions/domain/deployment-configs.js';
-import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
+import { MAX_BLUE_GREEN_WAIT_MINUTES } from '../../functions/domain/server-blue-green.js';
+import type { BlueGreenSetUpOptions, PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
@@ -32,6 +33,11 @@ interface DeployOptions {
   maxLogSize?: number;
   endpointUrl?: string;
   bucket?: string;
+  blueGreen?: boolean;
+  readyWait?: number;
+  terminationWait?: number;
+  keepOriginals?: boolean;
+  loadBalancerPort?: number;
 }
 
 export function registerDeployCommand(program: Command): void {
@@ -56,6 +62,22 @@ export function registerDeployCommand(program: Command): void {
       percent,
     )
     .option('--auto-rollback', 'on failure or alarm, redeploy the last successful revision')
+    .option(
+      '--blue-green',
+      'deploy to a replacement fleet of new hosts, then reroute the load balancer from the originals to it',
+    )
+    .option(
+      '--ready-wait <minutes>',
+      'with --blue-green: wait for `stepdeploy continue ID` before the reroute; stop if none comes in time',
+      waitMinutes(1),
+    )
+    .option(
+      '--termination-wait <minutes>',
+      'with --blue-green: keep the originals this long after the reroute (default 0)',
+      waitMinutes(0),
+    )
+    .option('--keep-originals', 'with --blue-green: leave the originals running, out of the load balancer')
+    .option('--load-balancer-port <port>', "the local load balancer's port (0: a free one)", tcpPort)
     .option('--state-dir <dir>', 'where records and hosts live', '.stepdeploy')
     .option('--json', 'print one JSON object instead of live progress')
     .option(
@@ -91,7 +113,8 @@ export function registerDeployCommand(program: Command): void {
       const revisionPath = checkRevision(revision);
       checkServerRevision(revision, revisionPath);
       const configName = checkServerConfig(options.config);
-      if (options.alarm5xxRate !== undefined && !options.loadBalancer) {
+      const blueGreen = checkBlueGreen(options);
+      if (options.alarm5xxRate !== undefined && !options.loadBalancer && !blueGreen) {
         throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
       }
       const applicationName = options.application ?? applicationNameOf(revisionPath);
@@ -102,7 +125,10 @@ export function registerDeployCommand(program: Command): void {
           ? { maxCompressionRatio: options.maxCompressionRatio }
           : {}),
       };
-      const serverSettings = Object.keys(limits).length > 0 || options.maxLogSize !== undefined;
+      const serverSettings =
+        Object.keys(limits).length > 0 ||
+        options.maxLogSize !== undefined ||
+        options.loadBalancerPort !== undefined;
       // Loaded here, not at the top: every other command would pay for the SDK and the runtime.
       const service = await import('../service.js');
       let connection: ServiceConnection;
@@ -112,9 +138,9 @@ export function registerDeployCommand(program: Command): void {
             "--endpoint-url needs --bucket: the revision is uploaded there first (the stack's RevisionBucketName).",
           );
         }
-        if (options.loadBalancer || options.alarm5xxRate !== undefined || serverSettings) {
+        if (options.loadBalancer || options.alarm5xxRate !== undefined || serverSettings || blueGreen) {
           throw new UsageError(
-            '--load-balancer, --alarm-5xx-rate and the limit options concern local hosts; in AWS the deployment group names its target groups and alarms.',
+            '--load-balancer, --load-balancer-port, --alarm-5xx-rate, --blue-green and the limit options concern local hosts; in AWS the deployment group names its target groups, alarms and blue/green options.',
           );
         }
         connection = await service.connectToEndpoint(endpointUrl);
@@ -123,7 +149,7 @@ export function registerDeployCommand(program: Command): void {
         if (running && serverSettings) {
           await running.close();
           throw new UsageError(
-            `the limit options are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass them to \`stepdeploy server\`, or stop it.`,
+            `the limit options and --load-balancer-port are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass the limits to \`stepdeploy server\`, or stop it.`,
           );
         }
         connection =
@@ -132,6 +158,9 @@ export function registerDeployCommand(program: Command): void {
             .startOwnServer(options.stateDir, {
               ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
               ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+              ...(options.loadBalancerPort !== undefined
+                ? { loadBalancerPort: options.loadBalancerPort }
+                : {}),
             })
             .catch(async (error: unknown) => {
               // Another command's server came up meanwhile: be its client, as if it had been there.
@@ -151,7 +180,9 @@ export function registerDeployCommand(program: Command): void {
           configName,
           revisionPath,
           hosts: options.hosts,
-          loadBalancer: options.loadBalancer === true,
+          // Blue/green reroutes through the load balancer: it has one whatever the flags say.
+          loadBalancer: options.loadBalancer === true || blueGreen !== undefined,
+          ...(blueGreen ? { blueGreen } : {}),
           ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
           autoRollback: options.autoRollback === true,
           ...(options.bucket ? { bucket: options.bucket } : {}),
@@ -213,7 +244,11 @@ export async function runDeployment(
     ],
   );
   if (connection.kind !== 'endpoint') {
-    const setUp = input.setUp ?? (await import('../deploy/server-platform.js')).serverSetUp;
+    const setUp =
+      input.setUp ??
+      (input.blueGreen
+        ? (await import('../deploy/blue-green-platform.js')).blueGreenSetUp
+        : (await import('../deploy/server-platform.js')).serverSetUp);
     const ready = await setUp(connection, input);
     if (ready.loadBalancerUrl) input.onLoadBalancer?.(ready.loadBalancerUrl);
   }
@@ -281,6 +316,50 @@ export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
+}
+
+/** `--ready-wait` (at least `min`) and `--termination-wait`: whole minutes, at most CodeDeploy's 48 hours. */
+function waitMinutes(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > MAX_BLUE_GREEN_WAIT_MINUTES) {
+      throw new InvalidArgumentError(
+        `must be a whole number of minutes from ${min} to ${MAX_BLUE_GREEN_WAIT_MINUTES}`,
+      );
+    }
+    return n;
+  };
+}
+
+function tcpPort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port from 0 to 65535');
+  return n;
+}
+
+/** The blue/green flags, checked together; undefined without `--blue-green`. */
+function checkBlueGreen(options: DeployOptions): BlueGreenSetUpOptions | undefined {
+  if (!options.blueGreen) {
+    const given = [
+      options.readyWait !== undefined ? '--ready-wait' : undefined,
+      options.terminationWait !== undefined ? '--termination-wait' : undefined,
+      options.keepOriginals ? '--keep-originals' : undefined,
+    ].filter((flag) => flag !== undefined);
+    if (given.length > 0)
+      throw new UsageError(`${given.join(', ')} concern(s) blue/green deployments: add --blue-green.`);
+    return undefined;
+  }
+  if (options.keepOriginals && options.terminationWait !== undefined) {
+    throw new UsageError(
+      '--termination-wait is how long the originals live before they are terminated, and --keep-originals never terminates them: give one of the two.',
+    );
+  }
+  return {
+    keepOriginals: options.keepOriginals === true,
+    ...(options.readyWait !== undefined ? { readyWaitMinutes: options.readyWait } : {}),
+    ...(options.terminationWait !== undefined ? { terminationWaitMinutes: options.terminationWait } : {}),
+  };
 }
 
 function percent(value: string): number {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { deploymentView, renderFailures, renderProgress } from '../deployment-view.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
+import { registerHostCommands } from './hosts.js';
 import type { RecordsAccess } from '../records-access.js';
 import { globalEndpointUrl } from './deploy.js';
 
@@ -161,4 +162,5 @@ export function registerRecordCommands(program: Command): void {
       const count = await stopHostProcesses(hostsDirectory(resolve(options.stateDir)));
       console.log(count === 0 ? 'no host processes were running' : `stopped ${count} host process(es)`);
     });
+  registerHostCommands(hosts);
 }

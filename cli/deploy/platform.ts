@@ -17,6 +17,18 @@ export interface PlatformSetUpInput {
   hosts?: number;
   loadBalancer?: boolean;
   alarm5xxRatePercent?: number;
+  /** Server blue/green (`--blue-green`): a replacement fleet of new hosts, then the reroute. */
+  blueGreen?: BlueGreenSetUpOptions;
+}
+
+/** `deploy --blue-green`'s flags (CodeDeploy's BlueGreenDeploymentConfiguration of the group). */
+export interface BlueGreenSetUpOptions {
+  /** `--ready-wait`: wait this long for `stepdeploy continue` before the reroute (STOP_DEPLOYMENT). */
+  readyWaitMinutes?: number;
+  /** `--termination-wait`: keep the originals this long after the reroute. */
+  terminationWaitMinutes?: number;
+  /** `--keep-originals`: KEEP_ALIVE instead of TERMINATE. */
+  keepOriginals: boolean;
 }
 
 /** What the set-up made ready, for the command to print. */

@@ -59,7 +59,7 @@ async function registerHosts(service: CodeDeployService, count: number): Promise
   }
 }
 
-async function ensureApplication(service: CodeDeployService, applicationName: string): Promise<void> {
+export async function ensureApplication(service: CodeDeployService, applicationName: string): Promise<void> {
   try {
     const { application } = await service.send('GetApplication', { applicationName });
     if (application?.computePlatform && application.computePlatform !== 'Server') {
@@ -71,6 +71,30 @@ async function ensureApplication(service: CodeDeployService, applicationName: st
     if (errorName(error) !== 'ApplicationDoesNotExistException') throw error;
     await service.send('CreateApplication', { applicationName, computePlatform: 'Server' });
   }
+}
+
+/** The local 5xx alarm on the hosts' load balancer (`--alarm-5xx-rate`), made once per server. */
+export async function ensure5xxAlarm(
+  connection: ServiceConnection,
+  thresholdPercent: number | undefined,
+): Promise<void> {
+  if (thresholdPercent === undefined) return;
+  if (!connection.server) {
+    throw new UsageError(
+      '--alarm-5xx-rate creates a local alarm, which only a server in this process can do, and a stepdeploy server is running for this state directory: stop it, or deploy without --alarm-5xx-rate.',
+    );
+  }
+  if (connection.server.alarms.has(LOCAL_5XX_ALARM)) return;
+  const listener = await connection.server.loadBalancers.get(LOCAL_TARGET_GROUP);
+  await connection.server.alarms.add(
+    await listener.createAlarm({
+      name: LOCAL_5XX_ALARM,
+      periodMs: 1000,
+      evaluationPeriods: 2,
+      thresholdPercent,
+      minRequests: 5,
+    }),
+  );
 }
 
 export async function setUpServerPlatform(
@@ -86,22 +110,7 @@ export async function setUpServerPlatform(
   await registerHosts(service, options.hosts);
   await ensureApplication(service, options.applicationName);
 
-  if (
-    options.alarm5xxRatePercent !== undefined &&
-    connection.server &&
-    !connection.server.alarms.has(LOCAL_5XX_ALARM)
-  ) {
-    const listener = await connection.server.loadBalancers.get(LOCAL_TARGET_GROUP);
-    await connection.server.alarms.add(
-      await listener.createAlarm({
-        name: LOCAL_5XX_ALARM,
-        periodMs: 1000,
-        evaluationPeriods: 2,
-        thresholdPercent: options.alarm5xxRatePercent,
-        minRequests: 5,
-      }),
-    );
-  }
+  await ensure5xxAlarm(connection, options.alarm5xxRatePercent);
   const settings: Omit<UpdateDeploymentGroupInput, 'applicationName' | 'currentDeploymentGroupName'> = {
     deploymentConfigName: options.configName,
     serviceRoleArn: LOCAL_SERVICE_ROLE,

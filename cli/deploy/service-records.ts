@@ -33,6 +33,7 @@ export function recordOfInfo(info: DeploymentInfo): DeploymentRecord {
       : {}),
     ...(info.rollbackInfo ? { rollbackInfo: info.rollbackInfo } : {}),
     ...(info.description ? { description: info.description } : {}),
+    ...(info.deploymentStyle ? { deploymentStyle: info.deploymentStyle } : {}),
   } as DeploymentRecord;
 }
 
@@ -41,6 +42,7 @@ export function recordOfTarget(target: InstanceTarget): InstanceTargetRecord {
     deploymentId: target.deploymentId ?? '',
     targetId: target.targetId ?? '',
     status: target.status ?? 'Unknown',
+    ...(target.instanceLabel ? { instanceLabel: target.instanceLabel } : {}),
     lastUpdatedAt: iso(target.lastUpdatedAt) ?? '',
     lifecycleEvents: (target.lifecycleEvents ?? []).map((event) => ({
       lifecycleEventName: event.lifecycleEventName ?? '',

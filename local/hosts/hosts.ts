@@ -41,9 +41,15 @@ export async function ensureHost(stateDir: string, id: string): Promise<LocalHos
   const root = join(dir, 'root');
   mkdirSync(root, { recursive: true });
   let port: number | undefined;
-  if (existsSync(file)) port = (JSON.parse(readFileSync(file, 'utf8')) as { port?: number }).port;
-  if (!port) {
-    port = await freePort();
+  let terminated = false;
+  if (existsSync(file)) {
+    const host = JSON.parse(readFileSync(file, 'utf8')) as { port?: number; terminatedAt?: string };
+    port = host.port;
+    terminated = host.terminatedAt !== undefined;
+  }
+  // A terminated host whose instance is registered again is a machine brought back up.
+  if (!port || terminated) {
+    port ??= await freePort();
     writeFileSync(file, `${JSON.stringify({ id, port }, null, 2)}\n`);
   }
   return { id, root, port };

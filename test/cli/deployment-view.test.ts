@@ -12,6 +12,7 @@ function view(hosts: number, eventStatus: (host: number, index: number) => strin
   return {
     deploymentId: 'd-VIEW00001',
     status: 'InProgress',
+    deploymentType: 'IN_PLACE',
     errorCode: null,
     errorMessage: null,
     rollbackDeploymentId: null,
