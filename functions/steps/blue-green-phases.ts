@@ -34,7 +34,9 @@ export async function targetsLabelled(
   } while (nextToken);
   const targets: InstanceTargetRecord[] = [];
   for (let start = 0; start < ids.length; start += GET) {
-    targets.push(...(await deps.deploymentTargets.getDeploymentTargets(deploymentId, ids.slice(start, start + GET))));
+    targets.push(
+      ...(await deps.deploymentTargets.getDeploymentTargets(deploymentId, ids.slice(start, start + GET))),
+    );
   }
   return targets.sort((a, b) => a.targetId.localeCompare(b.targetId, 'en', { numeric: true }));
 }
@@ -59,7 +61,12 @@ async function drainQueue(
     for (const healthy of [false, true]) {
       const left = healthy ? counts.pendingHealthy : counts.pendingUnhealthy;
       // Pending counts are zeroed when a schedule ends early: look for a page whatever they say.
-      const entries = await deps.serverBatches.peekInstanceQueue(deploymentId, wave, healthy, Math.max(left, PAGE));
+      const entries = await deps.serverBatches.peekInstanceQueue(
+        deploymentId,
+        wave,
+        healthy,
+        Math.max(left, PAGE),
+      );
       if (entries.length > 0) await deps.serverBatches.removeFromInstanceQueue(deploymentId, entries);
     }
   }
@@ -86,7 +93,8 @@ export async function startPhase(
   if (!state) throw new TypeError(`The deployment ${record.deploymentId} is not a blue/green deployment.`);
   const { progress, instances } = createServerProgress(start.instances, start.config, start.policy);
   if (progress.end) {
-    const ErrorType = progress.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
+    const ErrorType =
+      progress.end.errorCode === 'NO_INSTANCES' ? NoInstancesError : HealthConstraintsInvalidError;
     throw new ErrorType(progress.end.message);
   }
   await drainQueue(deps, record.deploymentId, record.serverProgress);

@@ -12,7 +12,10 @@ export interface BlueGreenWaitInput {
 }
 
 /** The ECS and Server blue/green deployments: the ones with these waits. */
-async function loadWaiting(deps: Pick<StepDeps, 'deployments'>, deploymentId: string): Promise<DeploymentRecord> {
+async function loadWaiting(
+  deps: Pick<StepDeps, 'deployments'>,
+  deploymentId: string,
+): Promise<DeploymentRecord> {
   const record = await loadDeployment(deps.deployments, deploymentId);
   if (record.computePlatform === 'Lambda') {
     throw new DeploymentFlowMismatchError(

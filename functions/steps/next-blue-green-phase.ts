@@ -124,7 +124,21 @@ async function rollBack(
     const alarmNames = record.alarmConfiguration?.alarms.map((alarm) => alarm.name) ?? [];
     await deps.alarmWatches.unwatchAlarms(record.deploymentId, alarmNames);
     // What the failure interrupted ends now: pending instances Skipped, those in flight Failed.
-    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, deps.clock.now());
+    const now = deps.clock.now();
+    await closeUnfinishedTargets(deps.deploymentTargets, record.deploymentId, now);
+    // Installed replacements that never took traffic stay Ready; the events they will not run are Skipped.
+    const ready = (await targetsLabelled(deps, record.deploymentId, 'Green')).filter(
+      (t) => t.status === 'Ready',
+    );
+    await deps.deploymentTargets.putDeploymentTargets(
+      ready.map((target) => ({
+        ...target,
+        lastUpdatedAt: now.toISOString(),
+        lifecycleEvents: target.lifecycleEvents.map((event) =>
+          event.status === 'Pending' ? { ...event, status: 'Skipped' as const } : event,
+        ),
+      })),
+    );
     phase = 'provision'; // nothing of the rollback has run yet
     record = await loadDeploymentOf(deps.deployments, record.deploymentId, 'Server');
   }
@@ -155,7 +169,11 @@ async function rollBack(
   return { next: 'remove' };
 }
 
-async function setPhase(deps: PhaseDeps, record: ServerDeploymentRecord, phase: BlueGreenPhase): Promise<void> {
+async function setPhase(
+  deps: PhaseDeps,
+  record: ServerDeploymentRecord,
+  phase: BlueGreenPhase,
+): Promise<void> {
   if (record.serverBlueGreen?.phase === phase) return;
   await deps.deployments.updateDeployment(record.deploymentId, {
     serverBlueGreen: { ...record.serverBlueGreen!, phase },

@@ -39,7 +39,13 @@ export function prepareServerBlueGreen(
   deps: BeginDeps &
     Pick<
       StepDeps,
-      'revisions' | 'alarms' | 'alarmWatches' | 'deploymentTargets' | 'instances' | 'deploymentConfigs' | 'settings'
+      | 'revisions'
+      | 'alarms'
+      | 'alarmWatches'
+      | 'deploymentTargets'
+      | 'instances'
+      | 'deploymentConfigs'
+      | 'settings'
     >,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerBlueGreenOutput> => {
@@ -59,7 +65,9 @@ export function prepareServerBlueGreen(
         `The deployment group ${group.deploymentGroupName} names no target group: a blue/green deployment reroutes traffic from the original instances to the replacements through the group's load balancer (loadBalancerInfo.targetGroupInfoList).`,
       );
     }
-    const options = blueGreenOptionsOf(record.blueGreenDeploymentConfiguration ?? group.blueGreenDeploymentConfiguration);
+    const options = blueGreenOptionsOf(
+      record.blueGreenDeploymentConfiguration ?? group.blueGreenDeploymentConfiguration,
+    );
     const autoScalingGroups = (group.autoScalingGroups ?? []).flatMap((asg) => (asg.name ? [asg.name] : []));
     if (options.greenFleet === 'COPY_AUTO_SCALING_GROUP' && autoScalingGroups.length !== 1) {
       throw new AutoScalingConfigurationError(
@@ -74,7 +82,7 @@ export function prepareServerBlueGreen(
     const originals = await serverTargets(deps, group);
     if (originals.length === 0) {
       throw new NoInstancesError(
-        'No instances were specified, or no instances can be found: the original fleet of a blue/green deployment is the deployment group\'s instances.',
+        "No instances were specified, or no instances can be found: the original fleet of a blue/green deployment is the deployment group's instances.",
       );
     }
     await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
@@ -92,9 +100,10 @@ export function prepareServerBlueGreen(
         instanceLabel: 'Blue' as const,
         status: 'Pending' as const,
         lastUpdatedAt: now,
-        lifecycleEvents: targetEvents('Blue').map(
-          (name): LifecycleEventRecord => ({ lifecycleEventName: name, status: 'Pending' }),
-        ),
+        lifecycleEvents: targetEvents('Blue').map((name): LifecycleEventRecord => ({
+          lifecycleEventName: name,
+          status: 'Pending',
+        })),
       })),
     );
     await deps.deployments.updateDeployment(record.deploymentId, {
@@ -103,7 +112,9 @@ export function prepareServerBlueGreen(
       serverBlueGreen: {
         options,
         phase: 'provision',
-        ...(options.greenFleet === 'COPY_AUTO_SCALING_GROUP' ? { sourceAutoScalingGroup: autoScalingGroups[0] } : {}),
+        ...(options.greenFleet === 'COPY_AUTO_SCALING_GROUP'
+          ? { sourceAutoScalingGroup: autoScalingGroups[0] }
+          : {}),
         originalCount: originals.length,
       },
       instanceTerminationWaitTimeStarted: false,
@@ -117,7 +128,11 @@ export function prepareServerBlueGreen(
   };
 }
 
-function hasTargetInstances(target: { tagFilters?: unknown[]; ec2TagSet?: { ec2TagSetList?: unknown[] }; autoScalingGroups?: unknown[] } | undefined): boolean {
+function hasTargetInstances(
+  target:
+    | { tagFilters?: unknown[]; ec2TagSet?: { ec2TagSetList?: unknown[] }; autoScalingGroups?: unknown[] }
+    | undefined,
+): boolean {
   return (
     (target?.tagFilters?.length ?? 0) > 0 ||
     (target?.ec2TagSet?.ec2TagSetList?.length ?? 0) > 0 ||

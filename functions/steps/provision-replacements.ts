@@ -63,9 +63,13 @@ export function provisionReplacements(deps: ProvisionDeps) {
 
     let replacements: DirectoryInstance[];
     if (state.options.greenFleet === 'COPY_AUTO_SCALING_GROUP') {
-      const name = state.replacementFleet ?? replacementAutoScalingGroupName(record.deploymentGroupName, deploymentId);
+      const name =
+        state.replacementFleet ?? replacementAutoScalingGroupName(record.deploymentGroupName, deploymentId);
       if (!state.replacementFleet) {
-        const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+        const group = await deps.groups.getDeploymentGroup(
+          record.applicationName,
+          record.deploymentGroupName,
+        );
         // The originals as the directory knows them (their tags, their zones): what a copy is made like.
         const known = group ? await deps.instances.resolveTargets(selectorOf(group)) : [];
         const byId = new Map(known.map((instance) => [instance.instanceId, instance]));
@@ -76,7 +80,11 @@ export function provisionReplacements(deps: ProvisionDeps) {
           originals: originals.map((target) => byId.get(target.targetId) ?? { instanceId: target.targetId }),
         });
         await deployments.updateDeployment(deploymentId, {
-          serverBlueGreen: { ...state, replacementFleet: name, provisionStartedAt: clock.now().toISOString() },
+          serverBlueGreen: {
+            ...state,
+            replacementFleet: name,
+            provisionStartedAt: clock.now().toISOString(),
+          },
         });
       }
       const fleet = await deps.fleet.describeFleet(name);
@@ -125,9 +133,10 @@ async function recordReplacements(
       instanceLabel: 'Green' as const,
       status: 'Pending' as const,
       lastUpdatedAt: now,
-      lifecycleEvents: targetEvents('Green').map(
-        (name): LifecycleEventRecord => ({ lifecycleEventName: name, status: 'Pending' }),
-      ),
+      lifecycleEvents: targetEvents('Green').map((name): LifecycleEventRecord => ({
+        lifecycleEventName: name,
+        status: 'Pending',
+      })),
     })),
   );
   const config = await deploymentConfigOf(deps, record.deploymentConfigName);
@@ -144,11 +153,15 @@ async function recordReplacements(
   });
   const targets = replacements.map((instance) => ({ targetId: instance.instanceId }));
   // Never deployed to: Unhealthy, so the rule lets them start as the configuration's batches allow.
-  await startPhase(deps, { ...fresh, serverBlueGreen: { ...state, replacementCount: replacements.length } }, {
-    phase: 'install',
-    instances: scheduled(targets, false, zones),
-    config,
-  });
+  await startPhase(
+    deps,
+    { ...fresh, serverBlueGreen: { ...state, replacementCount: replacements.length } },
+    {
+      phase: 'install',
+      instances: scheduled(targets, false, zones),
+      config,
+    },
+  );
 }
 
 /** CreateDeployment's targetInstances as a selector of the instance directory. */

@@ -46,9 +46,14 @@ export function removeReplacements(
         kind: 'TargetRegistration',
         targetGroups: group?.targetGroupNames ?? [],
         instanceIds: originals.filter((t) => eventBegan(t, 'BlockTraffic')).map((t) => t.targetId),
-        replacementInstanceIds: replacements.filter((t) => eventBegan(t, 'AllowTraffic')).map((t) => t.targetId),
+        replacementInstanceIds: replacements
+          .filter((t) => eventBegan(t, 'AllowTraffic'))
+          .map((t) => t.targetId),
       };
-      if (route.targetGroups.length > 0 && (route.instanceIds.length > 0 || route.replacementInstanceIds!.length > 0)) {
+      if (
+        route.targetGroups.length > 0 &&
+        (route.instanceIds.length > 0 || route.replacementInstanceIds!.length > 0)
+      ) {
         restored = (await deps.traffic.restore(route)).changed;
         if (restored) messages.push(restoredRouteMessage(route));
       }
@@ -56,7 +61,9 @@ export function removeReplacements(
       if (state.options.greenFleet === 'COPY_AUTO_SCALING_GROUP' && state.replacementFleet) {
         await deps.fleet.deleteFleet(state.replacementFleet);
         removed = true;
-        messages.push(`The replacement fleet ${state.replacementFleet} (${replacements.length} instance(s)) was removed.`);
+        messages.push(
+          `The replacement fleet ${state.replacementFleet} (${replacements.length} instance(s)) was removed.`,
+        );
       } else if (replacements.length > 0) {
         messages.push(
           `The ${replacements.length} discovered replacement instance(s) are left running, out of the load balancer.`,
@@ -72,10 +79,6 @@ export function removeReplacements(
 }
 
 /** The Server blue/green flow's RemoveReplacements Task: `${RemoveReplacementsFunctionArn}`. */
-export const RemoveReplacements = defineStep('RemoveReplacements', removeReplacements, { timeoutSeconds: 900 })([
-  'deployments',
-  'groups',
-  'deploymentTargets',
-  'fleet',
-  'traffic',
-]);
+export const RemoveReplacements = defineStep('RemoveReplacements', removeReplacements, {
+  timeoutSeconds: 900,
+})(['deployments', 'groups', 'deploymentTargets', 'fleet', 'traffic']);

@@ -16,7 +16,10 @@ export interface RetireOriginalsInput {
  * deployment could still roll back; after it, it cannot.
  */
 export function retireOriginals(
-  deps: Pick<StepDeps, 'deployments' | 'groups' | 'groupLocks' | 'deploymentTargets' | 'fleet' | 'clock' | 'settings'>,
+  deps: Pick<
+    StepDeps,
+    'deployments' | 'groups' | 'groupLocks' | 'deploymentTargets' | 'fleet' | 'clock' | 'settings'
+  >,
 ) {
   return async ({ deploymentId }: RetireOriginalsInput): Promise<void> => {
     const { deployments } = deps;

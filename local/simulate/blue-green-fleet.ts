@@ -6,6 +6,7 @@
  * blue/green engine tests run.
  */
 import type { BlueGreenDeploymentConfiguration } from '../../functions/domain/codedeploy-shapes.js';
+import type { AlarmsPort } from '../../functions/ports/alarms.js';
 import type { DeploymentGroupRecord, DeploymentRecord } from '../../functions/ports/records.js';
 import type { StepSettings } from '../../functions/steps/deps.js';
 import { SERVER_BLUE_GREEN_FLOW } from '../../functions/steps/prepare-server-blue-green.js';
@@ -15,7 +16,13 @@ import type { TargetGroupTimings } from '../../functions/domain/target-polls.js'
 import { SimulatedInstanceTransport, type SimulatedFleetOptions } from '../simulated/instances.js';
 import { SimulatedLoadBalancer } from '../simulated/load-balancer.js';
 import { SimulatedReplacementFleet } from '../simulated/replacement-fleet.js';
-import { FLEET_APPLICATION, FLEET_GROUP, FLEET_TARGET_GROUP, fleetInstanceIds, fleetRevisions } from './server-fleet.js';
+import {
+  FLEET_APPLICATION,
+  FLEET_GROUP,
+  FLEET_TARGET_GROUP,
+  fleetInstanceIds,
+  fleetRevisions,
+} from './server-fleet.js';
 
 export const FLEET_AUTO_SCALING_GROUP = 'web-asg';
 
@@ -29,6 +36,8 @@ export interface BlueGreenFleetOptions {
   launchSeconds?: number;
   settings?: Partial<StepSettings>;
   group?: Partial<DeploymentGroupRecord>;
+  /** The alarms the group's alarm configuration names (none in ALARM by default). */
+  alarms?: AlarmsPort;
 }
 
 export interface BlueGreenRun {
@@ -52,7 +61,9 @@ export interface SimulatedBlueGreenFleet {
   dispose(): Promise<void>;
 }
 
-export async function openSimulatedBlueGreenFleet(options: BlueGreenFleetOptions): Promise<SimulatedBlueGreenFleet> {
+export async function openSimulatedBlueGreenFleet(
+  options: BlueGreenFleetOptions,
+): Promise<SimulatedBlueGreenFleet> {
   const clock = new VirtualClock({ startMs: Date.parse('2026-01-05T09:00:00Z') });
   const transport = new SimulatedInstanceTransport({ timers: clock, ...options.fleet });
   const originals = fleetInstanceIds(options.instances);
@@ -61,7 +72,13 @@ export async function openSimulatedBlueGreenFleet(options: BlueGreenFleetOptions
   const autoScaling = new SimulatedReplacementFleet(clock, options.launchSeconds);
   const runtime = await createLocalRuntime({
     clock,
-    ports: { transport, revisions: fleetRevisions, loadBalancer, fleet: autoScaling },
+    ports: {
+      transport,
+      revisions: fleetRevisions,
+      loadBalancer,
+      fleet: autoScaling,
+      ...(options.alarms ? { alarms: options.alarms } : {}),
+    },
     settings: { ...options.settings },
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));

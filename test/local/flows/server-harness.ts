@@ -24,6 +24,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { runDeployment } from '../../../cli/commands/deploy.js';
+import { blueGreenSetUp } from '../../../cli/deploy/blue-green-platform.js';
+import type { BlueGreenSetUpOptions } from '../../../cli/deploy/platform.js';
 import {
   LOCAL_5XX_ALARM,
   LOCAL_TARGET_GROUP,
@@ -154,6 +156,8 @@ export interface DeployOptions {
   config?: string;
   autoRollback?: boolean;
   deploymentGroupName?: string;
+  /** A blue/green harness: this deployment's options instead of the harness's. */
+  blueGreen?: BlueGreenSetUpOptions;
 }
 
 export interface ServerHarness {
@@ -214,6 +218,8 @@ export async function openServerHarness(options: {
   hosts: number;
   loadBalancer?: boolean;
   alarm5xxRatePercent?: number;
+  /** Blue/green (`deploy --blue-green`): the group copies its fleet of hosts for each deployment. */
+  blueGreen?: BlueGreenSetUpOptions;
 }): Promise<ServerHarness> {
   const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-server-flow-'));
   const stateDir = join(workDir, 'state');
@@ -224,26 +230,28 @@ export async function openServerHarness(options: {
     ...(options.alarm5xxRatePercent !== undefined
       ? { alarm5xxRatePercent: options.alarm5xxRatePercent }
       : {}),
+    ...(options.blueGreen ? { blueGreen: options.blueGreen } : {}),
   };
   try {
     const connection = await startOwnServer(stateDir);
     const server = connection.server!;
     try {
       // The hosts, the group and its load balancer exist before the first deployment, as with `deploy`.
-      await setUpServerPlatform(connection, {
+      const setUp = {
         applicationName: APPLICATION,
         deploymentGroupName: GROUP,
         configName: ONE_AT_A_TIME,
         autoRollback: false,
         ...platform,
-      });
+      };
+      if (platform.blueGreen) await blueGreenSetUp(connection, { ...setUp, loadBalancer: true });
+      else await setUpServerPlatform(connection, setUp);
     } catch (error) {
       await connection.close();
       throw error;
     }
-    const loadBalancer = platform.loadBalancer
-      ? server.loadBalancers.listener(LOCAL_TARGET_GROUP)
-      : undefined;
+    const loadBalancer =
+      platform.loadBalancer || platform.blueGreen ? server.loadBalancers.listener(LOCAL_TARGET_GROUP) : undefined;
     env = {
       connection,
       server,
@@ -288,7 +296,12 @@ function createHarness(
   env: HarnessEnv,
   workDir: string,
   stateDir: string,
-  platform: { hosts: number; loadBalancer: boolean; alarm5xxRatePercent?: number },
+  platform: {
+    hosts: number;
+    loadBalancer: boolean;
+    alarm5xxRatePercent?: number;
+    blueGreen?: BlueGreenSetUpOptions;
+  },
 ): ServerHarness {
   const store = env.runtime.deps.store;
   const commands: SentCommand[] = [];
@@ -323,6 +336,7 @@ function createHarness(
       configName: options.config ?? ONE_AT_A_TIME,
       revisionPath,
       ...platform,
+      ...(options.blueGreen ? { blueGreen: options.blueGreen } : {}),
       autoRollback: options.autoRollback ?? false,
       live: false,
       quiet: true,
@@ -342,8 +356,9 @@ function createHarness(
     }
   };
 
+  // Blue/green deployments make hosts: every host the server knows, then the ones it had at the start.
   const host = (id: string): LocalHost => {
-    const found = env.hosts.find((h) => h.id === id);
+    const found = env.server.hosts().find((h) => h.id === id) ?? env.hosts.find((h) => h.id === id);
     if (!found) throw new Error(`No host ${id}`);
     return found;
   };
@@ -374,7 +389,7 @@ function createHarness(
     result,
     events: (hostId) => readEvents(host(hostId)),
     release() {
-      for (const h of env.hosts) {
+      for (const h of [...env.hosts, ...env.server.hosts()]) {
         // A host root a test replaced by a file has nothing to release.
         try {
           writeFileSync(join(h.root, RELEASE_FILE), '');
