@@ -9,6 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Tag } from '../../functions/domain/codedeploy-shapes.js';
+import type { OnPremisesInstanceStore } from '../../functions/ports/on-premises-instances.js';
 import { subcommand } from '../subcommand.js';
 
 export interface HostRow {
@@ -21,18 +22,22 @@ export interface HostRow {
 
 const STATE_DIR_HELP = 'where records and hosts live';
 
-/** Every host of the state directory, with its status and tags. */
-export async function hostRows(stateDir: string): Promise<HostRow[]> {
+/**
+ * Every host of the state directory, with its status and tags (`instances`: where the tags are read
+ * from, when the caller holds the records itself, as a server in this process does).
+ */
+export async function hostRows(
+  stateDir: string,
+  instances?: Pick<OnPremisesInstanceStore, 'getInstance'>,
+): Promise<HostRow[]> {
   const dir = resolve(stateDir);
   const [{ listHosts }, { hostProcesses }] = await Promise.all([
     import('../../local/hosts/hosts.js'),
     import('../../local/hosts/processes.js'),
   ]);
   const hosts = listHosts(dir);
-  const tags = await instanceTags(
-    dir,
-    hosts.map((host) => host.id),
-  );
+  const names = hosts.map((host) => host.id);
+  const tags = instances ? await tagsFrom(instances, names) : await instanceTags(dir, names);
   return hosts.map((host) => ({
     id: host.id,
     status: host.terminatedAt
@@ -74,13 +79,20 @@ async function instanceTags(stateDir: string, names: readonly string[]): Promise
   ]);
   const database = await startLocalDatabase({ path: join(stateDir, 'records') });
   try {
-    const store = new DynamoDbOnPremisesInstanceStore(database.client, database.tableName);
-    for (const name of names) {
-      const instance = await store.getInstance(name);
-      if (instance) found.set(name, instance.tags);
-    }
+    return await tagsFrom(new DynamoDbOnPremisesInstanceStore(database.client, database.tableName), names);
   } finally {
     await database.close();
+  }
+}
+
+async function tagsFrom(
+  instances: Pick<OnPremisesInstanceStore, 'getInstance'>,
+  names: readonly string[],
+): Promise<Map<string, Tag[]>> {
+  const found = new Map<string, Tag[]>();
+  for (const name of names) {
+    const instance = await instances.getInstance(name);
+    if (instance) found.set(name, instance.tags);
   }
   return found;
 }

@@ -251,7 +251,9 @@ export async function openServerHarness(options: {
       throw error;
     }
     const loadBalancer =
-      platform.loadBalancer || platform.blueGreen ? server.loadBalancers.listener(LOCAL_TARGET_GROUP) : undefined;
+      platform.loadBalancer || platform.blueGreen
+        ? server.loadBalancers.listener(LOCAL_TARGET_GROUP)
+        : undefined;
     env = {
       connection,
       server,
