@@ -17,6 +17,7 @@ import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
+import { runBlueGreenDemo } from './demo-blue-green.js';
 import { LoadGenerator } from './load-generator.js';
 
 const example = join(import.meta.dirname, '..', 'examples', 'webapp');
@@ -48,10 +49,16 @@ interface Row {
 let env: ServiceConnection | undefined;
 let load: LoadGenerator | undefined;
 let cleaned = false;
+/** What the other parts of the demo must end on Ctrl-C. */
+const partCleanUps: Array<() => Promise<void>> = [];
+/** `npm run demo -- --only blue-green`: one part of the demo. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
 async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
+  for (const partCleanUp of partCleanUps) await partCleanUp().catch(() => {});
   await load?.stop();
   await env?.close({ abandon: true }).catch(() => {});
   await stopHostProcesses(hostsDirectory(stateDir));
@@ -153,8 +160,22 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/** The blue/green part (scripts/demo-blue-green.ts). */
+async function blueGreen(): Promise<number> {
+  const result = await runBlueGreenDemo(workDir, { live, onCleanUp: (fn) => partCleanUps.push(fn) });
+  console.log(
+    result.ok
+      ? pc.green('\nBlue/green demo complete: as expected.')
+      : pc.red('\nBlue/green demo ended differently than expected (see above).'),
+  );
+  return result.ok ? 0 : 1;
+}
+
 try {
-  process.exitCode = await main();
+  if (only !== undefined && only !== 'blue-green')
+    throw new Error(`--only ${only}: the parts are blue-green`);
+  const inPlace = only === undefined ? await main() : 0;
+  process.exitCode = Math.max(inPlace, await blueGreen());
 } catch (error) {
   console.error(pc.red(`demo failed: ${(error as Error).stack ?? String(error)}`));
   process.exitCode = 1;
