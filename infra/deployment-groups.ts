@@ -76,6 +76,31 @@ export interface ServerDeploymentGroupProps extends DeploymentGroupProps {
   readonly autoScalingGroups?: readonly string[];
   /** Target groups the instances sit behind: blocked before and allowed after each instance's install. */
   readonly targetGroups?: readonly elbv2.ITargetGroup[];
+  /**
+   * Deploy blue/green instead of in place: each deployment installs on a replacement fleet, reroutes
+   * the target groups from the original instances to it, then terminates (or keeps) the originals.
+   * Needs `targetGroups`, and EC2 instances (no on-premises selectors). @default in place
+   */
+  readonly blueGreen?: ServerBlueGreenConfig;
+}
+
+/** CodeDeploy's BlueGreenDeploymentConfiguration of an EC2 group, with CDK's types. */
+export interface ServerBlueGreenConfig {
+  /**
+   * Where the replacements come from: a copy of the group's Auto Scaling group (exactly one in
+   * `autoScalingGroups`), or the instances each deployment's targetInstances name.
+   * @default 'COPY_AUTO_SCALING_GROUP' when the group has an Auto Scaling group, else 'DISCOVER_EXISTING'
+   */
+  readonly greenFleetProvisioning?: 'COPY_AUTO_SCALING_GROUP' | 'DISCOVER_EXISTING';
+  /**
+   * Wait this long, Ready, for ContinueDeployment READY_WAIT before the reroute; the deployment stops
+   * if nobody continues it (deploymentReadyOption STOP_DEPLOYMENT). @default reroute at once
+   */
+  readonly deploymentApprovalWaitTime?: Duration;
+  /** TERMINATE the originals after the reroute, or KEEP_ALIVE (running, out of the load balancer). @default 'TERMINATE' */
+  readonly originals?: 'TERMINATE' | 'KEEP_ALIVE';
+  /** With TERMINATE: keep the originals this long (ContinueDeployment TERMINATION_WAIT ends it). @default none */
+  readonly terminationWaitTime?: Duration;
 }
 
 /** A listener or a listener rule whose forward action an ECS deployment shifts. */
@@ -312,8 +337,23 @@ export class ServerDeploymentGroup extends DeploymentGroupBase {
       }
     }
     const targetGroups = props.targetGroups ?? [];
+    const blueGreen = props.blueGreen
+      ? serverBlueGreen(
+          where,
+          props.blueGreen,
+          autoScalingGroups,
+          targetGroups.length,
+          onPremFilters.length + onPremSet.length,
+        )
+      : undefined;
     this.declare(props, {
       computePlatform: 'Server',
+      ...(blueGreen
+        ? {
+            deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+            blueGreenDeploymentConfiguration: blueGreen,
+          }
+        : {}),
       ...(instanceIds.length ? { instanceIds: [...instanceIds] } : {}),
       ...(ec2TagFilters.length ? { ec2TagFilters: ec2TagFilters.map(apiFilter) } : {}),
       ...(ec2TagSet.length ? { ec2TagSet: { ec2TagSetList: ec2TagSet.map((g) => g.map(apiFilter)) } } : {}),
@@ -334,8 +374,84 @@ export class ServerDeploymentGroup extends DeploymentGroupBase {
         autoScalingGroups,
       ),
       targetGroupArns: targetGroups.map((group) => group.targetGroupArn),
+      ...(blueGreen
+        ? {
+            replacementFleet: {
+              // COPY_AUTO_SCALING_GROUP: the group's Auto Scaling group and the copies deployments make of it.
+              autoScalingGroupNames:
+                blueGreen.greenFleetProvisioningOption?.action === 'COPY_AUTO_SCALING_GROUP'
+                  ? [...autoScalingGroups, `CodeDeploy_${this.deploymentGroupName}_*`]
+                  : [],
+              // DISCOVER_EXISTING with TERMINATE: the originals, by the group's EC2 tags (never listed).
+              terminableInstances:
+                blueGreen.greenFleetProvisioningOption?.action === 'DISCOVER_EXISTING' &&
+                blueGreen.terminateBlueInstancesOnDeploymentSuccess?.action === 'TERMINATE'
+                  ? [...ec2TagFilters, ...ec2TagSet.flat()]
+                      .filter((filter) => filter.type !== 'VALUE_ONLY' && filter.key)
+                      .map((filter) => ({
+                        key: filter.key!,
+                        ...(filter.type === 'KEY_AND_VALUE' && filter.value !== undefined
+                          ? { values: [filter.value] }
+                          : {}),
+                      }))
+                  : [],
+            },
+          }
+        : {}),
     });
   }
+}
+
+/** The group's BlueGreenDeploymentConfiguration, checked as CodeDeploy checks it. */
+function serverBlueGreen(
+  where: string,
+  config: ServerBlueGreenConfig,
+  autoScalingGroups: readonly string[],
+  targetGroups: number,
+  onPremisesSelectors: number,
+) {
+  if (targetGroups === 0) {
+    throw new Error(
+      `${where}: a blue/green group reroutes traffic through its target groups: give targetGroups.`,
+    );
+  }
+  if (onPremisesSelectors > 0) {
+    throw new Error(
+      `${where}: blue/green deployments run on EC2 instances: remove the on-premises selectors.`,
+    );
+  }
+  const green =
+    config.greenFleetProvisioning ??
+    (autoScalingGroups.length > 0 ? 'COPY_AUTO_SCALING_GROUP' : 'DISCOVER_EXISTING');
+  if (green === 'COPY_AUTO_SCALING_GROUP' && autoScalingGroups.length !== 1) {
+    throw new Error(
+      `${where}: COPY_AUTO_SCALING_GROUP copies the group's Auto Scaling group: give exactly one in autoScalingGroups (it has ${autoScalingGroups.length}).`,
+    );
+  }
+  const approval = config.deploymentApprovalWaitTime?.toMinutes() ?? 0;
+  const termination = config.terminationWaitTime?.toMinutes() ?? 0;
+  const originals = config.originals ?? 'TERMINATE';
+  if (originals === 'KEEP_ALIVE' && termination > 0) {
+    throw new Error(`${where}: KEEP_ALIVE never terminates the originals: remove terminationWaitTime.`);
+  }
+  for (const [name, minutes] of [
+    ['deploymentApprovalWaitTime', approval],
+    ['terminationWaitTime', termination],
+  ] as const) {
+    if (minutes > 2880)
+      throw new Error(`${where}: ${name} is at most 2880 minutes (48 hours), not ${minutes}.`);
+  }
+  return {
+    greenFleetProvisioningOption: { action: green },
+    deploymentReadyOption:
+      approval > 0
+        ? { actionOnTimeout: 'STOP_DEPLOYMENT' as const, waitTimeInMinutes: approval }
+        : { actionOnTimeout: 'CONTINUE_DEPLOYMENT' as const, waitTimeInMinutes: 0 },
+    terminateBlueInstancesOnDeploymentSuccess: {
+      action: originals,
+      terminationWaitTimeInMinutes: termination,
+    },
+  };
 }
 
 type CheckedFilter = Required<Pick<InstanceTagFilter, 'type'>> & InstanceTagFilter;

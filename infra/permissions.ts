@@ -5,7 +5,7 @@ import { IAM_ACTIONS_BY_PORT, type AwsPortName } from '../functions/adapters/aws
  * adapters (IAM_ACTIONS_BY_PORT); this only says where they apply.
  * - `table`, `revisionObjects`, `hookFunctions`, `eventBus`, `stateMachines`: resources of the stack.
  * - `lambdaTargets`, `targetGroups`, `instances`, `ecsServices`, `ecsTaskSets`, `listeners`,
- *   `passRoles`: granted by each deployment group on what it declares, so stepdeploy can touch only
+ *   `passRoles`, `autoScalingGroups`, `terminableInstances`: granted by each deployment group on what it declares, so stepdeploy can touch only
  *   what a group names.
  * - `unscoped`: the API has no resource-level permission, so the only possible resource is `*`.
  */
@@ -22,6 +22,8 @@ export type ResourceScope =
   | 'ecsTaskSets'
   | 'listeners'
   | 'passRoles'
+  | 'autoScalingGroups'
+  | 'terminableInstances'
   | 'unscoped';
 
 const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
@@ -80,6 +82,11 @@ const SCOPE_OF_ACTION: Readonly<Record<string, ResourceScope>> = {
   'ssm:DescribeInstanceInformation': 'unscoped',
   'ssm:ListTagsForResource': 'unscoped',
   'autoscaling:DescribeAutoScalingGroups': 'unscoped',
+  // Server blue/green: the group's Auto Scaling group and its copies (CodeDeploy_<group>_*), by name.
+  'autoscaling:CreateAutoScalingGroup': 'autoScalingGroups',
+  'autoscaling:DeleteAutoScalingGroup': 'autoScalingGroups',
+  // Discovered originals, terminated after a successful reroute: EC2 instances with the group's tags.
+  'ec2:TerminateInstances': 'terminableInstances',
 };
 
 export function scopeOf(action: string): ResourceScope {

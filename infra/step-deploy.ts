@@ -97,6 +97,13 @@ export interface DeploymentTargets {
   readonly listenerArns?: readonly string[];
   /** The task and execution roles of the task definitions deployed, passed to ECS. */
   readonly passRoleArns?: readonly string[];
+  /** Server blue/green: what provisioning and retiring fleets may touch. */
+  readonly replacementFleet?: {
+    /** Auto Scaling groups by name (a trailing `*` for the copies each deployment makes). */
+    readonly autoScalingGroupNames: readonly string[];
+    /** EC2 instances with ANY of these tags: the discovered originals a successful deployment terminates. */
+    readonly terminableInstances: readonly InstanceTagCondition[];
+  };
 }
 
 /**
@@ -347,14 +354,35 @@ export class StepDeploy extends Construct {
 
   /** Lets a deployment group's targets be deployed: grants each function the actions its ports need on them. */
   grantDeploymentTargets(scope: Construct, targets: DeploymentTargets): void {
-    const resourcesOf: Record<Exclude<GroupScope, 'instances'>, readonly string[]> = {
+    const resourcesOf: Record<Exclude<GroupScope, 'instances' | 'terminableInstances'>, readonly string[]> = {
       lambdaTargets: (targets.lambdaFunctionArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
       targetGroups: targets.targetGroupArns ?? [],
       ecsServices: targets.ecsServiceArns ?? [],
       ecsTaskSets: targets.ecsTaskSetArns ?? [],
       listeners: targets.listenerArns ?? [],
       passRoles: targets.passRoleArns ?? [],
+      autoScalingGroups: (targets.replacementFleet?.autoScalingGroupNames ?? []).map((name) =>
+        Stack.of(this).formatArn({
+          service: 'autoscaling',
+          resource: 'autoScalingGroup',
+          resourceName: `*:autoScalingGroupName/${name}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
     };
+    const fleetStatements = (scope: 'autoScalingGroups' | 'terminableInstances', actions: string[]) =>
+      scope === 'autoScalingGroups'
+        ? this.autoScalingCopyStatements(actions, resourcesOf.autoScalingGroups)
+        : (targets.replacementFleet?.terminableInstances ?? []).map(
+            (tag) =>
+              new iam.PolicyStatement({
+                actions: [...actions].sort(),
+                resources: [this.instanceArnPatterns()[0]!],
+                conditions: tag.values
+                  ? { StringEquals: { [`ec2:ResourceTag/${tag.key}`]: [...tag.values] } }
+                  : { Null: { [`ec2:ResourceTag/${tag.key}`]: 'false' } },
+              }),
+          );
     const instanceStatements = (actions: string[]): iam.PolicyStatement[] =>
       targets.instances ? this.instanceStatements(actions, targets.instances) : [];
     for (const spec of HANDLERS) {
@@ -363,18 +391,20 @@ export class StepDeploy extends Construct {
         .flatMap(([groupScope, actions]) =>
           groupScope === 'instances'
             ? instanceStatements(actions)
-            : resourcesOf[groupScope].length === 0
-              ? []
-              : groupScope === 'passRoles'
-                ? // The roles go to ECS tasks only, never to another service.
-                  [
-                    new iam.PolicyStatement({
-                      actions: [...actions].sort(),
-                      resources: [...resourcesOf[groupScope]],
-                      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-                    }),
-                  ]
-                : [statement(actions, [...resourcesOf[groupScope]])],
+            : groupScope === 'terminableInstances' || groupScope === 'autoScalingGroups'
+              ? fleetStatements(groupScope, actions)
+              : resourcesOf[groupScope].length === 0
+                ? []
+                : groupScope === 'passRoles'
+                  ? // The roles go to ECS tasks only, never to another service.
+                    [
+                      new iam.PolicyStatement({
+                        actions: [...actions].sort(),
+                        resources: [...resourcesOf[groupScope]],
+                        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+                      }),
+                    ]
+                  : [statement(actions, [...resourcesOf[groupScope]])],
         );
       if (statements.length === 0) continue;
       // The policy lives beside the group (maybe another stack), so this stack never depends on it.
@@ -392,6 +422,20 @@ export class StepDeploy extends Construct {
         resourcesOf.ecsTaskSets,
         "DeleteTaskSet on the group's own service only: task set ids are made by each deployment's CreateTaskSet.",
       );
+      if (targets.replacementFleet) {
+        acknowledgeWildcardResources(
+          policy,
+          resourcesOf.autoScalingGroups,
+          "The group's Auto Scaling group and the copies its blue/green deployments make (CodeDeploy_<group>_<deployment id>), by name; Auto Scaling group ARNs carry a generated id.",
+        );
+        acknowledgeWildcardResources(
+          policy,
+          ['instance', 'volume', 'network-interface', 'launch-template', 'subnet', 'security-group'].map(
+            (resource) => Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' }),
+          ),
+          "Launching the copy of the group's Auto Scaling group from its launch template (ec2:RunInstances only with a launch template, ec2:CreateTags only as part of that launch), and terminating discovered originals by the group's tags only.",
+        );
+      }
       if (targets.instances) {
         acknowledgeWildcardResources(
           policy,
@@ -402,6 +446,44 @@ export class StepDeploy extends Construct {
         );
       }
     }
+  }
+
+  /**
+   * The Auto Scaling calls of a blue/green group on its own groups and their copies, with what
+   * CreateAutoScalingGroup checks on the caller besides: tagging the copy, and launching from the
+   * original's launch template (RunInstances, and CreateTags on what it launches, only as part of a
+   * launch from a launch template).
+   */
+  private autoScalingCopyStatements(actions: string[], groupArns: readonly string[]): iam.PolicyStatement[] {
+    if (groupArns.length === 0) return [];
+    const creates = actions.includes('autoscaling:CreateAutoScalingGroup');
+    const statements = [
+      statement([...actions, ...(creates ? ['autoscaling:CreateOrUpdateTags'] : [])], groupArns),
+    ];
+    if (creates) {
+      const ec2 = (resource: string) =>
+        Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' });
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['ec2:RunInstances'],
+          resources: [
+            'instance',
+            'volume',
+            'network-interface',
+            'launch-template',
+            'subnet',
+            'security-group',
+          ].map(ec2),
+          conditions: { Null: { 'ec2:LaunchTemplate': 'false' } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateTags'],
+          resources: ['instance', 'volume', 'network-interface'].map(ec2),
+          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+        }),
+      );
+    }
+    return statements;
   }
 
   /** `instance/*` (EC2) and `managed-instance/*` (on-premises) of this account and region. */
@@ -638,6 +720,8 @@ const GROUP_SCOPES = [
   'ecsTaskSets',
   'listeners',
   'passRoles',
+  'autoScalingGroups',
+  'terminableInstances',
 ] as const satisfies readonly ResourceScope[];
 
 type GroupScope = (typeof GROUP_SCOPES)[number];

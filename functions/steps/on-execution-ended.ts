@@ -1,7 +1,8 @@
 import { isDeploymentId } from '../domain/deployment-id.js';
 import { flowKeyOf, rollsBackByRedeploying } from '../domain/flows.js';
 import type { ErrorCode } from '../domain/status.js';
-import type { DeploymentRecord, ErrorInformation } from '../ports/records.js';
+import type { DeploymentRecord, ErrorInformation, ServerDeploymentRecord } from '../ports/records.js';
+import { eventBegan, targetsLabelled } from './blue-green-phases.js';
 import type { TrafficRoute } from '../ports/traffic-router.js';
 import { abandonDeployment, isUnfinished } from './abandon-deployment.js';
 import { cancelCommandsInFlight } from './commands-in-flight.js';
@@ -180,6 +181,7 @@ async function routesToRestore(
 ): Promise<TrafficRoute[]> {
   const route = trafficRouteOf(record);
   if (route) return [route];
+  if (record.computePlatform === 'Server' && record.serverBlueGreen) return blueGreenRoutes(deps, record);
   if (record.computePlatform !== 'Server' || record.currentBatch?.recorded !== false) return [];
   const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
   const targetGroups = group?.targetGroupNames ?? [];
@@ -201,4 +203,28 @@ async function routesToRestore(
     }
   }
   return instanceIds.length > 0 ? [{ kind: 'TargetRegistration', targetGroups, instanceIds }] : [];
+}
+
+/**
+ * A Server blue/green deployment that had not retired its originals goes back to them: every
+ * original that left (or began to leave) the target groups is registered again, every replacement
+ * that joined them deregistered. Once the originals are retired, the replacements are the fleet.
+ */
+async function blueGreenRoutes(
+  deps: Pick<StepDeps, 'groups' | 'deploymentTargets'>,
+  record: ServerDeploymentRecord,
+): Promise<TrafficRoute[]> {
+  if (record.serverBlueGreen?.phase === 'retire' || record.serverBlueGreen?.keepFleets) return [];
+  const group = await deps.groups.getDeploymentGroup(record.applicationName, record.deploymentGroupName);
+  const targetGroups = group?.targetGroupNames ?? [];
+  if (targetGroups.length === 0) return [];
+  const originals = await targetsLabelled(deps, record.deploymentId, 'Blue');
+  const replacements = await targetsLabelled(deps, record.deploymentId, 'Green');
+  const route: TrafficRoute = {
+    kind: 'TargetRegistration',
+    targetGroups,
+    instanceIds: originals.filter((t) => eventBegan(t, 'BlockTraffic')).map((t) => t.targetId),
+    replacementInstanceIds: replacements.filter((t) => eventBegan(t, 'AllowTraffic')).map((t) => t.targetId),
+  };
+  return route.instanceIds.length > 0 || (route.replacementInstanceIds?.length ?? 0) > 0 ? [route] : [];
 }

@@ -486,3 +486,111 @@ describe('a group of 10,000 instances', () => {
     ).toThrow(/ec2TagFilters\[0\] is KEY_AND_VALUE and needs a value/);
   });
 });
+
+describe('ServerDeploymentGroup blue/green', () => {
+  function synthGroup(props: Partial<ConstructorParameters<typeof ServerDeploymentGroup>[2]>) {
+    const app = testApp();
+    const stack = new Stack(app, 'BlueGreen', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stepDeploy = new StepDeploy(stack, 'StepDeploy');
+    const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Web', {
+      targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef',
+    });
+    new ServerDeploymentGroup(stack, 'Group', {
+      stepDeploy,
+      applicationName: 'shop',
+      deploymentGroupName: 'web',
+      targetGroups: [targetGroup],
+      ...props,
+    });
+    // Throws on any unacknowledged cdk-nag finding.
+    app.synth();
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (policy) =>
+          (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+    return { resources, statements };
+  }
+  const withAction = (statements: Array<Record<string, unknown>>, action: string) =>
+    statements.filter((statement) => [statement.Action].flat().includes(action));
+  const arn = (resource: unknown) => JSON.stringify(resource);
+
+  it('declares the blue/green group and grants the Auto Scaling calls on its group and its copies only, cdk-nag clean', () => {
+    const { resources, statements } = synthGroup({
+      autoScalingGroups: ['web-asg'],
+      blueGreen: { deploymentApprovalWaitTime: Duration.hours(1), terminationWaitTime: Duration.minutes(30) },
+    });
+    // The group's CONFIG item (DynamoDB's attribute values, inside the custom resource's call).
+    const declared = JSON.stringify(resources);
+    for (const value of [
+      'BLUE_GREEN',
+      'WITH_TRAFFIC_CONTROL',
+      'COPY_AUTO_SCALING_GROUP',
+      'STOP_DEPLOYMENT',
+      'TERMINATE',
+    ]) {
+      expect(declared).toContain(`{\\"S\\":\\"${value}\\"}`);
+    }
+    const creates = withAction(statements, 'autoscaling:CreateAutoScalingGroup');
+    expect(creates.length).toBeGreaterThan(0);
+    for (const statement of creates) {
+      const resourcesText = arn(statement.Resource);
+      expect(resourcesText).toContain('autoScalingGroupName/web-asg');
+      expect(resourcesText).toContain('autoScalingGroupName/CodeDeploy_web_*');
+      expect([statement.Action].flat().sort()).toEqual([
+        'autoscaling:CreateAutoScalingGroup',
+        'autoscaling:CreateOrUpdateTags',
+        'autoscaling:DeleteAutoScalingGroup',
+      ]);
+    }
+    for (const statement of withAction(statements, 'ec2:RunInstances')) {
+      expect(statement.Condition).toEqual({ Null: { 'ec2:LaunchTemplate': 'false' } });
+    }
+    // No action is a wildcard, and no Auto Scaling or EC2 write is granted on "*".
+    expect(statements.every((s) => [s.Action].flat().every((a) => !String(a).includes('*')))).toBe(true);
+    for (const action of [
+      'autoscaling:DeleteAutoScalingGroup',
+      'ec2:TerminateInstances',
+      'ec2:RunInstances',
+    ]) {
+      for (const statement of withAction(statements, action)) expect(statement.Resource).not.toBe('*');
+    }
+  });
+
+  it("terminates discovered originals only by the group's EC2 tags", () => {
+    const { statements } = synthGroup({
+      ec2TagFilters: [{ key: 'app', value: 'shop' }, { key: 'fleet' }],
+      blueGreen: { greenFleetProvisioning: 'DISCOVER_EXISTING' },
+    });
+    expect(withAction(statements, 'ec2:TerminateInstances').map((s) => s.Condition)).toEqual(
+      expect.arrayContaining([
+        { StringEquals: { 'ec2:ResourceTag/app': ['shop'] } },
+        { Null: { 'ec2:ResourceTag/fleet': 'false' } },
+      ]),
+    );
+    expect(withAction(statements, 'autoscaling:CreateAutoScalingGroup')).toEqual([]);
+  });
+
+  it('refuses what CodeDeploy refuses, naming the fix', () => {
+    expect(() =>
+      synthGroup({
+        ec2TagFilters: [{ key: 'app', value: 'shop' }],
+        blueGreen: { greenFleetProvisioning: 'COPY_AUTO_SCALING_GROUP' },
+      }),
+    ).toThrow(/give exactly one in autoScalingGroups/);
+    expect(() =>
+      synthGroup({
+        autoScalingGroups: ['web-asg'],
+        blueGreen: { originals: 'KEEP_ALIVE', terminationWaitTime: Duration.minutes(5) },
+      }),
+    ).toThrow(/KEEP_ALIVE never terminates the originals/);
+    expect(() => synthGroup({ autoScalingGroups: ['web-asg'], targetGroups: [], blueGreen: {} })).toThrow(
+      /give targetGroups/,
+    );
+    expect(() =>
+      synthGroup({ autoScalingGroups: ['web-asg'], blueGreen: { terminationWaitTime: Duration.days(3) } }),
+    ).toThrow(/terminationWaitTime is at most 2880 minutes/);
+  });
+});

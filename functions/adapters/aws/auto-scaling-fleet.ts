@@ -25,9 +25,18 @@ import { AwsServiceError, callAws } from './errors.js';
 export const AUTO_SCALING_FLEET_IAM_ACTIONS = [
   'autoscaling:DescribeAutoScalingGroups',
   'autoscaling:CreateAutoScalingGroup',
-  'autoscaling:CreateOrUpdateTags',
   'autoscaling:DeleteAutoScalingGroup',
   'ec2:TerminateInstances',
+] as const;
+
+/**
+ * What CreateAutoScalingGroup checks on the caller besides itself: the copy's tags, and launching
+ * from the original's launch template (the stack grants these on the group's own resources only).
+ */
+export const AUTO_SCALING_COPY_IMPLIED_IAM_ACTIONS = [
+  'autoscaling:CreateOrUpdateTags',
+  'ec2:RunInstances',
+  'ec2:CreateTags',
 ] as const;
 
 /** TerminateInstances takes at most this many ids per call (EC2 documents no lower cap; 1,000 is safe). */
@@ -90,8 +99,9 @@ export class AutoScalingFleet implements ReplacementFleetPort {
         })),
     };
     try {
-      await callAws({ service: 'autoscaling', operation: 'CreateAutoScalingGroup', resource: request.name }, () =>
-        this.autoScaling.send(new CreateAutoScalingGroupCommand(input)),
+      await callAws(
+        { service: 'autoscaling', operation: 'CreateAutoScalingGroup', resource: request.name },
+        () => this.autoScaling.send(new CreateAutoScalingGroupCommand(input)),
       );
     } catch (error) {
       // Created by an earlier attempt whose answer was lost.
@@ -109,7 +119,9 @@ export class AutoScalingFleet implements ReplacementFleetPort {
     // Once ready, the instances in service are the fleet; before, every one that is not leaving.
     const members = ready
       ? serving
-      : (group.Instances ?? []).filter((instance) => !/^(Terminat|Detach)/.test(instance.LifecycleState ?? ''));
+      : (group.Instances ?? []).filter(
+          (instance) => !/^(Terminat|Detach)/.test(instance.LifecycleState ?? ''),
+        );
     const instances: DirectoryInstance[] = members
       .filter((instance) => instance.InstanceId)
       .map((instance) => ({
@@ -123,7 +135,9 @@ export class AutoScalingFleet implements ReplacementFleetPort {
       ready,
       instances,
       desired,
-      ...(ready ? {} : { message: `${serving.length} of ${desired} instances of ${name} are in service${status}.` }),
+      ...(ready
+        ? {}
+        : { message: `${serving.length} of ${desired} instances of ${name} are in service${status}.` }),
     };
   }
 
@@ -150,7 +164,9 @@ export class AutoScalingFleet implements ReplacementFleetPort {
     if (!(await this.group(name))) return;
     try {
       await callAws({ service: 'autoscaling', operation: 'DeleteAutoScalingGroup', resource: name }, () =>
-        this.autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })),
+        this.autoScaling.send(
+          new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
+        ),
       );
     } catch (error) {
       // Being deleted already (a retry): the same end.
@@ -160,8 +176,9 @@ export class AutoScalingFleet implements ReplacementFleetPort {
   }
 
   private async group(name: string): Promise<AutoScalingGroup | undefined> {
-    const page = await callAws({ service: 'autoscaling', operation: 'DescribeAutoScalingGroups', resource: name }, () =>
-      this.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+    const page = await callAws(
+      { service: 'autoscaling', operation: 'DescribeAutoScalingGroups', resource: name },
+      () => this.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
     );
     return page.AutoScalingGroups?.find((group) => group.AutoScalingGroupName === name);
   }
@@ -170,7 +187,10 @@ export class AutoScalingFleet implements ReplacementFleetPort {
 /** How the original launches its instances, which the copy launches the same way. */
 function launchOf(
   source: AutoScalingGroup,
-): Pick<CreateAutoScalingGroupCommandInput, 'LaunchTemplate' | 'MixedInstancesPolicy' | 'LaunchConfigurationName'> {
+): Pick<
+  CreateAutoScalingGroupCommandInput,
+  'LaunchTemplate' | 'MixedInstancesPolicy' | 'LaunchConfigurationName'
+> {
   if (source.LaunchTemplate) {
     const { LaunchTemplateId, LaunchTemplateName, Version } = source.LaunchTemplate;
     return {

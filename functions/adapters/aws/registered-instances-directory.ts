@@ -69,7 +69,8 @@ export class RegisteredInstancesDirectory implements InstanceDirectoryPort {
     const groups = new Set(hosts ? (selector.autoScalingGroups ?? []) : []);
     const selects = (instance: OnPremisesInstanceRecord): boolean =>
       matchesTagSelector(instance.tags, onPremises) ||
-      ((ec2.tagFilters !== undefined || ec2.tagSet !== undefined) && matchesTagSelector(instance.tags, ec2)) ||
+      ((ec2.tagFilters !== undefined || ec2.tagSet !== undefined) &&
+        matchesTagSelector(instance.tags, ec2)) ||
       instance.tags.some((tag) => tag.Key === AUTO_SCALING_GROUP_TAG && groups.has(tag.Value ?? ''));
     const selected: OnPremisesInstanceRecord[] = [];
     let nextToken: string | undefined;

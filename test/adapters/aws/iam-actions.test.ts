@@ -33,6 +33,7 @@ import { S3_REVISION_SOURCE_IAM_ACTIONS } from '../../../functions/adapters/aws/
 import { SSM_TRANSPORT_IAM_ACTIONS } from '../../../functions/adapters/aws/ssm-transport.js';
 import { TASK_CALLBACKS_IAM_ACTIONS } from '../../../functions/adapters/aws/task-callbacks.js';
 import { INSTANCE_DIRECTORY_IAM_ACTIONS } from '../../../functions/adapters/aws/instance-directory.js';
+import { AUTO_SCALING_FLEET_IAM_ACTIONS } from '../../../functions/adapters/aws/auto-scaling-fleet.js';
 import { TARGET_REGISTRATION_ROUTER_IAM_ACTIONS } from '../../../functions/adapters/aws/target-registration-router.js';
 
 const adaptersDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../functions/adapters/aws');
@@ -121,6 +122,7 @@ const DECLARED: Record<string, readonly string[]> = {
   'dynamodb-store/group-declarations.ts': GROUP_DECLARATIONS_IAM_ACTIONS,
   'dynamodb-store/server-batches.ts': DYNAMODB_ROLE_IAM_ACTIONS.serverBatches,
   'instance-directory.ts': INSTANCE_DIRECTORY_IAM_ACTIONS,
+  'auto-scaling-fleet.ts': AUTO_SCALING_FLEET_IAM_ACTIONS,
   'dynamodb-applications.ts': DYNAMODB_APPLICATIONS_IAM_ACTIONS,
   'dynamodb-application-revisions.ts': DYNAMODB_APPLICATION_REVISIONS_IAM_ACTIONS,
   'dynamodb-deployment-configs.ts': DYNAMODB_DEPLOYMENT_CONFIGS_IAM_ACTIONS,
@@ -252,6 +254,7 @@ describe('IAM actions declared by the AWS adapters', () => {
         'ecs',
         'events',
         'executions',
+        'fleet',
         'hooks',
         'instances',
         'lambda',
