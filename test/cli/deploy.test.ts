@@ -43,6 +43,7 @@ describe('stepdeploy deploy', () => {
     const view = JSON.parse(result.stdout);
     expect(Object.keys(view).sort()).toEqual([
       'deploymentId',
+      'deploymentType',
       'errorCode',
       'errorMessage',
       'instances',
@@ -50,7 +51,14 @@ describe('stepdeploy deploy', () => {
       'status',
     ]);
     expect(view.deploymentId).toMatch(/^d-[A-Z0-9]{9}$/);
-    expect(view).toMatchObject({ status: 'Succeeded', errorCode: null, rollbackDeploymentId: null });
+    expect(view).toMatchObject({
+      status: 'Succeeded',
+      deploymentType: 'IN_PLACE',
+      errorCode: null,
+      rollbackDeploymentId: null,
+    });
+    // In place, instances have no blue/green role.
+    expect(view.instances.every((i: { role?: string }) => i.role === undefined)).toBe(true);
     expect(view.instances.map((i: { id: string }) => i.id)).toEqual(['host-1', 'host-2']);
     for (const instance of view.instances) {
       expect(instance.status).toBe('Succeeded');
