@@ -13,7 +13,7 @@ import type {
   LifecycleEvent,
   RevisionLocation as ApiRevisionLocation,
 } from '../domain/codedeploy-shapes.js';
-import type { DeploymentStatus, TargetStatus } from '../domain/status.js';
+import { emptyOverview, type DeploymentStatus, type TargetStatus } from '../domain/status.js';
 import type { DeploymentStore } from '../ports/deployment-store.js';
 import type {
   DeploymentRecord,
@@ -47,15 +47,6 @@ export function apiRevision(revision: RevisionLocation): ApiRevisionLocation {
   };
 }
 
-export const EMPTY_OVERVIEW: Required<DeploymentOverview> = {
-  Pending: 0,
-  InProgress: 0,
-  Succeeded: 0,
-  Failed: 0,
-  Skipped: 0,
-  Ready: 0,
-};
-
 /** A Lambda or ECS deployment has one target (the function's alias, the service): its status. */
 export function singleTargetStatus(status: DeploymentStatus): TargetStatus {
   switch (status) {
@@ -76,8 +67,8 @@ export function singleTargetStatus(status: DeploymentStatus): TargetStatus {
 
 /** Server deployments count their instance targets (the store keeps the counters); Lambda and ECS have one. */
 function overviewOf(record: DeploymentRecord): Required<DeploymentOverview> {
-  if (record.computePlatform === 'Server') return { ...EMPTY_OVERVIEW, ...record.deploymentOverview };
-  return { ...EMPTY_OVERVIEW, [singleTargetStatus(record.status)]: 1 };
+  if (record.computePlatform === 'Server') return { ...emptyOverview(), ...record.deploymentOverview };
+  return { ...emptyOverview(), [singleTargetStatus(record.status)]: 1 };
 }
 
 export function deploymentInfo(record: DeploymentRecord): DeploymentInfo {

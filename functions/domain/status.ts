@@ -39,6 +39,26 @@ export const TARGET_STATUS_VALUES = [
 export const TargetStatus = enumOf(TARGET_STATUS_VALUES);
 export type TargetStatus = (typeof TARGET_STATUS_VALUES)[number];
 
+/** The target statuses CodeDeploy's DeploymentOverview counts (`Unknown` is not one of its members). */
+export const OVERVIEW_STATUS_VALUES = [
+  'Pending',
+  'InProgress',
+  'Succeeded',
+  'Failed',
+  'Skipped',
+  'Ready',
+] as const;
+export type OverviewStatus = (typeof OVERVIEW_STATUS_VALUES)[number];
+
+export function isOverviewStatus(value: unknown): value is OverviewStatus {
+  return (OVERVIEW_STATUS_VALUES as readonly unknown[]).includes(value);
+}
+
+/** Every DeploymentOverview counter at zero (a fresh object each time). */
+export function emptyOverview(): Record<OverviewStatus, number> {
+  return { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
+}
+
 export const LIFECYCLE_EVENT_STATUS_VALUES = [
   'Pending',
   'InProgress',

@@ -1,5 +1,5 @@
 import type { DeploymentOverview } from '../domain/codedeploy-shapes.js';
-import type { TargetStatus } from '../domain/status.js';
+import { emptyOverview, isOverviewStatus, type TargetStatus } from '../domain/status.js';
 import type { DeploymentTargets, ServerBatches } from '../ports/deployment-store.js';
 import type {
   BatchChunk,
@@ -122,10 +122,8 @@ export async function closeUnfinishedTargets(
 
 /** CodeDeploy's DeploymentOverview of a set of targets: how many are in each status. */
 export function overviewOf(targets: readonly { status: string }[]): Required<DeploymentOverview> {
-  const overview = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
-  for (const { status } of targets) {
-    if (status in overview) overview[status as keyof typeof overview] += 1;
-  }
+  const overview = emptyOverview();
+  for (const { status } of targets) if (isOverviewStatus(status)) overview[status] += 1;
   return overview;
 }
 

@@ -11,7 +11,7 @@ import { EVENTS_IAM_ACTIONS } from './events.js';
 import { HOOK_INVOKER_IAM_ACTIONS } from './hook-invoker.js';
 import { LAMBDA_ALIAS_IAM_ACTIONS } from './lambda-alias.js';
 import { LAMBDA_ALIAS_ROUTER_IAM_ACTIONS } from './lambda-alias-router.js';
-import { REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS } from './registered-instances-directory.js';
+import { INSTANCE_DIRECTORY_IAM_ACTIONS } from './instance-directory.js';
 import { S3_REVISION_SOURCE_IAM_ACTIONS } from './s3-revision-source.js';
 import { SSM_TRANSPORT_IAM_ACTIONS } from './ssm-transport.js';
 import { TARGET_GROUP_PAIR_ROUTER_IAM_ACTIONS } from './target-group-pair-router.js';
@@ -42,7 +42,7 @@ export const IAM_ACTIONS_BY_PORT: Readonly<Record<AwsPortName, readonly string[]
   callbacks: TASK_CALLBACKS_IAM_ACTIONS,
   events: EVENTS_IAM_ACTIONS,
   transport: SSM_TRANSPORT_IAM_ACTIONS,
-  instances: REGISTERED_INSTANCES_DIRECTORY_IAM_ACTIONS,
+  instances: INSTANCE_DIRECTORY_IAM_ACTIONS,
   loadBalancer: ELBV2_LOAD_BALANCER_IAM_ACTIONS,
   fleet: AUTO_SCALING_FLEET_IAM_ACTIONS,
   revisions: S3_REVISION_SOURCE_IAM_ACTIONS,

@@ -2,9 +2,8 @@
  * The instance directory over the on-premises instances registered with the API
  * (RegisterOnPremisesInstance, AddTagsToOnPremisesInstances), stored in the table. On one machine
  * those instances are the local hosts (a host per registered name), and there are no EC2 instances
- * or Auto Scaling groups, so EC2 selectors select nothing there. In AWS this directory resolves the
- * on-premises part only: a group that selects EC2 instances or Auto Scaling groups is refused by
- * name until the EC2/SSM/Auto Scaling adapters of this port exist.
+ * or Auto Scaling groups, so EC2 selectors select nothing there. (In AWS, AwsInstanceDirectory
+ * resolves EC2, SSM and Auto Scaling selectors instead; `ec2: 'unsupported'` refuses them by name.)
  *
  * [unverified] In AWS the SSM transport addresses an on-premises instance by its managed-instance id
  * (`mi-...`), which is the id this directory returns: register on-premises instances under that id.

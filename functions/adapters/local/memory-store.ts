@@ -13,9 +13,9 @@ import {
   InvalidLifecycleEventHookExecutionIdException,
   LifecycleEventAlreadyCompletedException,
 } from '../../domain/deployment-errors.js';
+import { emptyOverview, isOverviewStatus } from '../../domain/status.js';
 import type { DeploymentStore } from '../../ports/deployment-store.js';
 import type { Page, PageRequest } from '../../ports/pages.js';
-import { EMPTY_OVERVIEW } from '../aws/dynamodb-store/deployment-records.js';
 import type {
   BatchChunk,
   CommandWait,
@@ -83,9 +83,8 @@ export function memoryDeploymentStore(): DeploymentStore {
     const record = JSON.parse(text) as DeploymentRecord;
     const overview = record.deploymentOverview as Record<string, number> | undefined;
     if (!overview) return;
-    if (previous !== undefined && previous in EMPTY_OVERVIEW)
-      overview[previous] = (overview[previous] ?? 0) - 1;
-    if (target.status in EMPTY_OVERVIEW) overview[target.status] = (overview[target.status] ?? 0) + 1;
+    if (isOverviewStatus(previous)) overview[previous] = (overview[previous] ?? 0) - 1;
+    if (isOverviewStatus(target.status)) overview[target.status] = (overview[target.status] ?? 0) + 1;
     deployments.set(target.deploymentId, JSON.stringify(record));
   };
   const targetsOf = (id: string) => {
@@ -109,7 +108,7 @@ export function memoryDeploymentStore(): DeploymentStore {
       // A Server deployment counts its instance targets, as the DynamoDB store does.
       const counted =
         record.computePlatform === 'Server' && !record.deploymentOverview
-          ? { ...record, deploymentOverview: { ...EMPTY_OVERVIEW } }
+          ? { ...record, deploymentOverview: emptyOverview() }
           : record;
       deployments.set(record.deploymentId, JSON.stringify(counted));
       return { record: copy(counted), created: true };

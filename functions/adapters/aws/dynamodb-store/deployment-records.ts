@@ -6,7 +6,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import type { DeploymentStatus } from '../../../domain/status.js';
+import { emptyOverview, type DeploymentStatus } from '../../../domain/status.js';
 import type { DeploymentQuery, DeploymentRecords } from '../../../ports/deployment-store.js';
 import type { DeploymentChanges, DeploymentRecord } from '../../../ports/records.js';
 import { BY_GROUP_INDEX } from '../dynamodb-table.js';
@@ -37,13 +37,10 @@ const REQUIRED_FIELDS = new Set([
   'createTime',
 ]);
 
-/** Every status counter at zero: the store's counters move from there (ADD on each member). */
-export const EMPTY_OVERVIEW = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
-
 /** A Server deployment counts its instance targets; Lambda and ECS deployments have one target, no counters. */
 function withCounters(record: DeploymentRecord): DeploymentRecord {
   return record.computePlatform === 'Server' && !record.deploymentOverview
-    ? { ...record, deploymentOverview: EMPTY_OVERVIEW }
+    ? { ...record, deploymentOverview: emptyOverview() }
     : record;
 }
 

@@ -1,4 +1,5 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isOverviewStatus } from '../../../domain/status.js';
 import type { DeploymentTargets } from '../../../ports/deployment-store.js';
 import type { InstanceTargetRecord } from '../../../ports/records.js';
 import { marshallItem } from '../dynamodb-marshalling.js';
@@ -20,9 +21,6 @@ const targetItem = (target: InstanceTargetRecord) => ({
   ...targetKey(target.deploymentId, target.targetId),
 });
 
-/** The overview counters count these; `Unknown` is not one of DeploymentOverview's members. */
-const COUNTED = new Set(['Pending', 'InProgress', 'Succeeded', 'Failed', 'Skipped', 'Ready']);
-
 /**
  * A Server deployment's instances, each an item beside its deployment item. Writing a target moves
  * the deployment's `deploymentOverview` counters from its old status to its new one (read back from
@@ -39,7 +37,7 @@ export function dynamoDbDeploymentTargets(table: DynamoTable): DeploymentTargets
     const values: AttributeMap = {};
     const adds: string[] = [];
     for (const [status, change] of changes) {
-      if (!COUNTED.has(status) || change === 0) continue;
+      if (!isOverviewStatus(status) || change === 0) continue;
       names[`#${status}`] = status;
       values[`:${status}`] = { N: String(change) };
       adds.push(`deploymentOverview.#${status} :${status}`);
