@@ -32,7 +32,10 @@ export type BlueGreenPhase =
   | 'remove';
 
 /** The phases that run lifecycle events on instances (a batches run each). */
-export type BatchPhase = Extract<BlueGreenPhase, 'install' | 'allow' | 'block' | 'rollback-allow' | 'rollback-block'>;
+export type BatchPhase = Extract<
+  BlueGreenPhase,
+  'install' | 'allow' | 'block' | 'rollback-allow' | 'rollback-block'
+>;
 
 export type GreenFleetAction = 'COPY_AUTO_SCALING_GROUP' | 'DISCOVER_EXISTING';
 export type BlueInstanceAction = 'TERMINATE' | 'KEEP_ALIVE';

@@ -46,7 +46,8 @@ export class LocalReplacementFleet implements ReplacementFleetPort {
     const taken = new Set<string>();
     for (const original of request.originals) {
       let name = replacementHostName(original.instanceId, request.deploymentId);
-      for (let n = 2; taken.has(name); n++) name = `${replacementHostName(original.instanceId, request.deploymentId)}-${n}`;
+      for (let n = 2; taken.has(name); n++)
+        name = `${replacementHostName(original.instanceId, request.deploymentId)}-${n}`;
       taken.add(name);
       const existing = await instances.getInstance(name);
       if (!existing || existing.deregisterTime !== undefined) {
