@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
+import { AUTO_SCALING_COPY_IMPLIED_IAM_ACTIONS } from '../functions/adapters/aws/auto-scaling-fleet.js';
 import { tableDefinition } from '../functions/adapters/aws/dynamodb-table.js';
 import {
   allChildStateMachines,
@@ -457,15 +458,14 @@ export class StepDeploy extends Construct {
   private autoScalingCopyStatements(actions: string[], groupArns: readonly string[]): iam.PolicyStatement[] {
     if (groupArns.length === 0) return [];
     const creates = actions.includes('autoscaling:CreateAutoScalingGroup');
-    const statements = [
-      statement([...actions, ...(creates ? ['autoscaling:CreateOrUpdateTags'] : [])], groupArns),
-    ];
+    const [tagGroups, runInstances, tagLaunched] = AUTO_SCALING_COPY_IMPLIED_IAM_ACTIONS;
+    const statements = [statement([...actions, ...(creates ? [tagGroups] : [])], groupArns)];
     if (creates) {
       const ec2 = (resource: string) =>
         Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' });
       statements.push(
         new iam.PolicyStatement({
-          actions: ['ec2:RunInstances'],
+          actions: [runInstances],
           resources: [
             'instance',
             'volume',
@@ -477,7 +477,7 @@ export class StepDeploy extends Construct {
           conditions: { Null: { 'ec2:LaunchTemplate': 'false' } },
         }),
         new iam.PolicyStatement({
-          actions: ['ec2:CreateTags'],
+          actions: [tagLaunched],
           resources: ['instance', 'volume', 'network-interface'].map(ec2),
           conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
         }),

@@ -125,10 +125,7 @@ export function registerDeployCommand(program: Command): void {
           ? { maxCompressionRatio: options.maxCompressionRatio }
           : {}),
       };
-      const serverSettings =
-        Object.keys(limits).length > 0 ||
-        options.maxLogSize !== undefined ||
-        options.loadBalancerPort !== undefined;
+      const serverSettings = Object.keys(limits).length > 0 || options.maxLogSize !== undefined;
       // Loaded here, not at the top: every other command would pay for the SDK and the runtime.
       const service = await import('../service.js');
       let connection: ServiceConnection;
@@ -138,7 +135,13 @@ export function registerDeployCommand(program: Command): void {
             "--endpoint-url needs --bucket: the revision is uploaded there first (the stack's RevisionBucketName).",
           );
         }
-        if (options.loadBalancer || options.alarm5xxRate !== undefined || serverSettings || blueGreen) {
+        if (
+          options.loadBalancer ||
+          options.alarm5xxRate !== undefined ||
+          serverSettings ||
+          blueGreen ||
+          options.loadBalancerPort !== undefined
+        ) {
           throw new UsageError(
             '--load-balancer, --load-balancer-port, --alarm-5xx-rate, --blue-green and the limit options concern local hosts; in AWS the deployment group names its target groups, alarms and blue/green options.',
           );
@@ -149,7 +152,13 @@ export function registerDeployCommand(program: Command): void {
         if (running && serverSettings) {
           await running.close();
           throw new UsageError(
-            `the limit options and --load-balancer-port are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass the limits to \`stepdeploy server\`, or stop it.`,
+            `the limit options are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass them to \`stepdeploy server\`, or stop it.`,
+          );
+        }
+        if (running && options.loadBalancerPort !== undefined) {
+          await running.close();
+          throw new UsageError(
+            `--load-balancer-port sets the load balancer of the server \`deploy\` starts, and a stepdeploy server is running for ${resolve(options.stateDir)} with its own: stop it, or deploy without --load-balancer-port.`,
           );
         }
         connection =
@@ -164,7 +173,10 @@ export function registerDeployCommand(program: Command): void {
             })
             .catch(async (error: unknown) => {
               // Another command's server came up meanwhile: be its client, as if it had been there.
-              const started = (error as Error).name === 'StateDirectoryBusyError' && !serverSettings;
+              const started =
+                (error as Error).name === 'StateDirectoryBusyError' &&
+                !serverSettings &&
+                options.loadBalancerPort === undefined;
               const other = started ? await service.connectToRunningServer(options.stateDir) : undefined;
               if (!other) throw error;
               return other;

@@ -7,7 +7,13 @@ import type { CodeDeployService } from '../../functions/adapters/aws/codedeploy-
 import { isTerminalDeploymentStatus } from '../../functions/domain/status.js';
 import type { DeploymentRecord } from '../../functions/ports/records.js';
 import { ROLLBACK_PENDING } from '../../functions/steps/rollback.js';
-import { deploymentView, renderFailures, renderProgress, type DeploymentView } from '../deployment-view.js';
+import {
+  deploymentView,
+  renderFailures,
+  renderProgress,
+  waitHint,
+  type DeploymentView,
+} from '../deployment-view.js';
 import { readDeployment } from './service-records.js';
 
 /** How long an ended deployment may take to name the rollback deployment it announced. */
@@ -121,5 +127,6 @@ function summaryLine(view: DeploymentView, title: string): string {
       return `${instance.id}=${running ? running.name : instance.status}`;
     })
     .join(' ');
-  return `${title}: ${view.status} ${hosts}`;
+  const hint = waitHint(view);
+  return `${title}: ${view.status} ${hosts}${hint ? `\n${hint}` : ''}`;
 }

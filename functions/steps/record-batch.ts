@@ -57,9 +57,9 @@ export function recordBatch(
       }
       await deps.deploymentTargets.putDeploymentTargets(ended);
     }
-    // What orders the group's next in-place deployment; the phases of a blue/green one after its
-    // install say nothing new about the instances' health.
-    if (phase === undefined || phase === 'install') {
+    // What orders the group's next in-place deployment and what a restarted server puts back in
+    // service: a blue/green deployment records its fleets' health only once it succeeded (RetireOriginals).
+    if (phase === undefined) {
       await deps.groups.recordInstanceHealth(record.applicationName, record.deploymentGroupName, health);
     }
     const written = batchHistoryEvents((record.serverLifecycleEvents ?? []).map(eventKind), batch.polls);

@@ -41,11 +41,14 @@ export function retireOriginals(
         autoScalingGroups: [{ name: state.replacementFleet }],
       });
     }
-    await deps.groups.recordInstanceHealth(
-      record.applicationName,
-      record.deploymentGroupName,
-      originals.map((instanceId) => ({ instanceId, health: 'Unhealthy' as const })),
+    // The replacements that took traffic are the group's fleet in service now; the originals are not.
+    const serving = (await targetsLabelled(deps, deploymentId, 'Green')).filter(
+      (t) => t.status === 'Succeeded',
     );
+    await deps.groups.recordInstanceHealth(record.applicationName, record.deploymentGroupName, [
+      ...serving.map((target) => ({ instanceId: target.targetId, health: 'Healthy' as const })),
+      ...originals.map((instanceId) => ({ instanceId, health: 'Unhealthy' as const })),
+    ]);
     const kept = state.options.originals === 'KEEP_ALIVE';
     await deployments.updateDeployment(deploymentId, {
       serverBlueGreen: { ...state, phase: 'retire' },

@@ -50,7 +50,11 @@ export interface Fixture {
  * One stack with stepdeploy and a deployment group of each kind, so that every grant the groups make
  * is in the same template as the functions it is granted to.
  */
-export function stackWithGroups(props: StepDeployProps = {}): Fixture {
+/**
+ * `blueGreen`: also two blue/green Server groups, one copying its Auto Scaling group and one
+ * discovering its replacements (terminating its originals by tag), so every fleet action is granted.
+ */
+export function stackWithGroups(props: StepDeployProps = {}, options: { blueGreen?: boolean } = {}): Fixture {
   const app = testApp();
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const stepDeploy = new StepDeploy(stack, 'StepDeploy', props);
@@ -98,6 +102,25 @@ export function stackWithGroups(props: StepDeployProps = {}): Fixture {
     deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
     autoRollback: { failedDeployment: true, stoppedDeployment: true },
   });
+
+  if (options.blueGreen) {
+    new ServerDeploymentGroup(stack, 'CopyGroup', {
+      stepDeploy,
+      applicationName: 'shop-web',
+      deploymentGroupName: 'blue-green',
+      autoScalingGroups: ['shop-web-asg'],
+      targetGroups: [web],
+      blueGreen: { terminationWaitTime: Duration.minutes(30) },
+    });
+    new ServerDeploymentGroup(stack, 'DiscoverGroup', {
+      stepDeploy,
+      applicationName: 'shop-web',
+      deploymentGroupName: 'discovered',
+      ec2TagFilters: [{ key: 'app', value: 'shop-web' }],
+      targetGroups: [web],
+      blueGreen: { greenFleetProvisioning: 'DISCOVER_EXISTING' },
+    });
+  }
 
   const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc });
   const service = ecs.FargateService.fromFargateServiceAttributes(stack, 'Service', {

@@ -10,6 +10,7 @@ import { iamActionsFor } from '../../functions/adapters/aws/iam-actions.js';
 import { allChildStateMachines, FLOWS } from '../../functions/flows/registry.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { StepDeploy } from '../../infra/step-deploy.js';
+import { AUTO_SCALING_COPY_IMPLIED_IAM_ACTIONS } from '../../functions/adapters/aws/auto-scaling-fleet.js';
 import { stackWithGroups, testApp, type Fixture } from './stack-fixture.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -19,7 +20,7 @@ let fixture: Fixture;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  fixture = stackWithGroups();
+  fixture = stackWithGroups({}, { blueGreen: true });
   resources = fixture.template.toJSON().Resources as Record<string, Resource>;
 });
 
@@ -81,7 +82,13 @@ describe('the StepDeploy construct', () => {
   it("grants each function exactly the IAM actions of its handler's ports, as the adapters declare them", () => {
     for (const spec of HANDLERS) {
       const granted = actionsOf(statementsOfRole(roleIdOf(spec.name)));
-      expect(granted, spec.name).toEqual([...iamActionsFor(spec.ports), ...LOG_WRITING].sort());
+      // Copying an Auto Scaling group also needs what CreateAutoScalingGroup checks on its caller.
+      const implied = (spec.ports as readonly string[]).includes('fleet')
+        ? AUTO_SCALING_COPY_IMPLIED_IAM_ACTIONS
+        : [];
+      expect(granted, spec.name).toEqual(
+        [...new Set([...iamActionsFor(spec.ports), ...implied, ...LOG_WRITING])].sort(),
+      );
     }
   });
 
@@ -98,7 +105,10 @@ describe('the StepDeploy construct', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     expect([...new Set(unscoped)].sort()).toEqual([
+      // The instance directory's and the fleet's listings (no resource-level permissions).
+      'autoscaling:DescribeAutoScalingGroups',
       'cloudwatch:DescribeAlarms',
+      'ec2:DescribeInstances',
       'ecs:DescribeTaskDefinition',
       'elasticloadbalancing:DescribeListeners',
       'elasticloadbalancing:DescribeRules',
@@ -106,8 +116,10 @@ describe('the StepDeploy construct', () => {
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ssm:CancelCommand',
+      'ssm:DescribeInstanceInformation',
       'ssm:GetCommandInvocation',
       'ssm:ListCommandInvocations',
+      'ssm:ListTagsForResource',
     ]);
   });
 
