@@ -17,11 +17,14 @@ import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
+import type { StepSettings } from '../../functions/steps/deps.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
+import { openEcsEnvironment, type EcsEnvironment } from '../ecs/ecs-environment.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
 import { LocalHostTransport } from '../hosts/transport.js';
+import { LoadBalancerThread } from '../load-balancer/thread.js';
 import { recoverInterruptedDeployments } from '../runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
 import { assertStateDirFree } from '../state-dir.js';
@@ -29,10 +32,12 @@ import { LocalAlarms } from './alarms.js';
 import { CLI_REVISION_BUCKET } from './cli-bucket.js';
 import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
 import { LocalLoadBalancers } from './load-balancers.js';
+import { localEcsOperations } from './local-ecs-operations.js';
 import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
   markServerStopped,
+  updateServerListeners,
   updateServerLoadBalancers,
   type ServerFile,
   type ServerKey,
@@ -51,6 +56,8 @@ export interface LocalServerOptions {
   /** Cap of each deployment's scripts.log on a host. */
   scriptsLogMaxBytes?: number;
   clock?: EngineClock;
+  /** Step settings over the server's (a compressed clock wants longer virtual timeouts: the demo). */
+  settings?: Partial<StepSettings>;
   /** Items per page of the List operations (tests use small pages). */
   pageSize?: number;
   /** Where the server reports what it does (S3 triggers, failures); nothing by default. */
@@ -73,6 +80,8 @@ export interface LocalServer {
   runtime: LocalRuntime;
   transport: LocalHostTransport;
   loadBalancers: LocalLoadBalancers;
+  /** The local ECS service: task definitions, services, task sets and their listeners. */
+  ecs: EcsEnvironment;
   alarms: LocalAlarms;
   listeners: ControlPlaneListeners;
   /** The hosts of the registered on-premises instances, by name. */
@@ -121,19 +130,46 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const alarmChanges: { handle?: LocalRuntime['onAlarmStateChange'] } = {};
   const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
   const revisions = deferredRevisions();
+  // The ECS services' listeners share a thread of their own; their tasks start again here.
+  const ecsLoadBalancer = await LoadBalancerThread.start();
+  let ecs: EcsEnvironment;
+  try {
+    ecs = await openEcsEnvironment({
+      stateDir,
+      loadBalancer: ecsLoadBalancer,
+      onListenersChange: (urls) => updateServerListeners(stateDir, urls),
+    });
+  } catch (error) {
+    await ecsLoadBalancer.stop();
+    throw error;
+  }
+  const closeEcs = async () => {
+    await ecs.close();
+    await ecsLoadBalancer.stop();
+  };
 
-  const runtime = await createLocalRuntime({
-    clock,
-    databasePath: join(stateDir, 'records'),
-    ports: { transport, revisions, loadBalancer: loadBalancers, alarms },
-    // Local health checks answer within a second; two minutes is plenty before an instance fails.
-    settings: {
-      trafficPollSeconds: 1,
-      trafficTimeoutSeconds: 120,
-      ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
-    },
-  });
-  const closers: Array<() => Promise<unknown>> = [() => runtime.dispose()];
+  let runtime: LocalRuntime;
+  try {
+    runtime = await createLocalRuntime({
+      clock,
+      databasePath: join(stateDir, 'records'),
+      ports: { transport, revisions, loadBalancer: loadBalancers, alarms, ...ecs.ports },
+      // Local health checks answer within a second; two minutes is plenty before an instance fails.
+      settings: {
+        trafficPollSeconds: 1,
+        trafficTimeoutSeconds: 120,
+        ...(options.scriptsLogMaxBytes !== undefined
+          ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes }
+          : {}),
+        ...options.settings,
+      },
+    });
+  } catch (error) {
+    await closeEcs();
+    throw error;
+  }
+  ecs.connect(runtime);
+  const closers: Array<() => Promise<unknown>> = [closeEcs, () => runtime.dispose()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -147,6 +183,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       database: runtime.database,
       deployments: deploymentUseCases(runtime.deps, { revisionTypes: ['S3', 'AppSpecContent', 'String'] }),
       hosts: localHostProvisioner(stateDir, joined),
+      localOperations: localEcsOperations(ecs, alarms),
       describeGroupDeployments: groupDeploymentsFrom(runtime.deps.store),
       activeDeploymentsUsingConfig: activeDeploymentsFrom(runtime.deps.store),
       onObjectCreated: async (object) => {
@@ -166,6 +203,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
     closers.push(() => listeners.close());
+    updateServerListeners(stateDir, ecs.listenersByService());
     revisions.bind(
       s3RevisionSourceAt(listeners.s3Endpoint, listeners.key, listeners.key.region, {
         downloadDirectory: join(stateDir, 'run', 'bundles'),
@@ -185,10 +223,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       endpoint: listeners.endpoint,
       s3Endpoint: listeners.s3Endpoint,
       key: listeners.key,
-      serverFile: () => ({ ...listeners.serverFile, loadBalancers: loadBalancers.urls() }),
+      serverFile: () => ({
+        ...listeners.serverFile,
+        loadBalancers: loadBalancers.urls(),
+        listeners: ecs.listenersByService(),
+      }),
       runtime,
       transport,
       loadBalancers,
+      ecs,
       alarms,
       listeners,
       hosts: () => [...hosts.values()],
@@ -199,6 +242,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         eventProcesses.stopWatcher();
         await listeners.close();
         markServerStopped(stateDir);
+        await closeEcs();
         await loadBalancers.close();
         await runtime.dispose();
       },
