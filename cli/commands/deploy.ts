@@ -6,10 +6,7 @@ import { parseAppSpecSource } from '../../functions/domain/appspec/source.js';
 import { DEFAULT_BUNDLE_LIMITS, formatBytes } from '../../functions/domain/bundle-checks.js';
 import { DEFAULT_SCRIPTS_LOG_MAX_BYTES } from '../../functions/domain/instance-scripts/hooks.js';
 import { nameProblem } from '../../functions/domain/names.js';
-import {
-  getPredefinedConfig,
-  PREDEFINED_DEPLOYMENT_CONFIGS,
-} from '../../functions/domain/deployment-configs.js';
+import { predefinedConfig } from '../deploy/configs.js';
 import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
@@ -32,22 +29,46 @@ interface DeployOptions {
   maxLogSize?: number;
   endpointUrl?: string;
   bucket?: string;
+  tasks: number;
+  listenerPort?: number;
+  testListenerPort?: number;
+  terminationWait: number;
+  service?: string;
 }
+
+/** The flags that concern one platform only, by their option names. */
+const SERVER_FLAGS = [
+  'hosts',
+  'loadBalancer',
+  'maxBundleSize',
+  'maxBundleEntries',
+  'maxCompressionRatio',
+  'maxLogSize',
+  'bucket',
+] as const;
+const ECS_FLAGS = ['tasks', 'listenerPort', 'testListenerPort', 'terminationWait', 'service'] as const;
 
 export function registerDeployCommand(program: Command): void {
   subcommand(
     program,
     'deploy',
-    'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances',
+    'Deploy a revision: a Server revision in place to local hosts, or an ECS AppSpec blue/green to a local ECS service',
   )
-    .argument('<revision>', 'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml')
+    .argument(
+      '<revision>',
+      'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml; or a directory holding an ECS appspec.yaml',
+    )
     .option(
       '--application <name>',
       "application name (default: the revision's directory name)",
       name('application'),
     )
     .option('--deployment-group <name>', 'deployment group name', name('deployment group'), 'local')
-    .option('--config <name>', 'deployment configuration', 'CodeDeployDefault.OneAtATime')
+    .option(
+      '--config <name>',
+      'deployment configuration, predefined or made with `config create` (default: CodeDeployDefault.OneAtATime; ECS: CodeDeployDefault.ECSAllAtOnce)',
+      'CodeDeployDefault.OneAtATime',
+    )
     .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
     .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')
     .option(
@@ -86,15 +107,66 @@ export function registerDeployCommand(program: Command): void {
       '--bucket <name>',
       "with --endpoint-url: the bucket to upload the revision to (the stack's RevisionBucketName)",
     )
+    .option('--tasks <n>', 'ECS: tasks per task set of a service the deployment creates', positiveInteger, 2)
+    .option('--listener-port <port>', "ECS: the production listener's port (default: a free one)", port)
+    .option('--test-listener-port <port>', 'ECS: add a test listener on this port (0: a free one)', port)
+    .option(
+      '--termination-wait <minutes>',
+      'ECS: minutes the original task set is kept once the replacement serves everything',
+      minutes,
+      0,
+    )
+    .option(
+      '--service <name>',
+      "ECS: the local ECS service (default: the task definition's family)",
+      serviceName,
+    )
     .action(async (revision: string, options: DeployOptions, command: Command) => {
       const endpointUrl = options.endpointUrl ?? globalEndpointUrl(command);
       const revisionPath = checkRevision(revision);
-      checkServerRevision(revision, revisionPath);
-      const configName = checkServerConfig(options.config);
-      if (options.alarm5xxRate !== undefined && !options.loadBalancer) {
-        throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      const ecsAppSpec = ecsAppSpecIn(revision, revisionPath);
+      let ecs: import('../deploy/ecs-revision.js').EcsRevision | undefined;
+      if (ecsAppSpec) {
+        refuseFlags(
+          SERVER_FLAGS.filter(given),
+          revision,
+          'an ECS AppSpec',
+          'Server revisions on local hosts',
+        );
+        if (endpointUrl) {
+          throw new UsageError(
+            'ECS revisions are deployed to a local ECS service; in AWS, register the task definition and call CreateDeployment with an AppSpec naming its ARN (aws deploy create-deployment, or the SDK).',
+          );
+        }
+        const { readEcsRevision, EcsRevisionError } = await import('../deploy/ecs-revision.js');
+        try {
+          ecs = readEcsRevision(ecsAppSpec);
+        } catch (error) {
+          if (!(error instanceof EcsRevisionError)) throw error;
+          // The revision is bad (exit 1), and nothing was touched: no server was even started.
+          console.error(`stepdeploy: ${error.message}`);
+          for (const issue of error.issues) {
+            const at = issue.line !== undefined ? ` (line ${issue.line})` : '';
+            console.error(`  ${issue.path || '(document)'}${at}: ${issue.message}`);
+          }
+          process.exitCode = EXIT_BAD;
+          return;
+        }
+      } else {
+        refuseFlags(ECS_FLAGS.filter(given), revision, 'a Server revision', 'ECS AppSpecs');
+        if (options.alarm5xxRate !== undefined && !options.loadBalancer) {
+          throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
+        }
       }
-      const applicationName = options.application ?? applicationNameOf(revisionPath);
+      const configName = ecs
+        ? given('config')
+          ? options.config
+          : 'CodeDeployDefault.ECSAllAtOnce'
+        : options.config;
+      // A predefined name is checked here; any other must be a custom config, asked about on the service.
+      predefinedConfig(configName, ecs ? 'ECS' : 'Server');
+      const applicationName = options.application ?? (ecs ? ecs.family : applicationNameOf(revisionPath));
       const limits = {
         ...(options.maxBundleSize !== undefined ? { maxUnpackedBytes: options.maxBundleSize } : {}),
         ...(options.maxBundleEntries !== undefined ? { maxEntries: options.maxBundleEntries } : {}),
@@ -145,6 +217,16 @@ export function registerDeployCommand(program: Command): void {
       let startedId: string | undefined;
       let rollbackId: string | undefined;
       try {
+        if (ecs) {
+          await deployEcs(connection, ecs, {
+            ...options,
+            applicationName,
+            configName,
+            onStarted: (deploymentId) => (startedId = deploymentId),
+            ...(given('tasks') ? { desiredCount: options.tasks } : {}),
+          });
+          return;
+        }
         const view = await runDeployment(connection, {
           applicationName,
           deploymentGroupName: options.deploymentGroup,
@@ -212,6 +294,8 @@ export async function runDeployment(
       import('../deploy/follow.js'),
     ],
   );
+  const { checkConfigOnService } = await import('../deploy/configs.js');
+  await checkConfigOnService(connection.codedeploy, input.configName, 'Server');
   if (connection.kind !== 'endpoint') {
     const setUp = input.setUp ?? (await import('../deploy/server-platform.js')).serverSetUp;
     const ready = await setUp(connection, input);
@@ -334,36 +418,111 @@ export function byteSize(value: string): number {
 }
 
 /**
- * A directory revision whose AppSpec is a Lambda or ECS one: `deploy` runs Server deployments on
- * local hosts, so say what the revision is and where it goes instead of failing on its missing `os`.
+ * The ECS AppSpec of a directory revision, if it holds one. A Lambda AppSpec is refused by name:
+ * `deploy` deploys Server revisions to local hosts and ECS revisions to a local ECS service, and
+ * `simulate` rehearses Lambda ones.
  */
-function checkServerRevision(given: string, path: string): void {
-  if (!statSync(path).isDirectory()) return;
+function ecsAppSpecIn(given: string, path: string): string | undefined {
+  if (!statSync(path).isDirectory()) return undefined;
   const file = ['appspec.yaml', 'appspec.yml', 'appspec.json']
     .map((candidate) => join(path, candidate))
     .find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
-  if (file === undefined) return;
+  if (file === undefined) return undefined;
   const platform = detectPlatform(parseAppSpecSource(readFileSync(file, 'utf8')).value);
   const shown = relative(process.cwd(), file) || file;
   if (platform === 'lambda') {
     throw new UsageError(
-      `${given} holds a Lambda AppSpec (${shown} shifts a Lambda alias), and \`deploy\` deploys Server revisions to local hosts. Rehearse it with: stepdeploy simulate ${shown} --config CodeDeployDefault.LambdaCanary10Percent5Minutes`,
+      `${given} holds a Lambda AppSpec (${shown} shifts a Lambda alias), and \`deploy\` deploys Server revisions to local hosts and ECS AppSpecs to a local ECS service. Rehearse it with: stepdeploy simulate ${shown} --config CodeDeployDefault.LambdaCanary10Percent5Minutes`,
     );
   }
-  if (platform === 'ecs') {
-    throw new UsageError(
-      `${given} holds an ECS AppSpec (${shown} replaces an ECS service's task set), and \`deploy\` deploys Server revisions to local hosts; stepdeploy deploys ECS services in AWS.`,
-    );
+  return platform === 'ecs' ? file : undefined;
+}
+
+/** Flags of the other platform, given anyway: named, with what they are for. */
+function refuseFlags(flags: readonly string[], given: string, what: string, forWhat: string): void {
+  if (flags.length === 0) return;
+  const names = flags.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new UsageError(
+    `${names.join(', ')} ${names.length > 1 ? 'concern' : 'concerns'} ${forWhat}, and ${given} holds ${what}: leave ${names.length > 1 ? 'them' : 'it'} out.`,
+  );
+}
+
+/** The ECS deployment of `deploy`: printed live on a terminal, or as one JSON object with --json. */
+async function deployEcs(
+  connection: ServiceConnection,
+  revision: import('../deploy/ecs-revision.js').EcsRevision,
+  options: DeployOptions & {
+    applicationName: string;
+    configName: string;
+    desiredCount?: number;
+    onStarted(deploymentId: string): void;
+  },
+): Promise<void> {
+  const { runEcsDeployment, printEcsOutcome } = await import('../deploy/ecs-deploy.js');
+  const { EcsSetUpError } = await import('../deploy/ecs-platform.js');
+  const serviceName = options.service ?? revision.family;
+  const quiet = options.json === true;
+  try {
+    const view = await runEcsDeployment(connection, {
+      applicationName: options.applicationName,
+      deploymentGroupName: options.deploymentGroup,
+      configName: options.configName,
+      autoRollback: options.autoRollback === true,
+      ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
+      revision,
+      serviceName,
+      ...(options.desiredCount !== undefined ? { desiredCount: options.desiredCount } : {}),
+      ...(options.listenerPort !== undefined ? { listenerPort: options.listenerPort } : {}),
+      ...(options.testListenerPort !== undefined ? { testListenerPort: options.testListenerPort } : {}),
+      terminationWaitMinutes: options.terminationWait,
+      live: !quiet && process.stdout.isTTY === true,
+      quiet,
+      onStarted: options.onStarted,
+      onService: (setUp) => {
+        if (quiet) return;
+        const file = join(connection.stateDir ?? options.stateDir, 'server.json');
+        const when = connection.kind === 'own-server' ? 'while this command runs; ' : '';
+        console.error(
+          setUp.created
+            ? `service ${setUp.serviceName} created in the cluster ${setUp.clusterName} with ${setUp.taskDefinitionArn}`
+            : `service ${setUp.serviceName}: deploying ${setUp.taskDefinitionArn}`,
+        );
+        console.error(`production listener: ${setUp.listeners.production} (${when}also in ${file})`);
+        if (setUp.listeners.test) console.error(`test listener: ${setUp.listeners.test}`);
+      },
+    });
+    if (quiet) console.log(JSON.stringify(view, null, 2));
+    else printEcsOutcome(view, serviceName);
+    process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
+  } catch (error) {
+    if (!(error instanceof EcsSetUpError)) throw error;
+    // The local ECS service refused the revision's task definition or a flag: nothing was deployed.
+    console.error(`stepdeploy: ${error.message}`);
+    process.exitCode = EXIT_BAD;
   }
 }
 
-function checkServerConfig(name: string): string {
-  const config = getPredefinedConfig(name) ?? getPredefinedConfig(`CodeDeployDefault.${name}`);
-  if (!config || config.computePlatform !== 'Server') {
-    const names = PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === 'Server').map(
-      (c) => c.deploymentConfigName,
-    );
-    throw new UsageError(`unknown Server deployment config ${name}; use one of ${names.join(', ')}`);
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port from 0 to 65535');
+  return n;
+}
+
+/** The termination wait: whole minutes, at most 48 hours as CodeDeploy allows. */
+function minutes(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 2880) {
+    throw new InvalidArgumentError('must be whole minutes from 0 to 2880 (48 hours)');
   }
-  return config.deploymentConfigName;
+  return n;
+}
+
+function serviceName(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(value)) {
+    throw new InvalidArgumentError(
+      'must be 1-255 letters, digits, hyphens or underscores (an ECS service name)',
+    );
+  }
+  return value;
 }

@@ -1,11 +1,12 @@
 /**
  * What `deploy` does for a compute platform on a local server before it uploads the revision and
  * calls CreateDeployment: each platform's set-up is one module (Server: server-platform.ts registers
- * hosts and declares a group selecting them), called through this one shape, so another platform (an
- * ECS service) is one more module, not another copy of the command. In AWS (`--endpoint-url`) there
+ * hosts and declares a group selecting them; ECS: ecs-platform.ts prepares the local service and
+ * declares its group), called through this one shape. In AWS (`--endpoint-url`) there
  * is no set-up: the group is the stack's.
  */
 import type { ServiceConnection } from '../service.js';
+import type { EcsPlatformOptions, EcsPlatformSetUp } from './ecs-platform.js';
 
 /** The flags of `deploy` a platform's set-up reads (each platform takes those it needs). */
 export interface PlatformSetUpInput {
@@ -17,11 +18,18 @@ export interface PlatformSetUpInput {
   hosts?: number;
   loadBalancer?: boolean;
   alarm5xxRatePercent?: number;
+  /** ECS (ecs-platform.ts): the revision, the service and its flags. */
+  ecs?: Omit<
+    EcsPlatformOptions,
+    'applicationName' | 'deploymentGroupName' | 'configName' | 'autoRollback' | 'alarm5xxRatePercent'
+  >;
 }
 
 /** What the set-up made ready, for the command to print. */
 export interface PlatformSetUp {
   loadBalancerUrl?: string;
+  /** ECS: the service (created or not), its task definition and its listeners. */
+  ecs?: EcsPlatformSetUp;
 }
 
 export type PlatformSetUpStep = (
