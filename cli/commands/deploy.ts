@@ -7,6 +7,7 @@ import { DEFAULT_BUNDLE_LIMITS, formatBytes } from '../../functions/domain/bundl
 import { DEFAULT_SCRIPTS_LOG_MAX_BYTES } from '../../functions/domain/instance-scripts/hooks.js';
 import { nameProblem } from '../../functions/domain/names.js';
 import { predefinedConfig } from '../deploy/configs.js';
+import type { EcsRevision } from '../deploy/ecs-revision.js';
 import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
@@ -126,7 +127,7 @@ export function registerDeployCommand(program: Command): void {
       const revisionPath = checkRevision(revision);
       const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
       const ecsAppSpec = ecsAppSpecIn(revision, revisionPath);
-      let ecs: import('../deploy/ecs-revision.js').EcsRevision | undefined;
+      let ecs: EcsRevision | undefined;
       if (ecsAppSpec) {
         refuseFlags(
           SERVER_FLAGS.filter(given),
@@ -450,7 +451,7 @@ function refuseFlags(flags: readonly string[], given: string, what: string, forW
 /** The ECS deployment of `deploy`: printed live on a terminal, or as one JSON object with --json. */
 async function deployEcs(
   connection: ServiceConnection,
-  revision: import('../deploy/ecs-revision.js').EcsRevision,
+  revision: EcsRevision,
   options: DeployOptions & {
     applicationName: string;
     configName: string;
