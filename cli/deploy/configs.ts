@@ -4,6 +4,8 @@
  * config create` (CreateDeploymentConfig), which the service it deploys through is asked about
  * before anything is touched.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CodeDeployService } from '../../functions/adapters/aws/codedeploy-service.js';
 import type { ComputePlatform } from '../../functions/domain/codedeploy-shapes.js';
 import {
@@ -12,13 +14,18 @@ import {
   type DeploymentConfigInfo,
 } from '../../functions/domain/deployment-configs.js';
 import { UsageError } from '../exit-codes.js';
-import { errorName } from '../service.js';
+import { errorName, type ServiceConnection } from '../service.js';
 
 const FLAGS: Record<ComputePlatform, string> = {
   Server: '--platform server --minimum-healthy-hosts N|N%',
   Lambda: '--platform lambda --canary PERCENT:MINUTES',
   ECS: '--platform ecs --canary PERCENT:MINUTES',
 };
+
+/** "a Server", "an ECS". */
+function aPlatform(platform: ComputePlatform): string {
+  return `${platform === 'ECS' ? 'an' : 'a'} ${platform}`;
+}
 
 function predefinedNames(platform: ComputePlatform): string {
   return PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === platform)
@@ -36,7 +43,7 @@ export function predefinedConfig(name: string, platform: ComputePlatform): Deplo
   if (!config && !name.startsWith('CodeDeployDefault.')) return undefined;
   if (config?.computePlatform !== platform) {
     throw new UsageError(
-      `${name} is not a ${platform} deployment config; use one of ${predefinedNames(platform)}, or a custom ${platform} config (stepdeploy config create NAME ${FLAGS[platform]}).`,
+      `${name} is not ${aPlatform(platform)} deployment config; use one of ${predefinedNames(platform)}, or a custom ${platform} config (stepdeploy config create NAME ${FLAGS[platform]}).`,
     );
   }
   return config;
@@ -51,7 +58,7 @@ export function unknownConfig(name: string, platform: ComputePlatform): UsageErr
 
 export function wrongPlatform(name: string, has: string, platform: ComputePlatform): UsageError {
   return new UsageError(
-    `--config ${name} is a ${has} deployment config, and this is a ${platform} deployment: use a ${platform} config (${predefinedNames(platform)}, or your own made with --platform ${platform.toLowerCase()}).`,
+    `--config ${name} is a ${has} deployment config, and this is ${aPlatform(platform)} deployment: use ${aPlatform(platform)} config (${predefinedNames(platform)}, or your own made with --platform ${platform.toLowerCase()}).`,
   );
 }
 
@@ -95,5 +102,48 @@ export async function checkConfigOnService(
       throw unknownConfig(name, platform);
     }
     throw error;
+  }
+}
+
+/**
+ * The service that holds a state directory's custom configs: `--endpoint-url`, the server running
+ * for the state directory, or else one started in this process for the call. With `onlyIfRecords`,
+ * a state directory without records (no config can be there) connects to nothing.
+ */
+export async function connectForConfigs(options: {
+  stateDir: string;
+  endpointUrl?: string;
+  onlyIfRecords?: boolean;
+}): Promise<ServiceConnection | undefined> {
+  const service = await import('../service.js');
+  const found = await service.connectForCommand(options);
+  if (found) return found;
+  if (options.onlyIfRecords && !existsSync(join(resolve(options.stateDir), 'records'))) return undefined;
+  return service.startOwnServer(options.stateDir).catch(async (error: unknown) => {
+    // Another command's server came up meanwhile: be its client.
+    if ((error as Error).name !== 'StateDirectoryBusyError') throw error;
+    const other = await service.connectToRunningServer(options.stateDir);
+    if (!other) throw error;
+    return other;
+  });
+}
+
+/**
+ * A config by name for `simulate`: a predefined one, or a custom one read from the state directory's
+ * service (the simulation then deploys with it, as Prepare would resolve it).
+ */
+export async function lookUpConfig(
+  name: string,
+  platform: ComputePlatform,
+  where: { stateDir: string; endpointUrl?: string },
+): Promise<DeploymentConfigInfo> {
+  const predefined = predefinedConfig(name, platform);
+  if (predefined) return predefined;
+  const connection = await connectForConfigs({ ...where, onlyIfRecords: true });
+  if (!connection) throw unknownConfig(name, platform);
+  try {
+    return await checkConfigOnService(connection.codedeploy, name, platform);
+  } finally {
+    await connection.close();
   }
 }

@@ -112,6 +112,8 @@ export async function setUpEcsPlatform(
   } catch (error) {
     // The server names what it refused (a task definition, a port, a count): the revision or a flag.
     if (errorName(error) === 'InvalidParameterException') throw new EcsSetUpError((error as Error).message);
+    // A flag that asks an existing service for another count or port: a usage error.
+    if (errorName(error) === 'ServiceMismatchException') throw new UsageError((error as Error).message);
     throw error;
   }
   const settings: Omit<UpdateDeploymentGroupInput, 'applicationName' | 'currentDeploymentGroupName'> = {

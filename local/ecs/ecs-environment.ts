@@ -28,7 +28,7 @@ import type { TargetGroupOptions } from '../load-balancer/target-group.js';
 import type { LoadBalancerAlarm, LoadBalancerThread } from '../load-balancer/thread.js';
 import type { ThreadAlarmOptions } from '../load-balancer/thread-protocol.js';
 import type { LocalRuntime, TargetPorts } from '../runtime/runtime.js';
-import { LocalEcsError } from './errors.js';
+import { LocalEcsError, ServiceMismatchError } from './errors.js';
 import { LocalHookFunctions } from './hook-functions.js';
 import { LoadBalancerListeners } from './load-balancer-listeners.js';
 import { LocalEcs, type LocalEcsSnapshot } from './local-ecs.js';
@@ -467,7 +467,7 @@ function checkContainer(definition: LocalTaskDefinition, first: FirstTaskSet): v
 async function checkSameService(ecs: LocalEcs, service: ServiceState, spec: LocalEcsServiceSpec) {
   const described = await ecs.describeService(service.clusterName, service.serviceName);
   const refuse = (what: string, has: string, asked: string) =>
-    new LocalEcsError(
+    new ServiceMismatchError(
       `The service ${service.serviceName} exists with ${what} ${has}, not ${asked}: it keeps what its first deployment gave it. Deploy without that option, or to another service.`,
     );
   if (spec.desiredCount !== undefined && spec.desiredCount !== described.desiredCount) {

@@ -245,10 +245,12 @@ function errorBody(error: unknown): { __type: string; message: string } {
   const name = error instanceof Error ? error.name : 'ServerException';
   const message = error instanceof Error ? error.message : String(error);
   const type =
-    name === 'LocalEcsError' || name === 'EcsUpdateError' || name === 'InvalidParameterException'
-      ? 'InvalidParameterException'
-      : name === 'ServiceNotFoundException' || name === 'ResourceNotFoundError'
-        ? 'ServiceNotFoundException'
-        : 'ServerException';
+    name === 'ServiceMismatchError'
+      ? 'ServiceMismatchException'
+      : name === 'LocalEcsError' || name === 'EcsUpdateError' || name === 'InvalidParameterException'
+        ? 'InvalidParameterException'
+        : name === 'ServiceNotFoundException' || name === 'ResourceNotFoundError'
+          ? 'ServiceNotFoundException'
+          : 'ServerException';
   return { __type: type, message };
 }
