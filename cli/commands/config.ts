@@ -66,13 +66,13 @@ export function registerConfigCommands(program: Command): void {
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const input = createInput(name, options);
       const endpointUrl = globalEndpointUrl(command);
-      const { connectForConfigs } = await import('../deploy/configs.js');
-      const connection = (await connectForConfigs({
+      const { openConfigOperations } = await import('../deploy/configs.js');
+      const connection = (await openConfigOperations({
         stateDir: options.stateDir,
         ...(endpointUrl ? { endpointUrl } : {}),
       }))!;
       try {
-        const { deploymentConfigId } = await connection.codedeploy
+        const { deploymentConfigId } = await connection
           .send('CreateDeploymentConfig', input)
           .catch((error: unknown) => {
             throw refusal(error, name);
@@ -92,13 +92,13 @@ export function registerConfigCommands(program: Command): void {
     .option('--state-dir <dir>', 'the state directory whose service keeps it', '.stepdeploy')
     .action(async (name: string, options: { stateDir: string }, command: Command) => {
       const endpointUrl = globalEndpointUrl(command);
-      const { connectForConfigs } = await import('../deploy/configs.js');
-      const connection = (await connectForConfigs({
+      const { openConfigOperations } = await import('../deploy/configs.js');
+      const connection = (await openConfigOperations({
         stateDir: options.stateDir,
         ...(endpointUrl ? { endpointUrl } : {}),
       }))!;
       try {
-        await connection.codedeploy
+        await connection
           .send('DeleteDeploymentConfig', { deploymentConfigName: name })
           .catch((error: unknown) => {
             throw refusal(error, name);

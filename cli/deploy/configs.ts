@@ -14,7 +14,7 @@ import {
   type DeploymentConfigInfo,
 } from '../../functions/domain/deployment-configs.js';
 import { UsageError } from '../exit-codes.js';
-import { errorName, type ServiceConnection } from '../service.js';
+import { errorName } from '../service.js';
 
 const FLAGS: Record<ComputePlatform, string> = {
   Server: '--platform server --minimum-healthy-hosts N|N%',
@@ -67,7 +67,7 @@ export function wrongPlatform(name: string, has: string, platform: ComputePlatfo
  * one by its full name, a custom one as GetDeploymentConfig describes it.
  */
 export async function checkConfigOnService(
-  service: CodeDeployService,
+  service: Pick<CodeDeployService, 'send'>,
   name: string,
   platform: ComputePlatform,
 ): Promise<DeploymentConfigInfo> {
@@ -105,32 +105,59 @@ export async function checkConfigOnService(
   }
 }
 
+/** The three config operations `config create`, `config delete` and the lookups need. */
+export type ConfigOperations = Pick<CodeDeployService, 'send'> & { close(): Promise<void> };
+
 /**
- * The service that holds a state directory's custom configs: `--endpoint-url`, the server running
- * for the state directory, or else one started in this process for the call. With `onlyIfRecords`,
- * a state directory without records (no config can be there) connects to nothing.
+ * Where a state directory's custom configs are: `--endpoint-url`, or the server running for the
+ * state directory (through CodeDeploy's API); with no server running, its records opened in this
+ * process and the API's own CreateDeploymentConfig, GetDeploymentConfig and DeleteDeploymentConfig
+ * run on them (the same records and checks, without starting a server and its hosts and tasks).
+ * With `onlyIfRecords`, a state directory without records (no config can be there) is undefined.
  */
-export async function connectForConfigs(options: {
+export async function openConfigOperations(options: {
   stateDir: string;
   endpointUrl?: string;
   onlyIfRecords?: boolean;
-}): Promise<ServiceConnection | undefined> {
+}): Promise<ConfigOperations | undefined> {
   const service = await import('../service.js');
   const found = await service.connectForCommand(options);
-  if (found) return found;
-  if (options.onlyIfRecords && !existsSync(join(resolve(options.stateDir), 'records'))) return undefined;
-  return service.startOwnServer(options.stateDir).catch(async (error: unknown) => {
-    // Another command's server came up meanwhile: be its client.
-    if ((error as Error).name !== 'StateDirectoryBusyError') throw error;
-    const other = await service.connectToRunningServer(options.stateDir);
-    if (!other) throw error;
-    return other;
-  });
+  if (found) return { send: (op, input) => found.codedeploy.send(op, input), close: () => found.close() };
+  const dir = resolve(options.stateDir);
+  if (options.onlyIfRecords && !existsSync(join(dir, 'records'))) return undefined;
+  const [{ randomUUID }, { startLocalDatabase }, { recoverInterruptedDeployments }, stores, api, info] =
+    await Promise.all([
+      import('node:crypto'),
+      import('../../local/runtime/dynalite.js'),
+      import('../../local/runtime/recover.js'),
+      import('../../functions/adapters/aws/dynamodb-control-plane.js'),
+      import('../../functions/api/deployment-configs.js'),
+      import('../../functions/api/deployment-info.js'),
+    ]);
+  const database = await startLocalDatabase({ path: join(dir, 'records') });
+  // A deployment an ended process left unfinished must not keep its config in use.
+  await recoverInterruptedDeployments(database.store, new Date());
+  const controlPlane = {
+    ...stores.dynamoDbControlPlaneStores(database.client, database.tableName),
+    clock: { now: () => new Date() },
+    newId: randomUUID,
+    region: 'us-east-1',
+    activeDeploymentsUsingConfig: info.activeDeploymentsFrom(database.store),
+  };
+  const operations = api.deploymentConfigOperations();
+  return {
+    send: async (op, input) => {
+      const entry = operations[op];
+      if (!entry) throw new Error(`${op} is not a deployment config operation.`);
+      return (await entry.handler(input as never, controlPlane)) as never;
+    },
+    close: () => database.close(),
+  };
 }
 
 /**
- * A config by name for `simulate`: a predefined one, or a custom one read from the state directory's
- * service (the simulation then deploys with it, as Prepare would resolve it).
+ * A config by name for `simulate`: a predefined one, or a custom one read from the state directory
+ * (the simulation then deploys with it, as Prepare would resolve it).
  */
 export async function lookUpConfig(
   name: string,
@@ -139,11 +166,11 @@ export async function lookUpConfig(
 ): Promise<DeploymentConfigInfo> {
   const predefined = predefinedConfig(name, platform);
   if (predefined) return predefined;
-  const connection = await connectForConfigs({ ...where, onlyIfRecords: true });
-  if (!connection) throw unknownConfig(name, platform);
+  const operations = await openConfigOperations({ ...where, onlyIfRecords: true });
+  if (!operations) throw unknownConfig(name, platform);
   try {
-    return await checkConfigOnService(connection.codedeploy, name, platform);
+    return await checkConfigOnService(operations, name, platform);
   } finally {
-    await connection.close();
+    await operations.close();
   }
 }
