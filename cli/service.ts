@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { CodeDeployService } from '../functions/adapters/aws/codedeploy-service.js';
 import type { RevisionUploads } from '../functions/adapters/aws/revision-uploads.js';
 import type { BundleLimits } from '../functions/domain/bundle-checks.js';
-import type { LocalServer } from '../local/server/server.js';
+import type { LocalServer, LocalServerOptions } from '../local/server/server.js';
 import type { ServerFile } from '../local/server/server-file.js';
 import { UsageError } from './exit-codes.js';
 
@@ -86,6 +86,9 @@ export async function connectToRunningServer(stateDir: string): Promise<ServiceC
 export interface OwnServerOptions {
   bundleLimits?: Partial<BundleLimits>;
   scriptsLogMaxBytes?: number;
+  /** Compressed time and the step settings that go with it (the demo). */
+  clock?: LocalServerOptions['clock'];
+  settings?: LocalServerOptions['settings'];
 }
 
 /** A server in this process, for its own duration (`deploy` when none runs for the state directory). */
@@ -98,6 +101,8 @@ export async function startOwnServer(
     stateDir,
     ...(options.bundleLimits ? { bundleLimits: options.bundleLimits } : {}),
     ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   try {
     const connection = await connectToFile(server.serverFile(), 'own-server', server.stateDir);

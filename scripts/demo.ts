@@ -4,8 +4,10 @@
  *   1. deploy version 1 of examples/webapp;
  *   2. deploy version 2 while a load generator sends requests through the load balancer;
  *   3. deploy a version 3 whose ValidateService fails: it rolls back to version 2 by itself.
- * It prints, for each deployment, the status, the duration and the requests served and failed, and
- * cleans up its processes at the end, and again on Ctrl-C.
+ * It prints, for each deployment, the status, the duration and the requests served and failed.
+ * Then the ECS part (scripts/demo-ecs.ts): a canary on the local ECS service under load, and a
+ * version rolled back before production reaches it. `npm run demo -- --only server` or `--only ecs`
+ * runs one part. It cleans up its processes at the end, and again on Ctrl-C.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +19,30 @@ import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
+import { ecsDemo } from './demo-ecs.js';
 import { LoadGenerator } from './load-generator.js';
+
+// The AWS SDK warns on every client construction under Node 20; the demo has nothing to do about it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const example = join(import.meta.dirname, '..', 'examples', 'webapp');
 const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-demo-'));
 const stateDir = join(workDir, 'state');
 const live = process.stdout.isTTY === true;
+
+/** `--only server` or `--only ecs`: one part of the demo. */
+function onlyPart(): 'server' | 'ecs' | undefined {
+  const index = process.argv.indexOf('--only');
+  if (index === -1) return undefined;
+  const part = process.argv[index + 1];
+  if (part !== 'server' && part !== 'ecs') {
+    console.error('demo: --only takes server or ecs');
+    process.exit(2);
+  }
+  return part;
+}
+const only = onlyPart();
+const ecs = ecsDemo(workDir, live);
 
 /** A copy of examples/webapp as version N; `healthy: false` makes its /health fail validation. */
 function revision(version: number, healthy: boolean): string {
@@ -55,6 +75,7 @@ async function cleanUp(): Promise<void> {
   await load?.stop();
   await env?.close({ abandon: true }).catch(() => {});
   await stopHostProcesses(hostsDirectory(stateDir));
+  await ecs.cleanUp();
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -125,6 +146,19 @@ function failedHosts(view: DeploymentView): string[] {
 }
 
 async function main(): Promise<number> {
+  const started = Date.now();
+  const serverOk = only === 'ecs' ? true : await serverPart();
+  const ecsOk = only === 'server' ? true : await ecs.run();
+  const ok = serverOk && ecsOk;
+  console.log(
+    ok
+      ? pc.green(`\nDemo complete in ${((Date.now() - started) / 1000).toFixed(0)} s: as expected.`)
+      : pc.red('\nDemo ended differently than expected (see above).'),
+  );
+  return ok ? 0 : 1;
+}
+
+async function serverPart(): Promise<boolean> {
   env = await startOwnServer(stateDir);
   const rows: Row[] = [];
   rows.push(await deploy('version 1', revision(1, true)));
@@ -145,12 +179,11 @@ async function main(): Promise<number> {
     v2.failed === 0 &&
     v3?.view.status === 'Failed' &&
     v3.rollback?.status === 'Succeeded';
-  console.log(
-    ok
-      ? pc.green('\nDemo complete: as expected.')
-      : pc.red('\nDemo ended differently than expected (see above).'),
-  );
-  return ok ? 0 : 1;
+  // The hosts' apps are not needed by the ECS part: they end now, the server with them.
+  await env.close({ abandon: true });
+  env = undefined;
+  await stopHostProcesses(hostsDirectory(stateDir));
+  return ok;
 }
 
 try {
