@@ -6,7 +6,7 @@
  * and configs that do not fit are refused before anything is touched. `simulate` takes a custom
  * config from the same state directory.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ecsTaskProcesses, stopEcsTaskProcesses } from '../../local/ecs/task-processes.js';
@@ -83,6 +83,17 @@ describe('deploy DIR with an ECS AppSpec', () => {
       expect(result.code, cases[index]![0].join(' ')).toBe(2);
       expect(result.stderr).toContain(cases[index]![1]);
     });
+    // An ECS AppSpec whose task-definition file is missing: the revision is bad (1), nothing starts.
+    const bad = join(work, 'bad-ecs');
+    mkdirSync(bad);
+    writeFileSync(
+      join(bad, 'appspec.yaml'),
+      'version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: taskdef.json\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 8080\n',
+    );
+    const refused = await runCliAsync(['deploy', bad, '--state-dir', stateDir, '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('taskdef.json cannot be read as JSON');
     expect(existsSync(stateDir)).toBe(false);
   });
 
