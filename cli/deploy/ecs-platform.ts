@@ -132,8 +132,13 @@ export async function setUpEcsPlatform(
     alarmConfiguration: ensured.alarmName
       ? { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: ensured.alarmName }] }
       : { enabled: false, ignorePollAlarmFailure: false, alarms: [] },
+    // A stop (Ctrl-C on a client, `stepdeploy stop`) rolls back too: the service is left as before,
+    // not with two task sets that the next deployment would refuse.
     autoRollbackConfiguration: options.autoRollback
-      ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] }
+      ? {
+          enabled: true,
+          events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+        }
       : { enabled: false, events: [] },
   };
   try {
