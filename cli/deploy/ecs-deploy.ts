@@ -238,7 +238,9 @@ async function followEcsDeployment(
   deploymentId: string,
   options: { live: boolean; quiet?: boolean; onProgress?: RunEcsDeploymentInput['onProgress'] },
 ): Promise<Followed> {
-  const logUpdate = options.live && !options.quiet ? (await import('log-update')).default : undefined;
+  // log-update as the Server view uses it: on a terminal that may report 0 rows or columns.
+  const logUpdate =
+    options.live && !options.quiet ? await (await import('./follow.js')).liveOutput() : undefined;
   let last = '';
   for (;;) {
     const current = await readEcsDeployment(service, deploymentId);
