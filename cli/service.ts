@@ -169,8 +169,12 @@ export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** How long a server kept for other commands' deployments stays once they end, so they read the end. */
+const CLIENT_READ_GRACE_MS = 1000;
+
 /** Resolves once no deployment but `own` is unfinished (Created, Queued, InProgress, Baking, Ready) on the server. */
 async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise<void> {
+  let waited = false;
   for (;;) {
     const unfinished: string[] = [];
     let nextToken: string | undefined;
@@ -182,7 +186,12 @@ async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise
       unfinished.push(...page.items.filter((id) => !own.has(id)));
       nextToken = page.nextToken;
     } while (nextToken);
-    if (unfinished.length === 0) return;
+    if (unfinished.length === 0) {
+      // Their clients read the end after it happens (a poll later): give them a moment to.
+      if (waited) await new Promise((resolve) => setTimeout(resolve, CLIENT_READ_GRACE_MS));
+      return;
+    }
+    waited = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -43,7 +43,7 @@ export function predefinedConfig(name: string, platform: ComputePlatform): Deplo
   if (!config && !name.startsWith('CodeDeployDefault.')) return undefined;
   if (config?.computePlatform !== platform) {
     throw new UsageError(
-      `${name} is not ${aPlatform(platform)} deployment config; use one of ${predefinedNames(platform)}, or a custom ${platform} config (stepdeploy config create NAME ${FLAGS[platform]}).`,
+      `unknown ${platform} deployment config ${name}: it is not ${aPlatform(platform)} config; use one of ${predefinedNames(platform)}, or a custom ${platform} config (stepdeploy config create NAME ${FLAGS[platform]}).`,
     );
   }
   return config;

@@ -20,37 +20,13 @@ import {
 } from '../../local/server/local-ecs-operations.js';
 import { UsageError } from '../exit-codes.js';
 import { errorName, type ServiceConnection } from '../service.js';
-import type { EcsRevision } from './ecs-revision.js';
-import type { PlatformSetUp, PlatformSetUpStep } from './platform.js';
+import type { EcsPlatformOptions, EcsPlatformSetUp, PlatformSetUp, PlatformSetUpStep } from './platform.js';
+
+export type { EcsPlatformOptions, EcsPlatformSetUp } from './platform.js';
 
 /** Groups made by `deploy` need a role ARN (CodeDeploy requires one); locally nothing assumes it. */
 const LOCAL_SERVICE_ROLE = 'arn:aws:iam::000000000000:role/stepdeploy-local';
 export const LOCAL_CLUSTER = 'local';
-
-export interface EcsPlatformOptions {
-  applicationName: string;
-  deploymentGroupName: string;
-  configName: string;
-  autoRollback: boolean;
-  alarm5xxRatePercent?: number;
-  revision: EcsRevision;
-  serviceName: string;
-  /** Tasks per task set when the service is created; given explicitly, an existing service must match. */
-  desiredCount?: number;
-  listenerPort?: number;
-  /** Adds a test listener (0: a free port). */
-  testListenerPort?: number;
-  terminationWaitMinutes: number;
-}
-
-export interface EcsPlatformSetUp {
-  /** The service did not exist: it was created with the revision's task definition; nothing to deploy. */
-  created: boolean;
-  clusterName: string;
-  serviceName: string;
-  taskDefinitionArn: string;
-  listeners: { production: string; test?: string };
-}
 
 /** The server's local ECS operations, signed with the key of its server.json. */
 export function localEcsClient(connection: ServiceConnection) {

@@ -6,7 +6,7 @@
  * is no set-up: the group is the stack's.
  */
 import type { ServiceConnection } from '../service.js';
-import type { EcsPlatformOptions, EcsPlatformSetUp } from './ecs-platform.js';
+import type { EcsRevision } from './ecs-revision.js';
 
 /** The flags of `deploy` a platform's set-up reads (each platform takes those it needs). */
 export interface PlatformSetUpInput {
@@ -36,3 +36,29 @@ export type PlatformSetUpStep = (
   connection: ServiceConnection,
   input: PlatformSetUpInput,
 ) => Promise<PlatformSetUp>;
+
+/** ECS (ecs-platform.ts): the revision, the service, its flags and the group's settings. */
+export interface EcsPlatformOptions {
+  applicationName: string;
+  deploymentGroupName: string;
+  configName: string;
+  autoRollback: boolean;
+  alarm5xxRatePercent?: number;
+  revision: EcsRevision;
+  serviceName: string;
+  /** Tasks per task set when the service is created; given explicitly, an existing service must match. */
+  desiredCount?: number;
+  listenerPort?: number;
+  /** Adds a test listener (0: a free port). */
+  testListenerPort?: number;
+  terminationWaitMinutes: number;
+}
+
+export interface EcsPlatformSetUp {
+  /** The service did not exist: it was created with the revision's task definition; nothing to deploy. */
+  created: boolean;
+  clusterName: string;
+  serviceName: string;
+  taskDefinitionArn: string;
+  listeners: { production: string; test?: string };
+}

@@ -192,7 +192,11 @@ describe('deploy DIR with an ECS AppSpec', () => {
 
   it('refuses a config, a flag or a count that does not fit before anything is deployed', async () => {
     const cases: Array<[string[], number, string]> = [
-      [['--config', 'CodeDeployDefault.HalfAtATime'], 2, 'is not an ECS deployment config'],
+      [
+        ['--config', 'CodeDeployDefault.HalfAtATime'],
+        2,
+        'unknown ECS deployment config CodeDeployDefault.HalfAtATime',
+      ],
       [['--config', 'nope'], 2, 'stepdeploy config create nope --platform ecs'],
       [['--config', 'ecs-canary-20', '--hosts', '2'], 2, '--hosts concerns Server revisions'],
       [['--tasks', '3'], 2, 'exists with a desired count of 2, not 3'],
