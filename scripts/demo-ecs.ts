@@ -60,7 +60,7 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
     });
   };
 
-  /** Watches the production listener's weights every 20 ms and notes each change as a step. */
+  /** Watches the production listener's weights every 5 ms and notes each change as a step. */
   const trackSteps = (productionArn: string, originalGroup: string) => {
     const steps: Step[] = [];
     let stopped = false;
@@ -82,7 +82,7 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
             failedAtStart: load!.counts().failed,
           });
         }
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     return {
