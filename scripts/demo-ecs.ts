@@ -15,6 +15,7 @@ import pc from 'picocolors';
 import { runEcsDeployment, type EcsDeploymentView } from '../cli/deploy/ecs-deploy.js';
 import { appSpecFileIn, readEcsRevision } from '../cli/deploy/ecs-revision.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
+import type { EcsEnvironment } from '../local/ecs/ecs-environment.js';
 import { stopEcsTaskProcesses } from '../local/ecs/task-processes.js';
 import { ScaledClock } from '../local/engine/index.js';
 import { LoadGenerator } from './load-generator.js';
@@ -61,10 +62,13 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
   };
 
   /** Watches the production listener's weights every 5 ms and notes each change as a step. */
-  const trackSteps = (productionArn: string, originalGroup: string) => {
+  const trackSteps = (
+    listeners: EcsEnvironment['listeners'],
+    productionArn: string,
+    originalGroup: string,
+  ) => {
     const steps: Step[] = [];
     let stopped = false;
-    const listeners = connection!.server!.ecs.listeners;
     const done = (async () => {
       while (!stopped) {
         const forward = await listeners.getForwardAction(productionArn);
@@ -108,15 +112,16 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
       const v1 = await deploy('v1', CANARY);
       const { production, test } = v1.listeners;
       console.log(`production listener ${production}, test listener ${test}; 2 tasks per task set`);
-      const group = connection.server!.ecs.deploymentGroup({ serviceName: SERVICE });
+      const ecs = await connection.server!.ecs.open();
+      const group = ecs.deploymentGroup({ serviceName: SERVICE });
       const pair = group.loadBalancerInfo!.targetGroupPairInfoList![0]!;
       const productionArn = pair.prodTrafficRoute!.listenerArns![0]!;
-      const originalGroup = (await connection.server!.ecs.taskSets({ serviceName: SERVICE }))[0]!.targetGroup;
+      const originalGroup = (await ecs.taskSets({ serviceName: SERVICE }))[0]!.targetGroup;
 
       load = new LoadGenerator(production, { concurrency: 4 });
       load.start();
       console.log(pc.bold(`\nversion 2, ${CANARY}, under load`));
-      const tracker = trackSteps(productionArn, originalGroup);
+      const tracker = trackSteps(ecs.listeners, productionArn, originalGroup);
       const started = Date.now();
       const v2 = await deploy('v2', CANARY);
       const v2Seconds = (Date.now() - started) / 1000;

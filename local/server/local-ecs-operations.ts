@@ -149,8 +149,12 @@ export interface LocalEcsOperations {
   handle(target: string, body: string): Promise<ApiResponse>;
 }
 
-export function localEcsOperations(ecs: EcsEnvironment, alarms: LocalAlarms): LocalEcsOperations {
+export function localEcsOperations(
+  environment: () => Promise<EcsEnvironment>,
+  alarms: LocalAlarms,
+): LocalEcsOperations {
   const ensureService = async (input: EnsureServiceInput): Promise<EnsureServiceOutput> => {
+    const ecs = await environment();
     const spec = {
       ...(input.clusterName ? { clusterName: input.clusterName } : {}),
       serviceName: input.serviceName,
@@ -194,6 +198,7 @@ export function localEcsOperations(ecs: EcsEnvironment, alarms: LocalAlarms): Lo
   };
 
   const describeService = async (body: Record<string, unknown>): Promise<DescribeServiceOutput> => {
+    const ecs = await environment();
     const clusterName = text(body, 'clusterName');
     const spec = { ...(clusterName ? { clusterName } : {}), serviceName: text(body, 'serviceName', true) };
     if (!ecs.hasService(spec)) {

@@ -19,12 +19,10 @@ import type { DeploymentGroupConfigStore } from '../../functions/ports/deploymen
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import type { StepSettings } from '../../functions/steps/deps.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
-import { openEcsEnvironment, type EcsEnvironment } from '../ecs/ecs-environment.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
 import { LocalHostTransport } from '../hosts/transport.js';
-import { LoadBalancerThread } from '../load-balancer/thread.js';
 import { recoverInterruptedDeployments } from '../runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
 import { assertStateDirFree } from '../state-dir.js';
@@ -33,6 +31,7 @@ import { CLI_REVISION_BUCKET } from './cli-bucket.js';
 import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
 import { LocalLoadBalancers } from './load-balancers.js';
 import { localEcsOperations } from './local-ecs-operations.js';
+import { ServerEcs } from './server-ecs.js';
 import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
@@ -80,8 +79,8 @@ export interface LocalServer {
   runtime: LocalRuntime;
   transport: LocalHostTransport;
   loadBalancers: LocalLoadBalancers;
-  /** The local ECS service: task definitions, services, task sets and their listeners. */
-  ecs: EcsEnvironment;
+  /** The local ECS service (task definitions, services, task sets, their listeners), opened on first use. */
+  ecs: ServerEcs;
   alarms: LocalAlarms;
   listeners: ControlPlaneListeners;
   /** The hosts of the registered on-premises instances, by name. */
@@ -130,23 +129,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const alarmChanges: { handle?: LocalRuntime['onAlarmStateChange'] } = {};
   const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
   const revisions = deferredRevisions();
-  // The ECS services' listeners share a thread of their own; their tasks start again here.
-  const ecsLoadBalancer = await LoadBalancerThread.start();
-  let ecs: EcsEnvironment;
-  try {
-    ecs = await openEcsEnvironment({
-      stateDir,
-      loadBalancer: ecsLoadBalancer,
-      onListenersChange: (urls) => updateServerListeners(stateDir, urls),
-    });
-  } catch (error) {
-    await ecsLoadBalancer.stop();
-    throw error;
-  }
-  const closeEcs = async () => {
-    await ecs.close();
-    await ecsLoadBalancer.stop();
-  };
+  // The ECS services' listeners share a thread of their own, started when ECS is first used.
+  const ecs = new ServerEcs({
+    stateDir,
+    onListenersChange: (urls) => updateServerListeners(stateDir, urls),
+  });
+  const closeEcs = () => ecs.close();
 
   let runtime: LocalRuntime;
   try {
@@ -183,7 +171,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       database: runtime.database,
       deployments: deploymentUseCases(runtime.deps, { revisionTypes: ['S3', 'AppSpecContent', 'String'] }),
       hosts: localHostProvisioner(stateDir, joined),
-      localOperations: localEcsOperations(ecs, alarms),
+      localOperations: localEcsOperations(() => ecs.open(), alarms),
       describeGroupDeployments: groupDeploymentsFrom(runtime.deps.store),
       activeDeploymentsUsingConfig: activeDeploymentsFrom(runtime.deps.store),
       onObjectCreated: async (object) => {
@@ -203,6 +191,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
     closers.push(() => listeners.close());
+    // Services an earlier process made serve again at once (their tasks restart), named in server.json.
+    if (ecs.hasServices()) await ecs.open();
     updateServerListeners(stateDir, ecs.listenersByService());
     revisions.bind(
       s3RevisionSourceAt(listeners.s3Endpoint, listeners.key, listeners.key.region, {
