@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { CodeDeployService } from '../functions/adapters/aws/codedeploy-service.js';
 import type { RevisionUploads } from '../functions/adapters/aws/revision-uploads.js';
 import type { BundleLimits } from '../functions/domain/bundle-checks.js';
-import type { LocalServer } from '../local/server/server.js';
+import type { LocalServer, LocalServerOptions } from '../local/server/server.js';
 import type { ServerFile } from '../local/server/server-file.js';
 import { UsageError } from './exit-codes.js';
 
@@ -88,6 +88,9 @@ export interface OwnServerOptions {
   scriptsLogMaxBytes?: number;
   /** The local load balancer's port (the first target group's listener). */
   loadBalancerPort?: number;
+  /** Compressed time and the step settings that go with it (the demo). */
+  clock?: LocalServerOptions['clock'];
+  settings?: LocalServerOptions['settings'];
 }
 
 /** A server in this process, for its own duration (`deploy` when none runs for the state directory). */
@@ -101,6 +104,8 @@ export async function startOwnServer(
     ...(options.bundleLimits ? { bundleLimits: options.bundleLimits } : {}),
     ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
     ...(options.loadBalancerPort !== undefined ? { loadBalancerPort: options.loadBalancerPort } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   try {
     const connection = await connectToFile(server.serverFile(), 'own-server', server.stateDir);
@@ -167,8 +172,12 @@ export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** How long a server kept for other commands' deployments stays once they end, so they read the end. */
+const CLIENT_READ_GRACE_MS = 1000;
+
 /** Resolves once no deployment but `own` is unfinished (Created, Queued, InProgress, Baking, Ready) on the server. */
 async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise<void> {
+  let waited = false;
   for (;;) {
     const unfinished: string[] = [];
     let nextToken: string | undefined;
@@ -180,7 +189,12 @@ async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise
       unfinished.push(...page.items.filter((id) => !own.has(id)));
       nextToken = page.nextToken;
     } while (nextToken);
-    if (unfinished.length === 0) return;
+    if (unfinished.length === 0) {
+      // Their clients read the end after it happens (a poll later): give them a moment to.
+      if (waited) await new Promise((resolve) => setTimeout(resolve, CLIENT_READ_GRACE_MS));
+      return;
+    }
+    waited = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

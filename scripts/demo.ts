@@ -4,8 +4,11 @@
  *   1. deploy version 1 of examples/webapp;
  *   2. deploy version 2 while a load generator sends requests through the load balancer;
  *   3. deploy a version 3 whose ValidateService fails: it rolls back to version 2 by itself.
- * It prints, for each deployment, the status, the duration and the requests served and failed, and
- * cleans up its processes at the end, and again on Ctrl-C.
+ * It prints, for each deployment, the status, the duration and the requests served and failed.
+ * Then the ECS part (scripts/demo-ecs.ts): a canary on the local ECS service under load, and a
+ * version rolled back before production reaches it; then a Server blue/green deployment under load.
+ * `npm run demo -- --only server`, `--only ecs` or `--only blue-green`
+ * runs one part. It cleans up its processes at the end, and again on Ctrl-C.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +21,33 @@ import { stopHostProcesses } from '../local/hosts/processes.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
 import { runBlueGreenDemo } from './demo-blue-green.js';
+import { ecsDemo } from './demo-ecs.js';
 import { LoadGenerator } from './load-generator.js';
+
+// The AWS SDK warns on every client construction under Node 20; the demo has nothing to do about it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const example = join(import.meta.dirname, '..', 'examples', 'webapp');
 const workDir = mkdtempSync(join(tmpdir(), 'stepdeploy-demo-'));
 const stateDir = join(workDir, 'state');
 const live = process.stdout.isTTY === true;
+
+const PARTS = ['server', 'ecs', 'blue-green'] as const;
+type Part = (typeof PARTS)[number];
+
+/** `--only server`, `--only ecs` or `--only blue-green`: one part of the demo. */
+function onlyPart(): Part | undefined {
+  const index = process.argv.indexOf('--only');
+  if (index === -1) return undefined;
+  const part = process.argv[index + 1] as Part;
+  if (!PARTS.includes(part)) {
+    console.error(`demo: --only takes ${PARTS.join(', ')}`);
+    process.exit(2);
+  }
+  return part;
+}
+const only = onlyPart();
+const ecs = ecsDemo(workDir, live);
 
 /** A copy of examples/webapp as version N; `healthy: false` makes its /health fail validation. */
 function revision(version: number, healthy: boolean): string {
@@ -51,9 +75,6 @@ let load: LoadGenerator | undefined;
 let cleaned = false;
 /** What the other parts of the demo must end on Ctrl-C. */
 const partCleanUps: Array<() => Promise<void>> = [];
-/** `npm run demo -- --only blue-green`: one part of the demo. */
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
 async function cleanUp(): Promise<void> {
   if (cleaned) return;
@@ -62,6 +83,7 @@ async function cleanUp(): Promise<void> {
   await load?.stop();
   await env?.close({ abandon: true }).catch(() => {});
   await stopHostProcesses(hostsDirectory(stateDir));
+  await ecs.cleanUp();
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -132,6 +154,21 @@ function failedHosts(view: DeploymentView): string[] {
 }
 
 async function main(): Promise<number> {
+  const started = Date.now();
+  const runs = (part: Part) => only === undefined || only === part;
+  const serverOk = runs('server') ? await serverPart() : true;
+  const ecsOk = runs('ecs') ? await ecs.run() : true;
+  const blueGreenOk = runs('blue-green') ? await blueGreen() : true;
+  const ok = serverOk && ecsOk && blueGreenOk;
+  console.log(
+    ok
+      ? pc.green(`\nDemo complete in ${((Date.now() - started) / 1000).toFixed(0)} s: as expected.`)
+      : pc.red('\nDemo ended differently than expected (see above).'),
+  );
+  return ok ? 0 : 1;
+}
+
+async function serverPart(): Promise<boolean> {
   env = await startOwnServer(stateDir);
   const rows: Row[] = [];
   rows.push(await deploy('version 1', revision(1, true)));
@@ -152,30 +189,22 @@ async function main(): Promise<number> {
     v2.failed === 0 &&
     v3?.view.status === 'Failed' &&
     v3.rollback?.status === 'Succeeded';
-  console.log(
-    ok
-      ? pc.green('\nDemo complete: as expected.')
-      : pc.red('\nDemo ended differently than expected (see above).'),
-  );
-  return ok ? 0 : 1;
+  // The hosts' apps are not needed by the ECS part: they end now, the server with them.
+  await env.close({ abandon: true });
+  env = undefined;
+  await stopHostProcesses(hostsDirectory(stateDir));
+  return ok;
 }
 
 /** The blue/green part (scripts/demo-blue-green.ts). */
-async function blueGreen(): Promise<number> {
+async function blueGreen(): Promise<boolean> {
   const result = await runBlueGreenDemo(workDir, { live, onCleanUp: (fn) => partCleanUps.push(fn) });
-  console.log(
-    result.ok
-      ? pc.green('\nBlue/green demo complete: as expected.')
-      : pc.red('\nBlue/green demo ended differently than expected (see above).'),
-  );
-  return result.ok ? 0 : 1;
+  if (!result.ok) console.log(pc.red('\nBlue/green part ended differently than expected (see above).'));
+  return result.ok;
 }
 
 try {
-  if (only !== undefined && only !== 'blue-green')
-    throw new Error(`--only ${only}: the parts are blue-green`);
-  const inPlace = only === undefined ? await main() : 0;
-  process.exitCode = Math.max(inPlace, await blueGreen());
+  process.exitCode = await main();
 } catch (error) {
   console.error(pc.red(`demo failed: ${(error as Error).stack ?? String(error)}`));
   process.exitCode = 1;

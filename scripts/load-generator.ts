@@ -15,6 +15,8 @@ export class LoadGenerator {
   private running = false;
   private loops: Array<Promise<void>> = [];
   private readonly totals: LoadCounts = { served: 0, failed: 0 };
+  /** Served requests by the version that answered (its `x-version` header; the ECS example sends it). */
+  private readonly versions = new Map<string, number>();
 
   constructor(
     private readonly url: string,
@@ -37,6 +39,11 @@ export class LoadGenerator {
     return { ...this.totals };
   }
 
+  /** Served requests so far, by the version that answered them. */
+  servedByVersion(): Record<string, number> {
+    return Object.fromEntries(this.versions);
+  }
+
   /** The body of one request, to show what the load balancer serves now. */
   async sample(): Promise<string> {
     const result = await get(this.url);
@@ -46,14 +53,16 @@ export class LoadGenerator {
   private async loop(): Promise<void> {
     while (this.running) {
       const result = await get(this.url);
-      if (result.ok) this.totals.served++;
-      else this.totals.failed++;
+      if (result.ok) {
+        this.totals.served++;
+        if (result.version) this.versions.set(result.version, (this.versions.get(result.version) ?? 0) + 1);
+      } else this.totals.failed++;
       await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs ?? 10));
     }
   }
 }
 
-function get(url: string): Promise<{ ok: boolean; status: number; body: string }> {
+function get(url: string): Promise<{ ok: boolean; status: number; body: string; version?: string }> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'GET', agent: false, timeout: 5000 }, (response) => {
       let body = '';
@@ -61,7 +70,13 @@ function get(url: string): Promise<{ ok: boolean; status: number; body: string }
       response.on('data', (chunk: string) => (body += chunk));
       response.on('end', () => {
         const status = response.statusCode ?? 0;
-        resolve({ ok: status >= 200 && status < 300, status, body });
+        const version = response.headers['x-version'];
+        resolve({
+          ok: status >= 200 && status < 300,
+          status,
+          body,
+          ...(typeof version === 'string' ? { version } : {}),
+        });
       });
       response.on('error', () => resolve({ ok: false, status: 0, body: '' }));
     });

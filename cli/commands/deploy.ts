@@ -6,11 +6,9 @@ import { parseAppSpecSource } from '../../functions/domain/appspec/source.js';
 import { DEFAULT_BUNDLE_LIMITS, formatBytes } from '../../functions/domain/bundle-checks.js';
 import { DEFAULT_SCRIPTS_LOG_MAX_BYTES } from '../../functions/domain/instance-scripts/hooks.js';
 import { nameProblem } from '../../functions/domain/names.js';
-import {
-  getPredefinedConfig,
-  PREDEFINED_DEPLOYMENT_CONFIGS,
-} from '../../functions/domain/deployment-configs.js';
 import { MAX_BLUE_GREEN_WAIT_MINUTES } from '../../functions/domain/server-blue-green.js';
+import { predefinedConfig } from '../deploy/configs.js';
+import type { EcsRevision } from '../deploy/ecs-revision.js';
 import type { BlueGreenSetUpOptions, PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.js';
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
@@ -35,25 +33,53 @@ interface DeployOptions {
   bucket?: string;
   blueGreen?: boolean;
   readyWait?: number;
+  /** Server blue/green and ECS alike: how long the originals stay once the replacement serves. */
   terminationWait?: number;
   keepOriginals?: boolean;
   loadBalancerPort?: number;
+  tasks: number;
+  listenerPort?: number;
+  testListenerPort?: number;
+  service?: string;
 }
+
+/** The flags that concern one platform only, by their option names. */
+const SERVER_FLAGS = [
+  'hosts',
+  'loadBalancer',
+  'maxBundleSize',
+  'maxBundleEntries',
+  'maxCompressionRatio',
+  'maxLogSize',
+  'bucket',
+  'blueGreen',
+  'readyWait',
+  'keepOriginals',
+  'loadBalancerPort',
+] as const;
+const ECS_FLAGS = ['tasks', 'listenerPort', 'testListenerPort', 'service'] as const;
 
 export function registerDeployCommand(program: Command): void {
   subcommand(
     program,
     'deploy',
-    'Deploy a Server revision in place to local hosts, as CodeDeploy would to instances',
+    'Deploy a revision: a Server revision to local hosts (in place, or --blue-green), or an ECS AppSpec blue/green to a local ECS service',
   )
-    .argument('<revision>', 'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml')
+    .argument(
+      '<revision>',
+      'a directory, a .zip, or a .tar/.tar.gz/.tgz holding an appspec.yml; or a directory holding an ECS appspec.yaml',
+    )
     .option(
       '--application <name>',
       "application name (default: the revision's directory name)",
       name('application'),
     )
     .option('--deployment-group <name>', 'deployment group name', name('deployment group'), 'local')
-    .option('--config <name>', 'deployment configuration', 'CodeDeployDefault.OneAtATime')
+    .option(
+      '--config <name>',
+      'deployment configuration, predefined or made with `config create` (default: CodeDeployDefault.OneAtATime; ECS: CodeDeployDefault.ECSAllAtOnce)',
+      'CodeDeployDefault.OneAtATime',
+    )
     .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
     .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')
     .option(
@@ -73,11 +99,11 @@ export function registerDeployCommand(program: Command): void {
     )
     .option(
       '--termination-wait <minutes>',
-      'with --blue-green: keep the originals this long after the reroute (default 0)',
+      'with --blue-green: keep the originals this long after the reroute; ECS: keep the original task set this long once the replacement serves everything (default 0)',
       waitMinutes(0),
     )
     .option('--keep-originals', 'with --blue-green: leave the originals running, out of the load balancer')
-    .option('--load-balancer-port <port>', "the local load balancer's port (0: a free one)", tcpPort)
+    .option('--load-balancer-port <port>', "the local load balancer's port (0: a free one)", port)
     .option('--state-dir <dir>', 'where records and hosts live', '.stepdeploy')
     .option('--json', 'print one JSON object instead of live progress')
     .option(
@@ -108,16 +134,62 @@ export function registerDeployCommand(program: Command): void {
       '--bucket <name>',
       "with --endpoint-url: the bucket to upload the revision to (the stack's RevisionBucketName)",
     )
+    .option('--tasks <n>', 'ECS: tasks per task set of a service the deployment creates', positiveInteger, 2)
+    .option('--listener-port <port>', "ECS: the production listener's port (default: a free one)", port)
+    .option('--test-listener-port <port>', 'ECS: add a test listener on this port (0: a free one)', port)
+    .option(
+      '--service <name>',
+      "ECS: the local ECS service (default: the task definition's family)",
+      serviceName,
+    )
     .action(async (revision: string, options: DeployOptions, command: Command) => {
       const endpointUrl = options.endpointUrl ?? globalEndpointUrl(command);
       const revisionPath = checkRevision(revision);
-      checkServerRevision(revision, revisionPath);
-      const configName = checkServerConfig(options.config);
-      const blueGreen = checkBlueGreen(options);
-      if (options.alarm5xxRate !== undefined && !options.loadBalancer && !blueGreen) {
-        throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      const ecsAppSpec = ecsAppSpecIn(revision, revisionPath);
+      let ecs: EcsRevision | undefined;
+      let blueGreen: BlueGreenSetUpOptions | undefined;
+      if (ecsAppSpec) {
+        refuseFlags(
+          SERVER_FLAGS.filter(given),
+          revision,
+          'an ECS AppSpec',
+          'Server revisions on local hosts',
+        );
+        if (endpointUrl) {
+          throw new UsageError(
+            'ECS revisions are deployed to a local ECS service; in AWS, register the task definition and call CreateDeployment with an AppSpec naming its ARN (aws deploy create-deployment, or the SDK).',
+          );
+        }
+        const { readEcsRevision, EcsRevisionError } = await import('../deploy/ecs-revision.js');
+        try {
+          ecs = readEcsRevision(ecsAppSpec);
+        } catch (error) {
+          if (!(error instanceof EcsRevisionError)) throw error;
+          // The revision is bad (exit 1), and nothing was touched: no server was even started.
+          console.error(`stepdeploy: ${error.message}`);
+          for (const issue of error.issues) {
+            const at = issue.line !== undefined ? ` (line ${issue.line})` : '';
+            console.error(`  ${issue.path || '(document)'}${at}: ${issue.message}`);
+          }
+          process.exitCode = EXIT_BAD;
+          return;
+        }
+      } else {
+        refuseFlags(ECS_FLAGS.filter(given), revision, 'a Server revision', 'ECS AppSpecs');
+        blueGreen = checkBlueGreen(options);
+        if (options.alarm5xxRate !== undefined && !options.loadBalancer && !blueGreen) {
+          throw new UsageError('--alarm-5xx-rate watches the load balancer: add --load-balancer.');
+        }
       }
-      const applicationName = options.application ?? applicationNameOf(revisionPath);
+      const configName = ecs
+        ? given('config')
+          ? options.config
+          : 'CodeDeployDefault.ECSAllAtOnce'
+        : options.config;
+      // A predefined name is checked here; any other must be a custom config, asked about on the service.
+      predefinedConfig(configName, ecs ? 'ECS' : 'Server');
+      const applicationName = options.application ?? (ecs ? ecs.family : applicationNameOf(revisionPath));
       const limits = {
         ...(options.maxBundleSize !== undefined ? { maxUnpackedBytes: options.maxBundleSize } : {}),
         ...(options.maxBundleEntries !== undefined ? { maxEntries: options.maxBundleEntries } : {}),
@@ -186,6 +258,16 @@ export function registerDeployCommand(program: Command): void {
       let startedId: string | undefined;
       let rollbackId: string | undefined;
       try {
+        if (ecs) {
+          await deployEcs(connection, ecs, {
+            ...options,
+            applicationName,
+            configName,
+            onStarted: (deploymentId) => (startedId = deploymentId),
+            ...(given('tasks') ? { desiredCount: options.tasks } : {}),
+          });
+          return;
+        }
         const view = await runDeployment(connection, {
           applicationName,
           deploymentGroupName: options.deploymentGroup,
@@ -255,6 +337,8 @@ export async function runDeployment(
       import('../deploy/follow.js'),
     ],
   );
+  const { checkConfigOnService } = await import('../deploy/configs.js');
+  await checkConfigOnService(connection.codedeploy, input.configName, 'Server');
   if (connection.kind !== 'endpoint') {
     const setUp =
       input.setUp ??
@@ -330,50 +414,6 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
-/** `--ready-wait` (at least `min`) and `--termination-wait`: whole minutes, at most CodeDeploy's 48 hours. */
-function waitMinutes(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > MAX_BLUE_GREEN_WAIT_MINUTES) {
-      throw new InvalidArgumentError(
-        `must be a whole number of minutes from ${min} to ${MAX_BLUE_GREEN_WAIT_MINUTES}`,
-      );
-    }
-    return n;
-  };
-}
-
-function tcpPort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('must be a port from 0 to 65535');
-  return n;
-}
-
-/** The blue/green flags, checked together; undefined without `--blue-green`. */
-function checkBlueGreen(options: DeployOptions): BlueGreenSetUpOptions | undefined {
-  if (!options.blueGreen) {
-    const given = [
-      options.readyWait !== undefined ? '--ready-wait' : undefined,
-      options.terminationWait !== undefined ? '--termination-wait' : undefined,
-      options.keepOriginals ? '--keep-originals' : undefined,
-    ].filter((flag) => flag !== undefined);
-    if (given.length > 0)
-      throw new UsageError(`${given.join(', ')} concern(s) blue/green deployments: add --blue-green.`);
-    return undefined;
-  }
-  if (options.keepOriginals && options.terminationWait !== undefined) {
-    throw new UsageError(
-      '--termination-wait is how long the originals live before they are terminated, and --keep-originals never terminates them: give one of the two.',
-    );
-  }
-  return {
-    keepOriginals: options.keepOriginals === true,
-    ...(options.readyWait !== undefined ? { readyWaitMinutes: options.readyWait } : {}),
-    ...(options.terminationWait !== undefined ? { terminationWaitMinutes: options.terminationWait } : {}),
-  };
-}
-
 function percent(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 100)
@@ -425,36 +465,139 @@ export function byteSize(value: string): number {
 }
 
 /**
- * A directory revision whose AppSpec is a Lambda or ECS one: `deploy` runs Server deployments on
- * local hosts, so say what the revision is and where it goes instead of failing on its missing `os`.
+ * The ECS AppSpec of a directory revision, if it holds one. A Lambda AppSpec is refused by name:
+ * `deploy` deploys Server revisions to local hosts and ECS revisions to a local ECS service, and
+ * `simulate` rehearses Lambda ones.
  */
-function checkServerRevision(given: string, path: string): void {
-  if (!statSync(path).isDirectory()) return;
+function ecsAppSpecIn(given: string, path: string): string | undefined {
+  if (!statSync(path).isDirectory()) return undefined;
   const file = ['appspec.yaml', 'appspec.yml', 'appspec.json']
     .map((candidate) => join(path, candidate))
     .find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
-  if (file === undefined) return;
+  if (file === undefined) return undefined;
   const platform = detectPlatform(parseAppSpecSource(readFileSync(file, 'utf8')).value);
   const shown = relative(process.cwd(), file) || file;
   if (platform === 'lambda') {
     throw new UsageError(
-      `${given} holds a Lambda AppSpec (${shown} shifts a Lambda alias), and \`deploy\` deploys Server revisions to local hosts. Rehearse it with: stepdeploy simulate ${shown} --config CodeDeployDefault.LambdaCanary10Percent5Minutes`,
+      `${given} holds a Lambda AppSpec (${shown} shifts a Lambda alias), and \`deploy\` deploys Server revisions to local hosts and ECS AppSpecs to a local ECS service. Rehearse it with: stepdeploy simulate ${shown} --config CodeDeployDefault.LambdaCanary10Percent5Minutes`,
     );
   }
-  if (platform === 'ecs') {
-    throw new UsageError(
-      `${given} holds an ECS AppSpec (${shown} replaces an ECS service's task set), and \`deploy\` deploys Server revisions to local hosts; stepdeploy deploys ECS services in AWS.`,
-    );
+  return platform === 'ecs' ? file : undefined;
+}
+
+/** Flags of the other platform, given anyway: named, with what they are for. */
+function refuseFlags(flags: readonly string[], given: string, what: string, forWhat: string): void {
+  if (flags.length === 0) return;
+  const names = flags.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new UsageError(
+    `${names.join(', ')} ${names.length > 1 ? 'concern' : 'concerns'} ${forWhat}, and ${given} holds ${what}: leave ${names.length > 1 ? 'them' : 'it'} out.`,
+  );
+}
+
+/** The ECS deployment of `deploy`: printed live on a terminal, or as one JSON object with --json. */
+async function deployEcs(
+  connection: ServiceConnection,
+  revision: EcsRevision,
+  options: DeployOptions & {
+    applicationName: string;
+    configName: string;
+    desiredCount?: number;
+    onStarted(deploymentId: string): void;
+  },
+): Promise<void> {
+  const { runEcsDeployment, printEcsOutcome } = await import('../deploy/ecs-deploy.js');
+  const { EcsSetUpError } = await import('../deploy/ecs-platform.js');
+  const serviceName = options.service ?? revision.family;
+  const quiet = options.json === true;
+  try {
+    const view = await runEcsDeployment(connection, {
+      applicationName: options.applicationName,
+      deploymentGroupName: options.deploymentGroup,
+      configName: options.configName,
+      autoRollback: options.autoRollback === true,
+      ...(options.alarm5xxRate !== undefined ? { alarm5xxRatePercent: options.alarm5xxRate } : {}),
+      revision,
+      serviceName,
+      ...(options.desiredCount !== undefined ? { desiredCount: options.desiredCount } : {}),
+      ...(options.listenerPort !== undefined ? { listenerPort: options.listenerPort } : {}),
+      ...(options.testListenerPort !== undefined ? { testListenerPort: options.testListenerPort } : {}),
+      terminationWaitMinutes: options.terminationWait ?? 0,
+      live: !quiet && process.stdout.isTTY === true,
+      quiet,
+      onStarted: options.onStarted,
+      onService: (setUp) => {
+        if (quiet) return;
+        const file = join(connection.stateDir ?? options.stateDir, 'server.json');
+        const when = connection.kind === 'own-server' ? 'while this command runs; ' : '';
+        console.error(
+          setUp.created
+            ? `service ${setUp.serviceName} created in the cluster ${setUp.clusterName} with ${setUp.taskDefinitionArn}`
+            : `service ${setUp.serviceName}: deploying ${setUp.taskDefinitionArn}`,
+        );
+        console.error(`production listener: ${setUp.listeners.production} (${when}also in ${file})`);
+        if (setUp.listeners.test) console.error(`test listener: ${setUp.listeners.test}`);
+      },
+    });
+    if (quiet) console.log(JSON.stringify(view, null, 2));
+    else printEcsOutcome(view, serviceName);
+    process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
+  } catch (error) {
+    if (!(error instanceof EcsSetUpError)) throw error;
+    // The local ECS service refused the revision's task definition or a flag: nothing was deployed.
+    console.error(`stepdeploy: ${error.message}`);
+    process.exitCode = EXIT_BAD;
   }
 }
 
-function checkServerConfig(name: string): string {
-  const config = getPredefinedConfig(name) ?? getPredefinedConfig(`CodeDeployDefault.${name}`);
-  if (!config || config.computePlatform !== 'Server') {
-    const names = PREDEFINED_DEPLOYMENT_CONFIGS.filter((c) => c.computePlatform === 'Server').map(
-      (c) => c.deploymentConfigName,
-    );
-    throw new UsageError(`unknown Server deployment config ${name}; use one of ${names.join(', ')}`);
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port from 0 to 65535');
+  return n;
+}
+
+/** `--ready-wait` (at least `min`) and `--termination-wait`: whole minutes, at most CodeDeploy's 48 hours. */
+function waitMinutes(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > MAX_BLUE_GREEN_WAIT_MINUTES) {
+      throw new InvalidArgumentError(
+        `must be a whole number of minutes from ${min} to ${MAX_BLUE_GREEN_WAIT_MINUTES} (48 hours)`,
+      );
+    }
+    return n;
+  };
+}
+
+/** The blue/green flags, checked together; undefined without `--blue-green`. */
+function checkBlueGreen(options: DeployOptions): BlueGreenSetUpOptions | undefined {
+  if (!options.blueGreen) {
+    const given = [
+      options.readyWait !== undefined ? '--ready-wait' : undefined,
+      options.terminationWait !== undefined ? '--termination-wait' : undefined,
+      options.keepOriginals ? '--keep-originals' : undefined,
+    ].filter((flag) => flag !== undefined);
+    if (given.length > 0)
+      throw new UsageError(`${given.join(', ')} concern(s) blue/green deployments: add --blue-green.`);
+    return undefined;
   }
-  return config.deploymentConfigName;
+  if (options.keepOriginals && options.terminationWait !== undefined) {
+    throw new UsageError(
+      '--termination-wait is how long the originals live before they are terminated, and --keep-originals never terminates them: give one of the two.',
+    );
+  }
+  return {
+    keepOriginals: options.keepOriginals === true,
+    ...(options.readyWait !== undefined ? { readyWaitMinutes: options.readyWait } : {}),
+    ...(options.terminationWait !== undefined ? { terminationWaitMinutes: options.terminationWait } : {}),
+  };
+}
+
+function serviceName(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(value)) {
+    throw new InvalidArgumentError(
+      'must be 1-255 letters, digits, hyphens or underscores (an ECS service name)',
+    );
+  }
+  return value;
 }

@@ -28,6 +28,7 @@ import {
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
 import { readAppSpecFile } from './appspec.js';
+import { globalEndpointUrl } from './deploy.js';
 
 export const LAMBDA_CONFIG_NAMES = PREDEFINED_DEPLOYMENT_CONFIGS.filter(
   (config) => config.computePlatform === 'Lambda',
@@ -48,8 +49,9 @@ export function registerSimulateCommand(program: Command): void {
     .argument('<appspec>', 'the Lambda or ECS AppSpec file (YAML or JSON; the platform is detected)')
     .requiredOption(
       '--config <name>',
-      "a CodeDeployDefault.Lambda* or .ECS* config of the AppSpec's platform (the prefix may be left out)",
+      "a CodeDeployDefault.Lambda* or .ECS* config of the AppSpec's platform (the prefix may be left out), or a custom one (config create)",
     )
+    .option('--state-dir <dir>', 'where custom configs are read from (nothing is written)', '.stepdeploy')
     .option(
       '--alarm <name@seconds>',
       'an alarm that goes to ALARM at that simulated second (@0: already in ALARM); repeatable',
@@ -65,7 +67,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--rollback-on-stop', 'stop with autoRollbackEnabled (restore the alias)')
     .option('--no-test-listener', 'ECS: the deployment group has no test listener')
     .option('--json', 'print one JSON object instead of the timeline')
-    .action(async (file: string, options: CommandOptions) => {
+    .action(async (file: string, options: CommandOptions, command: Command) => {
       if (options.rollbackOnStop && options.stopAt === undefined) {
         throw new UsageError('--rollback-on-stop needs --stop-at');
       }
@@ -75,7 +77,20 @@ export function registerSimulateCommand(program: Command): void {
         process.exitCode = EXIT_BAD;
         return;
       }
-      const deploymentConfigName = configName(options.config, read.platform);
+      const platform = read.platform === 'lambda' ? 'Lambda' : 'ECS';
+      // A predefined name (or a CodeDeployDefault.* one) is checked by configName; any other is custom.
+      const predefined =
+        options.config.startsWith('CodeDeployDefault.') ||
+        getPredefinedConfig(`CodeDeployDefault.${options.config}`) !== undefined;
+      const custom = predefined
+        ? undefined
+        : await (
+            await import('../deploy/configs.js')
+          ).lookUpConfig(options.config, platform, {
+            stateDir: options.stateDir,
+            ...(globalEndpointUrl(command) ? { endpointUrl: globalEndpointUrl(command)! } : {}),
+          });
+      const deploymentConfigName = custom?.deploymentConfigName ?? configName(options.config, read.platform);
       const { appSpec } = read;
       if (options.failHook && !appSpec.hooks.some((hook) => hook.event === options.failHook)) {
         const events = appSpec.hooks.map((hook) => hook.event).join(', ') || 'none';
@@ -85,6 +100,7 @@ export function registerSimulateCommand(program: Command): void {
       }
       const scenario = {
         deploymentConfigName,
+        ...(custom ? { customConfig: custom } : {}),
         alarms: options.alarm,
         ...(options.failHook ? { failHook: options.failHook } : {}),
         ...(options.stopAt !== undefined ? { stopAtSeconds: options.stopAt } : {}),
@@ -108,6 +124,7 @@ export function registerSimulateCommand(program: Command): void {
 
 interface CommandOptions {
   config: string;
+  stateDir: string;
   alarm: ScheduledAlarm[];
   failHook?: string;
   stopAt?: number;

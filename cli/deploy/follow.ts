@@ -104,7 +104,7 @@ function terminalColumns(): number {
  * log-update on standard output, seen through a terminal that never reports 0 rows or columns: with
  * 0 rows log-update prints nothing at all, with 0 columns it wraps every character.
  */
-async function liveOutput() {
+export async function liveOutput() {
   const { createLogUpdate } = await import('log-update');
   const terminal = {
     isTTY: process.stdout.isTTY,

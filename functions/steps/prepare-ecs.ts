@@ -1,6 +1,5 @@
 import { validateAppSpec } from '../domain/appspec/index.js';
 import type { EcsAppSpec } from '../domain/appspec/model.js';
-import { resolveDeploymentConfig } from '../domain/deployment-configs.js';
 import {
   ElasticLoadBalancingInvalidError,
   InvalidEcsServiceError,
@@ -26,6 +25,7 @@ import type {
 import type { TargetGroupPairRoute } from '../ports/traffic-router.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
+import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { originalTaskSetInfo, targetGroupNameOf } from './ecs-target.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
@@ -52,7 +52,10 @@ export const ECS_FLOW = {
 } as const satisfies FlowKey;
 
 type PrepareEcsDeps = BeginDeps &
-  Pick<StepDeps, 'ecs' | 'listeners' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions'>;
+  Pick<
+    StepDeps,
+    'ecs' | 'listeners' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions' | 'deploymentConfigs'
+  >;
 
 /**
  * Prepare of the ECS blue/green flow: the common start (record, lock), then everything the
@@ -68,7 +71,7 @@ export function prepareEcs(deps: PrepareEcsDeps) {
     const { record, group } = await beginDeployment(deps, ECS_FLOW, input);
     const appSpec = ecsAppSpecOf(await ecsAppSpecText(deps, record.revision));
     checkHookPrefix(deps.settings.hookFunctionPrefix, appSpec);
-    const config = resolveDeploymentConfig(record.deploymentConfigName);
+    const config = await deploymentConfigOf(deps, record.deploymentConfigName);
     if (config.computePlatform !== 'ECS') {
       throw new InvalidRevisionError(
         `The deployment configuration ${config.deploymentConfigName} is for the ${config.computePlatform} compute platform, not ECS: use a CodeDeployDefault.ECS* configuration.`,
@@ -223,7 +226,7 @@ async function describeTaskDefinition(
   const reference = appSpec.taskDefinition;
   if (/\.json$/i.test(reference) && revision.localDirectory === undefined) {
     throw new InvalidRevisionError(
-      `TaskDefinition ${reference} is a task-definition file, which only a revision on this machine may name: register it (aws ecs register-task-definition) and give its ARN.`,
+      `TaskDefinition ${reference} is a task-definition file, which only a revision read on this machine may name: register it (aws ecs register-task-definition; locally, stepdeploy deploy DIR registers the file and deploys its ARN) and give its ARN.`,
     );
   }
   let definition: TaskDefinitionInfo;
@@ -364,4 +367,5 @@ export const PrepareEcs = defineStep('PrepareEcs', prepareEcs, { memoryMiB: 1024
   'alarms',
   'alarmWatches',
   'revisions',
+  'deploymentConfigs',
 ]);

@@ -11,19 +11,28 @@
  *   const service = await ecs.ensureService({ serviceName: 'web', testListener: true }, appSpecFile);
  *   await store.putDeploymentGroup({ ...names, ...ecs.deploymentGroup(service.spec) });
  *   await runtime.startDeployment(ECS_FLOW, { ..., revision: localRevision(appSpecFile) });
+ *
+ * `stepdeploy server` composes it (local/server/server.ts), and `deploy DIR` reaches it through the
+ * server's local ECS operations (local/server/local-ecs-operations.ts): the task-definition file is
+ * registered, the service created on its first deployment, and the service keeps the directory of
+ * its hook programs, so deployments made through the API (S3 or AppSpecContent revisions naming a
+ * registered task definition's ARN) run against it too.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { validateAppSpec } from '../../functions/domain/appspec/index.js';
+import type { TaskDefinitionInfo } from '../../functions/ports/ecs-task-sets.js';
 import type { ForwardTarget } from '../../functions/ports/listeners.js';
 import type { DeploymentGroupRecord, RevisionLocation } from '../../functions/ports/records.js';
 import type { TargetGroupOptions } from '../load-balancer/target-group.js';
-import type { LoadBalancerThread } from '../load-balancer/thread.js';
+import type { LoadBalancerAlarm, LoadBalancerThread } from '../load-balancer/thread.js';
+import type { ThreadAlarmOptions } from '../load-balancer/thread-protocol.js';
 import type { LocalRuntime, TargetPorts } from '../runtime/runtime.js';
-import { LocalEcsError } from './errors.js';
+import { LocalEcsError, ServiceMismatchError } from './errors.js';
 import { LocalHookFunctions } from './hook-functions.js';
 import { LoadBalancerListeners } from './load-balancer-listeners.js';
 import { LocalEcs, type LocalEcsSnapshot } from './local-ecs.js';
+import { readTaskDefinitionFile, taskDefinitionInfo, type LocalTaskDefinition } from './task-definitions.js';
 import { TaskProcesses } from './task-processes.js';
 
 export interface EcsEnvironmentOptions {
@@ -34,6 +43,11 @@ export interface EcsEnvironmentOptions {
   targetGroups?: TargetGroupOptions;
   /** How long a new service's first tasks may take to pass their health checks. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Told the listener URLs of every service after a service gains a listener (the server keeps them
+   * in server.json's `listeners`).
+   */
+  onListenersChange?(listeners: Record<string, LocalServiceListeners>): void;
 }
 
 export interface LocalEcsServiceSpec {
@@ -46,6 +60,18 @@ export interface LocalEcsServiceSpec {
   productionPort?: number;
   /** A test listener: true for a free port, or its port. */
   testListener?: boolean | number;
+  /**
+   * Where the service's hook programs are (`<dir>/hooks/<FunctionName>.js`): the directory of the
+   * AppSpec it was last deployed from, kept for deployments whose revision names no directory.
+   */
+  hooksDirectory?: string;
+}
+
+/** The first task set of a service the environment creates: a registered task definition. */
+export interface FirstTaskSet {
+  taskDefinition: string;
+  containerName: string;
+  containerPort: number;
 }
 
 export interface LocalServiceListeners {
@@ -71,6 +97,7 @@ interface ServiceState {
   targetGroups: [string, string];
   production: { arn: string; port: number; forward: ForwardTarget[] };
   test?: { arn: string; port: number; forward: ForwardTarget[] };
+  hooksDirectory?: string;
 }
 
 interface StateFile {
@@ -94,21 +121,32 @@ export interface EcsEnvironment {
   ports: Required<Pick<TargetPorts, 'ecs' | 'listeners' | 'hooks'>>;
   /** Hooks answer through this runtime and find their deployment's AppSpec in its records. */
   connect(runtime: LocalRuntime): void;
+  /** Registers a RegisterTaskDefinition JSON file (image directories relative to it); same file, same revision. */
+  registerTaskDefinitionFile(file: string): TaskDefinitionInfo;
   /**
-   * The service, created when it does not exist yet: its first task set runs the task definition of
-   * `appSpecFile` (all traffic on it, once its tasks are healthy). An existing service gains a test
-   * listener if asked for one.
+   * The service, created when it does not exist yet: its first task set runs `first` (a registered
+   * task definition, or the one an AppSpec file names), all traffic on it once its tasks are
+   * healthy. An existing service gains a test listener if asked for one and keeps `hooksDirectory`;
+   * a desired count or a listener port it was created with otherwise is refused, naming both.
    */
   ensureService(
     spec: LocalEcsServiceSpec,
-    appSpecFile: string,
+    first: string | FirstTaskSet,
   ): Promise<{ created: boolean; listeners: LocalServiceListeners }>;
+  hasService(spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>): boolean;
+  /** Every service's listener URLs, by service name (`cluster/service` outside the cluster `local`). */
+  listenersByService(): Record<string, LocalServiceListeners>;
+  /** A 5xx-rate alarm on the service's production listener alone (a local CloudWatch alarm). */
+  createProductionAlarm(
+    spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>,
+    options: Omit<ThreadAlarmOptions, 'listener'>,
+  ): Promise<LoadBalancerAlarm>;
   /** The deployment group fields of a service: its ECS service and target-group pair with listeners. */
   deploymentGroup(
-    spec: LocalEcsServiceSpec,
+    spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>,
   ): Pick<DeploymentGroupRecord, 'computePlatform' | 'deploymentStyle' | 'ecsServices' | 'loadBalancerInfo'>;
-  listenerUrls(spec: LocalEcsServiceSpec): LocalServiceListeners;
-  taskSets(spec: LocalEcsServiceSpec): Promise<LocalTaskSetReport[]>;
+  listenerUrls(spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>): LocalServiceListeners;
+  taskSets(spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>): Promise<LocalTaskSetReport[]>;
   /** Stops every task (the services stay, for the next process) and ends the process watcher. */
   close(): Promise<void>;
 }
@@ -161,11 +199,14 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
     logDirectory: join(directory, 'hooks'),
     contextOf: async (deploymentId) => {
       const record = await runtime?.deps.store.getDeployment(deploymentId);
-      const directory = record?.revision.localDirectory;
-      if (!record || record.computePlatform !== 'ECS' || !directory) return undefined;
+      if (!record || record.computePlatform !== 'ECS') return undefined;
       const service = record.ecsTarget
         ? state.services[key(record.ecsTarget.clusterName, record.ecsTarget.serviceName)]
         : undefined;
+      // A revision from this machine names its directory; one from the API (S3, AppSpecContent)
+      // gets the hook programs the service was last deployed with by `stepdeploy deploy`.
+      const directory = record.revision.localDirectory ?? service?.hooksDirectory;
+      if (!directory) return undefined;
       return {
         directory,
         environment: {
@@ -194,12 +235,23 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
     if (service.test) service.test.port = await openListener(loadBalancer, service.test);
   }
   save();
+  for (const service of Object.values(state.services)) await tidyLeftovers(ecs, listeners, service);
 
-  const serviceState = (spec: LocalEcsServiceSpec): ServiceState => {
+  const serviceState = (spec: Pick<LocalEcsServiceSpec, 'clusterName' | 'serviceName'>): ServiceState => {
     const found = state.services[key(clusterOf(spec), spec.serviceName)];
     if (!found) throw new LocalEcsError(`The local ECS service ${spec.serviceName} does not exist yet.`);
     return found;
   };
+
+  const listenersByService = () =>
+    Object.fromEntries(
+      Object.values(state.services).map((service) => [
+        service.clusterName === DEFAULT_CLUSTER
+          ? service.serviceName
+          : key(service.clusterName, service.serviceName),
+        urlsOf(service),
+      ]),
+    );
 
   return {
     ecs,
@@ -209,14 +261,33 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
     connect(connected) {
       runtime = connected;
     },
-    async ensureService(spec, appSpecFile) {
+    registerTaskDefinitionFile(file) {
+      return taskDefinitionInfo(ecs.taskDefinitions.register(readTaskDefinitionFile(resolve(file))));
+    },
+    hasService: (spec) => ecs.hasService(clusterOf(spec), spec.serviceName),
+    listenersByService,
+    async createProductionAlarm(spec, alarmOptions) {
+      const service = serviceState(spec);
+      return loadBalancer.createAlarm({ ...alarmOptions, listener: service.production.arn });
+    },
+    async ensureService(spec, first) {
       const cluster = clusterOf(spec);
       const name = key(cluster, spec.serviceName);
+      const hooksDirectory =
+        spec.hooksDirectory === undefined ? undefined : checkedDirectory(spec.hooksDirectory);
       let created = false;
       let service = state.services[name];
-      if (!service || !ecs.hasService(cluster, spec.serviceName)) {
-        const appSpec = ecsAppSpecOf(appSpecFile);
-        const definition = ecs.taskDefinitions.resolve(appSpec.taskDefinition, dirname(resolve(appSpecFile)));
+      if (service && ecs.hasService(cluster, spec.serviceName)) {
+        await checkSameService(ecs, service, spec);
+      } else {
+        const firstTaskSet = typeof first === 'string' ? firstTaskSetOf(ecs, first) : first;
+        const definition = ecs.taskDefinitions.find(firstTaskSet.taskDefinition);
+        if (!definition) {
+          throw new LocalEcsError(
+            `The task definition ${firstTaskSet.taskDefinition} is not registered here.`,
+          );
+        }
+        checkContainer(definition, firstTaskSet);
         const groups: [string, string] = [`${spec.serviceName}-blue`, `${spec.serviceName}-green`];
         for (const group of groups) {
           await loadBalancer.createTargetGroup(group, groupOptions).catch((error: { code?: string }) => {
@@ -229,16 +300,22 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
           desiredCount: spec.desiredCount ?? 2,
           taskDefinition: definition.taskDefinitionArn,
           targetGroup: groups[0],
-          containerName: appSpec.containerName,
-          containerPort: appSpec.containerPort,
+          containerName: firstTaskSet.containerName,
+          containerPort: firstTaskSet.containerPort,
         });
-        await waitForHealthyTasks(
-          listeners,
-          groups[0],
-          spec.desiredCount ?? 2,
-          options.startTimeoutMs ?? 30_000,
-          join(directory, 'tasks'),
-        );
+        try {
+          await waitForHealthyTasks(
+            listeners,
+            groups[0],
+            spec.desiredCount ?? 2,
+            options.startTimeoutMs ?? 30_000,
+            join(directory, 'tasks'),
+          );
+        } catch (error) {
+          // A service whose first tasks never pass their checks is not left half made.
+          await ecs.deleteService(cluster, spec.serviceName);
+          throw error;
+        }
         const forward = [
           { targetGroup: groups[0], weight: 1 },
           { targetGroup: groups[1], weight: 0 },
@@ -265,7 +342,24 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
         };
         service.test.port = await openListener(loadBalancer, service.test);
       }
+      if (hooksDirectory !== undefined) service.hooksDirectory = hooksDirectory;
       save();
+      options.onListenersChange?.(listenersByService());
+      if (!created) {
+        // Tasks an earlier process left are starting again: give them a moment to pass their checks.
+        const primary = (await ecs.describeService(cluster, spec.serviceName)).taskSets.find(
+          (taskSet) => taskSet.status === 'PRIMARY',
+        );
+        if (primary?.targetGroupArn) {
+          await waitForHealthyTasks(
+            listeners,
+            primary.targetGroupArn,
+            primary.computedDesiredCount,
+            RESTORED_HEALTHY_MS,
+            join(directory, 'tasks'),
+          ).catch(() => undefined);
+        }
+      }
       return { created, listeners: urlsOf(service) };
     },
     deploymentGroup(spec) {
@@ -310,7 +404,7 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
       });
     },
     async close() {
-      await hooks.idle();
+      await hooks.close();
       save();
       await ecs.stopAllTasks();
       runner.close();
@@ -318,8 +412,79 @@ export async function openEcsEnvironment(options: EcsEnvironmentOptions): Promis
   };
 }
 
-function clusterOf(spec: LocalEcsServiceSpec): string {
-  return spec.clusterName ?? 'local';
+const DEFAULT_CLUSTER = 'local';
+/** How long an existing service's restarted tasks get to pass their checks before a deployment. */
+const RESTORED_HEALTHY_MS = 5000;
+
+function clusterOf(spec: Pick<LocalEcsServiceSpec, 'clusterName'>): string {
+  return spec.clusterName ?? DEFAULT_CLUSTER;
+}
+
+function checkedDirectory(directory: string): string {
+  let isDirectory = false;
+  try {
+    isDirectory = isAbsolute(directory) && statSync(directory).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) {
+    throw new LocalEcsError(`The hooks directory ${directory} must be an absolute path to a directory.`);
+  }
+  return directory;
+}
+
+/** The first task set an ECS AppSpec file names: its task definition (a file is registered), container and port. */
+function firstTaskSetOf(ecs: LocalEcs, appSpecFile: string): FirstTaskSet {
+  const appSpec = ecsAppSpecOf(appSpecFile);
+  const definition = ecs.taskDefinitions.resolve(appSpec.taskDefinition, dirname(resolve(appSpecFile)));
+  return {
+    taskDefinition: definition.taskDefinitionArn,
+    containerName: appSpec.containerName,
+    containerPort: appSpec.containerPort,
+  };
+}
+
+/** The container the load balancer sends to must be in the task definition and map that port. */
+function checkContainer(definition: LocalTaskDefinition, first: FirstTaskSet): void {
+  const container = definition.containers.find((c) => c.name === first.containerName);
+  const label = `${definition.family}:${definition.revision}`;
+  if (!container) {
+    throw new LocalEcsError(
+      `The task definition ${label} has no container ${first.containerName} (LoadBalancerInfo.ContainerName); its containers: ${definition.containers.map((c) => c.name).join(', ')}.`,
+    );
+  }
+  if (!container.containerPorts.includes(first.containerPort)) {
+    throw new LocalEcsError(
+      `The container ${container.name} of ${label} maps no port ${first.containerPort} (LoadBalancerInfo.ContainerPort); its ports: ${container.containerPorts.join(', ') || 'none'}.`,
+    );
+  }
+}
+
+/**
+ * An existing service is deployed as it is: a desired count or listener port other than the one it
+ * has is refused rather than silently ignored (a test listener it lacks is added).
+ */
+async function checkSameService(ecs: LocalEcs, service: ServiceState, spec: LocalEcsServiceSpec) {
+  const described = await ecs.describeService(service.clusterName, service.serviceName);
+  const refuse = (what: string, has: string, asked: string) =>
+    new ServiceMismatchError(
+      `The service ${service.serviceName} exists with ${what} ${has}, not ${asked}: it keeps what its first deployment gave it. Deploy without that option, or to another service.`,
+    );
+  if (spec.desiredCount !== undefined && spec.desiredCount !== described.desiredCount) {
+    throw refuse('a desired count of', String(described.desiredCount), String(spec.desiredCount));
+  }
+  if (spec.productionPort && spec.productionPort !== service.production.port) {
+    throw refuse(
+      'its production listener on port',
+      String(service.production.port),
+      String(spec.productionPort),
+    );
+  }
+  if (typeof spec.testListener === 'number' && spec.testListener !== 0 && service.test) {
+    if (spec.testListener !== service.test.port) {
+      throw refuse('its test listener on port', String(service.test.port), String(spec.testListener));
+    }
+  }
 }
 
 function key(cluster: string, service: string): string {
@@ -339,6 +504,39 @@ function urlsOf(service: ServiceState): LocalServiceListeners {
 
 function listenerArn(cluster: string, service: string, role: 'production' | 'test'): string {
   return `arn:aws:elasticloadbalancing:local:000000000000:listener/app/${cluster}/${service}/${role}`;
+}
+
+/**
+ * No deployment runs while an environment opens (the records admit one process), so a second task
+ * set, or listeners on both target groups, are what a process that ended mid-deployment left (a
+ * kill, Ctrl-C, a stop without rollback): the service is put back on its PRIMARY task set alone,
+ * all traffic on its target group, as a rollback (or, after the replacement became primary, the
+ * termination) would have left it. Otherwise the next deployment would be refused until someone
+ * deleted the task set by hand.
+ */
+async function tidyLeftovers(
+  ecs: LocalEcs,
+  listeners: LoadBalancerListeners,
+  service: ServiceState,
+): Promise<void> {
+  if (!ecs.hasService(service.clusterName, service.serviceName)) return;
+  const { taskSets } = await ecs.describeService(service.clusterName, service.serviceName);
+  const primary = taskSets.find((taskSet) => taskSet.status === 'PRIMARY');
+  if (!primary?.targetGroupArn) return;
+  const forward = service.targetGroups.map((group) => ({
+    targetGroup: group,
+    weight: group === primary.targetGroupArn ? 1 : 0,
+  }));
+  for (const listener of [service.production, service.test]) {
+    if (!listener) continue;
+    const serving = listener.forward.filter((t) => t.weight > 0).map((t) => t.targetGroup);
+    if (serving.length !== 1 || serving[0] !== primary.targetGroupArn) {
+      await listeners.setForwardAction(listener.arn, forward);
+    }
+  }
+  for (const taskSet of taskSets) {
+    if (taskSet !== primary) await ecs.deleteTaskSet(service.clusterName, service.serviceName, taskSet.id);
+  }
 }
 
 /** Opens a listener on its kept port; a port taken meanwhile gives way to a free one. */

@@ -10,6 +10,11 @@ export class LocalEcsError extends StepDeployError {
   override name = 'LocalEcsError' as const;
 }
 
+/** A service deployed with a desired count or listener port other than the one it was created with. */
+export class ServiceMismatchError extends StepDeployError {
+  override name = 'ServiceMismatchError' as const;
+}
+
 export function ecsError(operation: string, resource: string, code: string, detail: string): AwsServiceError {
   const context: AwsCallContext = { service: 'ecs', operation, resource };
   return new AwsServiceError(`ecs.${operation} (${resource}): ${code}: ${detail}`, code, context, 400);

@@ -34,6 +34,9 @@ export interface LocalHookFunctionsOptions {
 
 export class LocalHookFunctions implements HookInvokerPort {
   private readonly running = new Set<Promise<void>>();
+  /** The process groups of the hooks running now (each hook leads its own). */
+  private readonly groups = new Set<number>();
+  private closed = false;
 
   constructor(private readonly options: LocalHookFunctionsOptions) {}
 
@@ -59,6 +62,16 @@ export class LocalHookFunctions implements HookInvokerPort {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
+  /**
+   * The process is closing: hooks still running end with their process groups (SIGTERM, SIGKILL
+   * 3 s later) and answer nothing; the deployment that waited on them ends with the process.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await endProcessGroups([...this.groups]);
+    await this.idle();
+  }
+
   private async run(argv: string[], context: HookContext, payload: HookInvocationPayload): Promise<void> {
     mkdirSync(this.options.logDirectory, { recursive: true });
     const log = openSync(join(this.options.logDirectory, `${payload.DeploymentId}.log`), 'a');
@@ -77,6 +90,7 @@ export class LocalHookFunctions implements HookInvokerPort {
       });
       child.stdin?.end(json);
       child.stdin?.on('error', () => undefined);
+      if (child.pid) this.groups.add(child.pid);
       const deadline = setTimeout(() => {
         if (child.pid) void endProcessGroups([child.pid]);
       }, this.options.deadlineMs ?? 3_600_000);
@@ -85,10 +99,12 @@ export class LocalHookFunctions implements HookInvokerPort {
         child.once('exit', (exitCode) => resolve(exitCode));
       });
       clearTimeout(deadline);
+      if (child.pid) this.groups.delete(child.pid);
       status = code === 0 ? 'Succeeded' : 'Failed';
     } finally {
       closeSync(log);
     }
+    if (this.closed) return;
     await this.options.answer(payload.DeploymentId, payload.LifecycleEventHookExecutionId, status);
   }
 }

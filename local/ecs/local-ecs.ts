@@ -157,6 +157,15 @@ export class LocalEcs implements EcsTaskSetsPort {
     return this.info(service, taskSet);
   }
 
+  /** Removes a service whose creation did not complete, stopping its tasks (DeleteService --force). */
+  async deleteService(cluster: string, serviceName: string): Promise<void> {
+    const service = this.services.get(key(cluster, serviceName));
+    if (!service) return;
+    this.services.delete(key(cluster, serviceName));
+    this.changed();
+    await Promise.all(service.taskSets.map((taskSet) => this.stopTasks(taskSet, taskSet.tasks.splice(0))));
+  }
+
   /** Puts back what an earlier process kept, and starts the tasks of every task set again. */
   restore(snapshot: LocalEcsSnapshot): void {
     this.taskDefinitions.restore(snapshot.taskDefinitions);

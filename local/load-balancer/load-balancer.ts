@@ -27,7 +27,12 @@ import {
 } from './errors.js';
 import { ForwardAction } from './forward-action.js';
 import type { FiveXxSource } from './five-xx-alarm.js';
-import { TrafficMetrics, type LoadBalancerMetrics, type TrafficMetricsOptions } from './metrics.js';
+import {
+  TrafficMetrics,
+  type LoadBalancerMetrics,
+  type RequestOutcome,
+  type TrafficMetricsOptions,
+} from './metrics.js';
 import { answerError, forward } from './proxy.js';
 import { TargetGroup, type TargetDescription, type TargetGroupOptions } from './target-group.js';
 
@@ -64,6 +69,8 @@ interface NamedListener {
   server: Server;
   port: number;
   forwardAction: ForwardAction;
+  /** This listener's own traffic (also counted in the load balancer's), for an alarm on it alone. */
+  metrics: TrafficMetrics;
 }
 
 export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
@@ -162,9 +169,15 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
       throw invalidConfiguration('CreateListener', name, 'a listener of this name exists');
     const forwardAction = new ForwardAction({ random: Math.random });
     forwardAction.set(this.checkedWeights('CreateListener', options.forward));
-    const listener: NamedListener = { name, server: createServer(), port: 0, forwardAction };
+    const listener: NamedListener = {
+      name,
+      server: createServer(),
+      port: 0,
+      forwardAction,
+      metrics: new TrafficMetrics(this.options.metrics),
+    };
     listener.server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      this.route(req, res, listener.forwardAction.next(), listener.port),
+      this.route(req, res, listener.forwardAction.next(), listener.port, listener.metrics),
     );
     await new Promise<void>((resolve, reject) => {
       listener.server.once('error', reject);
@@ -258,6 +271,15 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
     return this.metricsStore.window(windowMs).requests;
   }
 
+  /** A named listener's own traffic, as an alarm on it sees it (a production listener's 5xx rate). */
+  listenerMetrics(name: string): FiveXxSource {
+    const { metrics } = this.listener('DescribeListeners', name);
+    return {
+      fiveXxRate: (windowMs) => metrics.fiveXxRate(windowMs),
+      requestCount: (windowMs) => metrics.window(windowMs).requests,
+    };
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const groupName = this.weighted ? this.forwardAction.next() : this.groups.keys().next().value;
     this.route(req, res, groupName, this.listenerPort);
@@ -269,12 +291,17 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
     res: ServerResponse,
     groupName: string | undefined,
     listenerPort: number,
+    listenerMetrics?: TrafficMetrics,
   ): void {
+    const record = (outcome: RequestOutcome) => {
+      this.metricsStore.record(outcome);
+      listenerMetrics?.record(outcome);
+    };
     const group = groupName === undefined ? undefined : this.groups.get(groupName);
     const lease = group?.acquire();
     if (!group || !lease) {
       answerError(res, 503);
-      this.metricsStore.record({ status: 503, generatedByLoadBalancer: true, targetConnectionError: false });
+      record({ status: 503, generatedByLoadBalancer: true, targetConnectionError: false });
       return;
     }
     const port = group.port(lease.instanceId);
@@ -282,7 +309,7 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
       // The host lost its port after registration: to the client that is an unreachable target.
       lease.release();
       answerError(res, 502);
-      this.metricsStore.record({
+      record({
         targetGroup: group.name,
         instanceId: lease.instanceId,
         status: 502,
@@ -298,8 +325,7 @@ export class LocalLoadBalancer implements LoadBalancerPort, FiveXxSource {
       agent: this.upstreamAgent,
       listenerPort,
       lease,
-      onEnd: (outcome) =>
-        this.metricsStore.record({ ...outcome, targetGroup: group.name, instanceId: lease.instanceId }),
+      onEnd: (outcome) => record({ ...outcome, targetGroup: group.name, instanceId: lease.instanceId }),
     });
   }
 

@@ -46,7 +46,10 @@ export interface LoadBalancerThreadData {
 }
 
 /** An alarm on the load balancer's 5xx rate, evaluated in its thread against its live counters. */
-export type ThreadAlarmOptions = Omit<LocalAlarmOptions, 'timers' | 'onListenerError'>;
+export type ThreadAlarmOptions = Omit<LocalAlarmOptions, 'timers' | 'onListenerError'> & {
+  /** Watch this named listener's traffic only (an ECS service's production listener); else all of it. */
+  listener?: string;
+};
 
 export type ThreadRequest =
   | { id: number; kind: 'call'; method: LoadBalancerMethod; args: unknown[] }

@@ -43,7 +43,9 @@ async function answer(request: ThreadRequest): Promise<unknown> {
     case 'createAlarm': {
       const { options } = request;
       if (alarms.has(options.name)) throw new Error(`The alarm ${options.name} exists already.`);
-      const alarm = new LocalAlarm(loadBalancer, options);
+      const { listener, ...alarmOptions } = options;
+      const source = listener === undefined ? loadBalancer : loadBalancer.listenerMetrics(listener);
+      const alarm = new LocalAlarm(source, alarmOptions);
       alarm.onStateChange((name, newState, oldState) =>
         post({ kind: 'alarmChange', name, newState, oldState }),
       );

@@ -15,13 +15,28 @@ const TARGET_PREFIX = 'CodeDeploy_20141006.';
 const API_SIGNING_NAME = 'codedeploy';
 
 /** Rejects with an Error whose `name` is the API's `__type` (DeploymentDoesNotExistException, ...). */
-export async function callCodeDeployApi<T>(
+export function callCodeDeployApi<T>(
   url: string,
   operation: string,
   body: unknown,
   key: ServerKey,
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
+  return callServerApi<T>(url, `${TARGET_PREFIX}${operation}`, body, key, options);
+}
+
+/**
+ * Calls one operation of the server's listener by its full `X-Amz-Target` (CodeDeploy's, or the
+ * server's own local ECS operations), signed with the state directory's key.
+ */
+export async function callServerApi<T>(
+  url: string,
+  targetName: string,
+  body: unknown,
+  key: ServerKey,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const operation = targetName.slice(targetName.indexOf('.') + 1);
   const target = new URL(url);
   const payload = JSON.stringify(body);
   const signer = new SignatureV4({
@@ -40,7 +55,7 @@ export async function callCodeDeployApi<T>(
       headers: {
         host: target.host,
         'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `${TARGET_PREFIX}${operation}`,
+        'x-amz-target': targetName,
       },
       body: payload,
     }),

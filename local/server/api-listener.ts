@@ -23,9 +23,16 @@ import { SigV4Verifier, type AuthRejection } from './sigv4-verifier.js';
 
 export const API_SIGNING_NAME = 'codedeploy';
 
+/** Operations of the server's own beside CodeDeploy's, on the same listener and key (`X-Amz-Target: <prefix>Op`). */
+export interface LocalOperations {
+  prefix: string;
+  handle(target: string, body: string): Promise<ApiResponse>;
+}
+
 export interface ApiListenerOptions {
   useCases: CodeDeployUseCases;
   key: ServerKey;
+  localOperations?: LocalOperations;
   /** 0 (the default) picks a free port. */
   port?: number;
   now?: () => Date;
@@ -113,6 +120,10 @@ export async function startApiListener(options: ApiListenerOptions): Promise<Api
         statusCode: 404,
         body: { __type: 'UnknownOperationException', message: 'The API takes POST requests to /.' },
       });
+    }
+    const local = options.localOperations;
+    if (local && target?.startsWith(local.prefix)) {
+      return send(response, await local.handle(target, body.toString('utf8')));
     }
     send(response, await handleCodeDeployRequest(options.useCases, target, body.toString('utf8')));
   }

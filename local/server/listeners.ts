@@ -10,7 +10,7 @@ import { dynamoDbControlPlaneStores } from '../../functions/adapters/aws/dynamod
 import type { CodeDeployUseCases, ControlPlane } from '../../functions/api/codedeploy-api.js';
 import type { DeploymentUseCases } from '../../functions/api/deployments.js';
 import type { OnPremisesHostProvisioner } from '../../functions/ports/on-premises-hosts.js';
-import { startApiListener } from './api-listener.js';
+import { startApiListener, type LocalOperations } from './api-listener.js';
 import { localHostProvisioner } from './on-premises-hosts.js';
 import { startS3Endpoint, type CreatedObject } from './s3-endpoint.js';
 import {
@@ -38,6 +38,8 @@ export interface ControlPlaneListenersOptions {
   activeDeploymentsUsingConfig?: ControlPlane['activeDeploymentsUsingConfig'];
   /** Items per page of the List operations (tests use small pages to see pagination). */
   pageSize?: number;
+  /** The server's own operations beside CodeDeploy's (the local ECS service's). */
+  localOperations?: LocalOperations;
   /** Where unexpected failures are reported (stderr by default). */
   onInternalError?(error: unknown, operation: string): void;
   now?: () => Date;
@@ -87,6 +89,7 @@ export async function startControlPlaneListeners(
   const api = await startApiListener({
     useCases,
     key,
+    ...(options.localOperations ? { localOperations: options.localOperations } : {}),
     ...(options.apiPort ? { port: options.apiPort } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -109,6 +112,7 @@ export async function startControlPlaneListeners(
     s3Endpoint: s3.url,
     pid: process.pid,
     loadBalancers: {},
+    listeners: {},
   };
   writeServerFile(stateDir, serverFile);
   return {

@@ -23,13 +23,24 @@ export interface ServerKey {
   region: string;
 }
 
-/** The issue's shape: `{ endpoint, s3Endpoint, region, accessKeyId, secretAccessKey, pid, loadBalancers }`. */
+/** A local ECS service's listeners, as server.json names them. */
+export interface ServiceListenerUrls {
+  production: string;
+  test?: string;
+}
+
+/**
+ * The issues' shape: `{ endpoint, s3Endpoint, region, accessKeyId, secretAccessKey, pid,
+ * loadBalancers, listeners }`.
+ */
 export interface ServerFile extends ServerKey {
   endpoint: string;
   s3Endpoint: string;
   pid: number;
   /** Target group name -> its local load balancer's URL. */
   loadBalancers: Record<string, string>;
+  /** Local ECS service name -> the URLs of its production and test listeners. */
+  listeners: Record<string, ServiceListenerUrls>;
 }
 
 export const DEFAULT_REGION = 'us-east-1';
@@ -87,7 +98,14 @@ export function loadOrCreateServerKey(stateDir: string, region = DEFAULT_REGION)
     secretAccessKey: randomBytes(30).toString('base64'),
     region,
   };
-  writeServerFile(stateDir, { ...key, endpoint: '', s3Endpoint: '', pid: 0, loadBalancers: {} });
+  writeServerFile(stateDir, {
+    ...key,
+    endpoint: '',
+    s3Endpoint: '',
+    pid: 0,
+    loadBalancers: {},
+    listeners: {},
+  });
   return key;
 }
 
@@ -100,6 +118,7 @@ export function writeServerFile(stateDir: string, file: ServerFile): void {
     secretAccessKey: file.secretAccessKey,
     pid: file.pid,
     loadBalancers: file.loadBalancers,
+    listeners: file.listeners ?? {},
   };
   writeSecretFile(serverFilePath(stateDir), `${JSON.stringify(ordered, null, 2)}\n`);
 }
@@ -114,6 +133,7 @@ export function markServerStopped(stateDir: string): void {
     s3Endpoint: '',
     pid: 0,
     loadBalancers: {},
+    listeners: {},
   });
 }
 
@@ -123,6 +143,17 @@ export function updateServerLoadBalancers(stateDir: string, loadBalancers: Recor
   if (!current?.accessKeyId || !current.secretAccessKey)
     throw new Error(`${serverFilePath(stateDir)} has no key: start the server first.`);
   writeServerFile(stateDir, { ...(current as ServerFile), loadBalancers });
+}
+
+/** Keeps `listeners` current as local ECS services gain listeners. */
+export function updateServerListeners(
+  stateDir: string,
+  listeners: Record<string, ServiceListenerUrls>,
+): void {
+  const current = readServerFile(stateDir);
+  if (!current?.accessKeyId || !current.secretAccessKey)
+    throw new Error(`${serverFilePath(stateDir)} has no key: start the server first.`);
+  writeServerFile(stateDir, { ...(current as ServerFile), listeners });
 }
 
 /** POSIX shell single quotes. */

@@ -18,6 +18,7 @@ import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
 import type { ReplacementFleetPort } from '../../functions/ports/replacement-fleet.js';
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
+import type { StepSettings } from '../../functions/steps/deps.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
@@ -30,11 +31,14 @@ import { LocalAlarms } from './alarms.js';
 import { CLI_REVISION_BUCKET } from './cli-bucket.js';
 import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
 import { LocalLoadBalancers } from './load-balancers.js';
+import { localEcsOperations } from './local-ecs-operations.js';
+import { ServerEcs } from './server-ecs.js';
 import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
 import { LocalReplacementFleet } from './replacement-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
   markServerStopped,
+  updateServerListeners,
   updateServerLoadBalancers,
   type ServerFile,
   type ServerKey,
@@ -53,6 +57,8 @@ export interface LocalServerOptions {
   /** Cap of each deployment's scripts.log on a host. */
   scriptsLogMaxBytes?: number;
   clock?: EngineClock;
+  /** Step settings over the server's (a compressed clock wants longer virtual timeouts: the demo). */
+  settings?: Partial<StepSettings>;
   /** Items per page of the List operations (tests use small pages). */
   pageSize?: number;
   /** Where the server reports what it does (S3 triggers, failures); nothing by default. */
@@ -75,6 +81,8 @@ export interface LocalServer {
   runtime: LocalRuntime;
   transport: LocalHostTransport;
   loadBalancers: LocalLoadBalancers;
+  /** The local ECS service (task definitions, services, task sets, their listeners), opened on first use. */
+  ecs: ServerEcs;
   alarms: LocalAlarms;
   listeners: ControlPlaneListeners;
   /** The hosts of the registered on-premises instances, by name. */
@@ -126,18 +134,34 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const alarmChanges: { handle?: LocalRuntime['onAlarmStateChange'] } = {};
   const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
   const revisions = deferredRevisions();
-
-  const runtime = await createLocalRuntime({
-    clock,
-    databasePath: join(stateDir, 'records'),
-    ports: { transport, revisions, loadBalancer: loadBalancers, alarms, fleet: fleetPort },
-    // Local health checks answer within a second; two minutes is plenty before an instance fails.
-    settings: {
-      trafficPollSeconds: 1,
-      trafficTimeoutSeconds: 120,
-      ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
-    },
+  // The ECS services' listeners share a thread of their own, started when ECS is first used.
+  const ecs = new ServerEcs({
+    stateDir,
+    onListenersChange: (urls) => updateServerListeners(stateDir, urls),
   });
+  const closeEcs = () => ecs.close();
+
+  let runtime: LocalRuntime;
+  try {
+    runtime = await createLocalRuntime({
+      clock,
+      databasePath: join(stateDir, 'records'),
+      ports: { transport, revisions, loadBalancer: loadBalancers, alarms, fleet: fleetPort, ...ecs.ports },
+      // Local health checks answer within a second; two minutes is plenty before an instance fails.
+      settings: {
+        trafficPollSeconds: 1,
+        trafficTimeoutSeconds: 120,
+        ...(options.scriptsLogMaxBytes !== undefined
+          ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes }
+          : {}),
+        ...options.settings,
+      },
+    });
+  } catch (error) {
+    await closeEcs();
+    throw error;
+  }
+  ecs.connect(runtime);
   fleet.port = new LocalReplacementFleet({
     stateDir,
     instances: runtime.deps.controlPlane.onPremisesInstances,
@@ -149,7 +173,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       transport.removeHost(id);
     },
   });
-  const closers: Array<() => Promise<unknown>> = [() => runtime.dispose()];
+  const closers: Array<() => Promise<unknown>> = [closeEcs, () => runtime.dispose()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -163,6 +187,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       database: runtime.database,
       deployments: deploymentUseCases(runtime.deps, { revisionTypes: ['S3', 'AppSpecContent', 'String'] }),
       hosts: localHostProvisioner(stateDir, joined),
+      localOperations: localEcsOperations(() => ecs.open(), alarms),
       describeGroupDeployments: groupDeploymentsFrom(runtime.deps.store),
       activeDeploymentsUsingConfig: activeDeploymentsFrom(runtime.deps.store),
       onObjectCreated: async (object) => {
@@ -182,6 +207,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
     closers.push(() => listeners.close());
+    // Services an earlier process made serve again at once (their tasks restart), named in server.json.
+    if (ecs.hasServices()) await ecs.open();
+    updateServerListeners(stateDir, ecs.listenersByService());
     revisions.bind(
       s3RevisionSourceAt(listeners.s3Endpoint, listeners.key, listeners.key.region, {
         spoolDirectory: join(stateDir, 'run', 'bundles'),
@@ -201,10 +229,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       endpoint: listeners.endpoint,
       s3Endpoint: listeners.s3Endpoint,
       key: listeners.key,
-      serverFile: () => ({ ...listeners.serverFile, loadBalancers: loadBalancers.urls() }),
+      serverFile: () => ({
+        ...listeners.serverFile,
+        loadBalancers: loadBalancers.urls(),
+        listeners: ecs.listenersByService(),
+      }),
       runtime,
       transport,
       loadBalancers,
+      ecs,
       alarms,
       listeners,
       hosts: () => [...hosts.values()],
@@ -215,6 +248,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         eventProcesses.stopWatcher();
         await listeners.close();
         markServerStopped(stateDir);
+        await closeEcs();
         await loadBalancers.close();
         await runtime.dispose();
       },

@@ -14,6 +14,7 @@ import { ECS_FLOW } from '../../functions/steps/prepare-ecs.js';
 import { SimulationRecorder } from './recorder.js';
 import {
   alarmConfiguration,
+  holdCustomConfig,
   registerHooks,
   scheduleAlarms,
   type Simulation,
@@ -110,6 +111,7 @@ export async function simulateEcsDeployment(
     settings: { trafficPollSeconds: 5, trafficTimeoutSeconds: 3600 },
   });
   try {
+    await holdCustomConfig(runtime, options.customConfig);
     await runtime.deps.store.putDeploymentGroup({
       ...NAMES,
       deploymentGroupId: 'simulate',

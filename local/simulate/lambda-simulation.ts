@@ -11,6 +11,7 @@ import {
 } from '../../functions/domain/appspec/index.js';
 import { errorName } from '../../functions/steps/caught-errors.js';
 import { LAMBDA_FLOW } from '../../functions/steps/prepare-lambda.js';
+import type { DeploymentConfigInfo } from '../../functions/domain/deployment-configs.js';
 import type { AlarmConfiguration } from '../../functions/ports/records.js';
 import type { LocalRuntime } from '../runtime/runtime.js';
 import type { SimulatedAlarms } from '../simulated/alarms.js';
@@ -33,8 +34,10 @@ export interface ScheduledAlarm {
 }
 
 export interface SimulationOptions {
-  /** A predefined Lambda config, full name. */
+  /** A predefined config's full name, or the name of `customConfig`. */
   deploymentConfigName: string;
+  /** A custom config (CreateDeploymentConfig's record, read by the caller): the simulation's records hold it. */
+  customConfig?: DeploymentConfigInfo;
   alarms?: ScheduledAlarm[];
   /** The lifecycle event whose hook answers Failed (it must have a hook in the AppSpec). */
   failHook?: string;
@@ -94,6 +97,7 @@ export async function simulateLambdaDeployment(
 
   const runtime = await createLocalRuntime({ clock, ports: { lambda, hooks: lambda, alarms } });
   try {
+    await holdCustomConfig(runtime, options.customConfig);
     // Set up before any timer exists: a VirtualClock jumps to the next timer whenever nothing it
     // tracks is running, and these writes are untracked I/O.
     await runtime.deps.store.putDeploymentGroup({
@@ -219,4 +223,18 @@ export function scheduleAlarms(
 
 export function alarmConfiguration(scheduled: readonly ScheduledAlarm[]): AlarmConfiguration {
   return { enabled: true, ignorePollAlarmFailure: false, alarms: scheduled.map(({ name }) => ({ name })) };
+}
+
+/** Puts a custom config in the simulation's records, where Prepare resolves it as in a real deployment. */
+export async function holdCustomConfig(
+  runtime: Pick<LocalRuntime, 'deps'>,
+  config: DeploymentConfigInfo | undefined,
+): Promise<void> {
+  if (!config) return;
+  const { createTime: _created, deploymentConfigId, ...rest } = config;
+  await runtime.deps.controlPlane.deploymentConfigs.createDeploymentConfig({
+    ...rest,
+    deploymentConfigId: deploymentConfigId ?? 'simulated',
+    createTime: new Date(0).toISOString(),
+  });
 }

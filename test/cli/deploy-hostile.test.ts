@@ -209,11 +209,14 @@ describe.concurrent('point 6: limits', () => {
     });
     const { view } = await deploy(revision, stateDir, '--max-log-size', '128KiB');
     expect(view.status).toBe('Succeeded');
-    // The group's directory is named after its id, a UUID as CodeDeploy's: the one there is.
-    const [groupId] = execFileSync('ls', [join(hostRoot(stateDir), DEPLOYMENT_ROOT)], { encoding: 'utf8' })
+    // The group's directory is named after its id, a UUID as CodeDeploy's: the one there is, beside
+    // the agent's deployment-instructions (which `ls` may list first, as the UUID is random).
+    const entries = execFileSync('ls', [join(hostRoot(stateDir), DEPLOYMENT_ROOT)], { encoding: 'utf8' })
       .trim()
       .split('\n');
-    expect(groupId).toMatch(/^[0-9a-f-]{36}$/);
+    const groups = entries.filter((name) => name !== 'deployment-instructions');
+    expect(groups).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    const [groupId] = groups;
     const groupDir = join(hostRoot(stateDir), DEPLOYMENT_ROOT, groupId ?? '');
     const [deploymentDir] = execFileSync('ls', [groupDir], { encoding: 'utf8' }).trim().split('\n');
     const log = readFileSync(join(groupDir, deploymentDir ?? '', 'logs', 'scripts.log'), 'utf8');

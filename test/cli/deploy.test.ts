@@ -173,7 +173,7 @@ describe('stepdeploy deploy', () => {
     ],
     [
       ['deploy', 'examples/lambda'],
-      'examples/lambda holds a Lambda AppSpec (examples/lambda/appspec.yml shifts a Lambda alias), and `deploy` deploys Server revisions to local hosts. Rehearse it with: stepdeploy simulate examples/lambda/appspec.yml',
+      'examples/lambda holds a Lambda AppSpec (examples/lambda/appspec.yml shifts a Lambda alias), and `deploy` deploys Server revisions to local hosts and ECS AppSpecs to a local ECS service. Rehearse it with: stepdeploy simulate examples/lambda/appspec.yml',
     ],
     [['deploy', 'examples/webapp', '--max-bundle-size', '2XB'], 'must be a size in bytes'],
     [['deploy', 'examples/webapp', '--max-bundle-entries', '0'], 'at least 1'],

@@ -82,6 +82,52 @@ describe('named listeners', () => {
   });
 });
 
+describe("an alarm on one named listener's 5xx rate", () => {
+  it("counts that listener's requests only: 5xx on the test listener leave the production alarm OK", async () => {
+    const { lb, green } = await setUp();
+    green.appStatus = 500;
+    const production = await lb.call('createListener', 'prod', {
+      forward: { 'web-blue': 1, 'web-green': 0 },
+    });
+    const test = await lb.call('createListener', 'test', { forward: { 'web-blue': 0, 'web-green': 1 } });
+    const alarm = await lb.createAlarm({
+      name: 'prod-5xx',
+      listener: 'prod',
+      periodMs: 100,
+      evaluationPeriods: 2,
+      thresholdPercent: 50,
+      minRequests: 3,
+    });
+    await alarm.start();
+    // Half a second of failures on the test listener and successes on production: five periods.
+    const until = Date.now() + 500;
+    while (Date.now() < until) {
+      expect((await get(test.url)).status).toBe(500);
+      expect((await get(production.url)).status).toBe(200);
+    }
+    expect(await alarm.state()).toBe('OK');
+    // Production now forwards to the failing group: two breaching periods later it is in ALARM.
+    await lb.call('modifyListener', 'prod', { 'web-blue': 0, 'web-green': 1 });
+    const deadline = Date.now() + 3000;
+    while ((await alarm.state()) !== 'ALARM' && Date.now() < deadline) await get(production.url);
+    expect(await alarm.state()).toBe('ALARM');
+    await alarm.stop();
+  });
+
+  it('refuses a listener that does not exist, as DescribeListeners does', async () => {
+    const { lb } = await setUp();
+    await expect(
+      lb.createAlarm({
+        name: 'x',
+        listener: 'nope',
+        periodMs: 100,
+        evaluationPeriods: 1,
+        thresholdPercent: 50,
+      }),
+    ).rejects.toMatchObject({ code: 'ListenerNotFoundException' });
+  });
+});
+
 describe('a forward action drawn at random', () => {
   it('sends each group the share of its weight (a fixed sequence of draws, so exact)', () => {
     const draws = Array.from({ length: 1000 }, (_, i) => (i + 0.5) / 1000);

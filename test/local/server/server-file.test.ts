@@ -7,6 +7,7 @@ import {
   loadOrCreateServerKey,
   serverFilePath,
   shellExports,
+  updateServerListeners,
   updateServerLoadBalancers,
   writeServerFile,
 } from '../../../local/server/server-file.js';
@@ -41,8 +42,10 @@ describe('the server key in <state-dir>/server.json', () => {
       s3Endpoint: 'http://127.0.0.1:2',
       pid: 42,
       loadBalancers: {},
+      listeners: {},
     });
     updateServerLoadBalancers(dir, { web: 'http://127.0.0.1:3' });
+    updateServerListeners(dir, { shop: { production: 'http://127.0.0.1:4', test: 'http://127.0.0.1:5' } });
     const file = JSON.parse(readFileSync(serverFilePath(dir), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(file)).toEqual([
       'endpoint',
@@ -52,12 +55,15 @@ describe('the server key in <state-dir>/server.json', () => {
       'secretAccessKey',
       'pid',
       'loadBalancers',
+      'listeners',
     ]);
     expect(file).toMatchObject({
       region: 'eu-west-1',
       pid: 42,
       loadBalancers: { web: 'http://127.0.0.1:3' },
+      listeners: { shop: { production: 'http://127.0.0.1:4', test: 'http://127.0.0.1:5' } },
     });
+    expect(statSync(serverFilePath(dir)).mode & 0o777).toBe(0o600);
     chmodSync(serverFilePath(dir), 0o644);
     loadOrCreateServerKey(dir);
     expect(statSync(serverFilePath(dir)).mode & 0o777).toBe(0o600);

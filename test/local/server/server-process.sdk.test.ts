@@ -193,6 +193,7 @@ describe('stepdeploy server, as a child process', () => {
       'secretAccessKey',
       'pid',
       'loadBalancers',
+      'listeners',
     ]);
     expect(file).toMatchObject({ pid: server.pid, region: 'us-east-1', loadBalancers: {} });
     expect(String(file.endpoint)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
