@@ -14,6 +14,7 @@ import type { PlatformSetUpInput, PlatformSetUpStep } from '../deploy/platform.j
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
+import { onInterrupt } from '../interrupt.js';
 import { subcommand } from '../subcommand.js';
 
 interface DeployOptions {
@@ -119,27 +120,17 @@ export function registerDeployCommand(program: Command): void {
         }
         connection = await service.connectToEndpoint(endpointUrl);
       } else {
-        const running = await service.connectToRunningServer(options.stateDir);
-        if (running && serverSettings) {
-          await running.close();
+        // The server running for the state directory, else one of this process, for its duration.
+        connection = await service.connectOrStartServer(options.stateDir, {
+          ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
+          ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+        });
+        if (connection.kind === 'running-server' && serverSettings) {
+          await connection.close();
           throw new UsageError(
             `the limit options are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass them to \`stepdeploy server\`, or stop it.`,
           );
         }
-        connection =
-          running ??
-          (await service
-            .startOwnServer(options.stateDir, {
-              ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
-              ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
-            })
-            .catch(async (error: unknown) => {
-              // Another command's server came up meanwhile: be its client, as if it had been there.
-              const started = (error as Error).name === 'StateDirectoryBusyError' && !serverSettings;
-              const other = started ? await service.connectToRunningServer(options.stateDir) : undefined;
-              if (!other) throw error;
-              return other;
-            }));
       }
       const interrupted = onInterrupt(connection, () => startedId);
       let startedId: string | undefined;
@@ -245,36 +236,6 @@ export async function runDeployment(
     live: input.live,
     ...(input.quiet ? { quiet: true } : {}),
   });
-}
-
-/**
- * Ctrl-C: a deployment this process runs (its own server) ends with the process, and the next
- * command marks it failed and unlocks its group; one a running server runs is stopped through it.
- */
-function onInterrupt(connection: ServiceConnection, started: () => string | undefined) {
-  const handler = () => {
-    const deploymentId = started();
-    if (connection.kind === 'own-server') {
-      console.error(
-        "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
-      );
-      void connection.close({ abandon: true }).finally(() => process.exit(130));
-      return;
-    }
-    console.error(`\nstepdeploy: interrupted; stopping ${deploymentId ?? 'the deployment'}.`);
-    const stop = deploymentId
-      ? connection.codedeploy.send('StopDeployment', { deploymentId }).catch(() => undefined)
-      : Promise.resolve();
-    void stop.finally(() => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return {
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }
 
 export function positiveInteger(value: string): number {
