@@ -201,3 +201,73 @@ describe('signals with a running stepdeploy server', () => {
     expect(await statusOf(stateDir)).toMatchObject({ status: 'Stopped', errorCode: 'MANUAL_STOP' });
   });
 });
+
+/** Live processes whose environment names a host root under `dir` (the demo's apps and scripts). */
+function processesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`STEPDEPLOY_HOST_ROOT=${dir}`)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
+}
+
+describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
+  /** The demo as `npm run demo` runs it (tsx), with its temporary files in a directory of the test's. */
+  function startDemo() {
+    const tmp = tempDir('sd-int-demo-');
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('scripts', 'demo.ts')],
+      {
+        cwd: repoRoot,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
+      },
+    );
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal })),
+    );
+    const running: Running = { child, stdout: () => stdout, stderr: () => stderr, exited };
+    return { running, tmp };
+  }
+
+  async function expectCleanedUp(demo: { running: Running; tmp: string }) {
+    const { code } = await exitWithin(demo.running, 20_000);
+    expect(code).toBe(130);
+    expect(processesUnder(demo.tmp)).toEqual([]);
+    expect(groupAlive(demo.running.child.pid!)).toBe(false);
+    // Its directory (records, hosts, revisions) is gone; tsx's own cache may stay.
+    expect(readdirSync(demo.tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+    expect(demo.running.stderr()).not.toMatch(/Database is closed|demo failed|\n\s+at /);
+  }
+
+  it('while its first deployment starts its hosts', async () => {
+    const demo = startDemo();
+    await until('the first deployment', () => /Deployment d-[A-Z0-9]{9}/.test(demo.running.stderr()));
+    ctrlC(demo.running);
+    await expectCleanedUp(demo);
+  });
+
+  it('while a deployment runs under load, its apps serving through the load balancer', async () => {
+    const demo = startDemo();
+    await until('the deployment under load', () => demo.running.stdout().includes('under load'), 90_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(processesUnder(demo.tmp).length).toBeGreaterThan(0);
+    ctrlC(demo.running);
+    await expectCleanedUp(demo);
+  });
+});
