@@ -14,12 +14,14 @@ import { s3RevisionSourceAt } from '../../functions/adapters/aws/s3-revision-sou
 import { activeDeploymentsFrom, groupDeploymentsFrom } from '../../functions/api/deployment-info.js';
 import { deploymentUseCases } from '../../functions/api/deployment-use-cases.js';
 import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
+import type { AppSpecValidator } from '../../functions/steps/deps.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
+import { AppSpecThread } from '../threads/appspec-thread.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
 import { LocalHostTransport } from '../hosts/transport.js';
 import { endDeploymentsLeftRunning, recoverInterruptedDeployments } from '../runtime/recover.js';
@@ -52,6 +54,11 @@ export interface LocalServerOptions {
   bundleLimits?: Partial<BundleLimits>;
   /** Cap of each deployment's scripts.log on a host. */
   scriptsLogMaxBytes?: number;
+  /**
+   * Where Prepare validates AppSpecs: a worker thread of the server's (the default), so a huge one
+   * never stalls the API; the benchmark passes the in-process one to show the difference.
+   */
+  appSpecs?: AppSpecValidator;
   clock?: EngineClock;
   /** Items per page of the List operations (tests use small pages). */
   pageSize?: number;
@@ -155,8 +162,12 @@ async function startHoldingLock(
   const alarms = new LocalAlarms((name, state) => alarmChanges.handle?.(name, state));
   const revisions = deferredRevisions();
 
+  // Prepare's AppSpec validation runs there: a huge AppSpec never stalls the API.
+  const appSpecThread = options.appSpecs ? undefined : new AppSpecThread();
+  const appSpecs = options.appSpecs ?? appSpecThread!;
   const runtime = await createLocalRuntime({
     clock,
+    appSpecs,
     databasePath: join(stateDir, 'records'),
     ports: { transport, revisions, loadBalancer: loadBalancers, alarms },
     // Local health checks answer within a second; two minutes is plenty before an instance fails.
@@ -167,6 +178,7 @@ async function startHoldingLock(
     },
   });
   const closers: Array<() => Promise<unknown>> = [() => runtime.dispose()];
+  if (appSpecThread) closers.push(() => appSpecThread.close());
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -223,6 +235,7 @@ async function startHoldingLock(
         markServerStopped(stateDir);
         await loadBalancers.close();
         await runtime.dispose();
+        await appSpecThread?.close();
         await releaseLock();
       })());
     let shuttingDown: Promise<string[]> | undefined;
@@ -250,6 +263,7 @@ async function startHoldingLock(
             `stepdeploy was stopped (Ctrl-C or SIGTERM) and the deployment did not stop within ${String(withinMs / 1000)} s; its scripts were killed and it was marked failed.`,
           );
           await runtime.dispose();
+          await appSpecThread?.close();
           await releaseLock();
         })();
         await closing;
