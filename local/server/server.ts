@@ -34,6 +34,7 @@ import { LocalLoadBalancers } from './load-balancers.js';
 import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
+  loadBalancerPorts,
   markServerStopped,
   updateServerLoadBalancers,
   type ServerFile,
@@ -149,10 +150,11 @@ async function startHoldingLock(
     records: eventProcesses,
   });
   const hosts = new Map<string, LocalHost>();
-  const loadBalancers = new LocalLoadBalancers(
-    (urls) => updateServerLoadBalancers(stateDir, urls),
-    options.loadBalancerPort !== undefined ? { port: options.loadBalancerPort } : {},
-  );
+  // Read before the listeners rewrite server.json: each load balancer gets its port back.
+  const loadBalancers = new LocalLoadBalancers((urls) => updateServerLoadBalancers(stateDir, urls), {
+    ports: loadBalancerPorts(stateDir),
+    ...(options.loadBalancerPort !== undefined ? { port: options.loadBalancerPort } : {}),
+  });
   const joined = async (host: LocalHost) => {
     hosts.set(host.id, host);
     transport.addHost(host);
