@@ -5,6 +5,7 @@
  * credential chain). Every path goes through @aws-sdk/client-codedeploy (and @aws-sdk/client-s3 for
  * uploads), by way of the adapters in functions/adapters/aws.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CodeDeployService } from '../functions/adapters/aws/codedeploy-service.js';
 import type { RevisionUploads } from '../functions/adapters/aws/revision-uploads.js';
@@ -203,6 +204,8 @@ export async function connectForCommand(options: {
 > {
   if (options.endpointUrl) return { connection: await connectToEndpoint(options.endpointUrl) };
   const dir = resolve(options.stateDir);
+  // Nothing uses a directory that does not exist, and a mistyped --state-dir creates none.
+  if (!existsSync(dir)) return { lock: { stateDir: dir, release: async () => undefined } };
   const { claimStateDir, holdClientLease } = await import('../local/state-dir.js');
   const lease = holdClientLease(dir);
   try {

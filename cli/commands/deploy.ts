@@ -162,9 +162,10 @@ export function registerDeployCommand(program: Command): void {
         if (options.json) console.log(JSON.stringify(view, null, 2));
         process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
       } finally {
-        interrupted.dispose();
         const own = [startedId, rollbackId].filter((id): id is string => id !== undefined);
+        // Still interruptible while its server waits for other commands' deployments.
         await connection.close({ ownDeployments: own });
+        interrupted.dispose();
       }
     });
 }
