@@ -29,18 +29,19 @@ export interface SignalHandling {
 }
 
 /**
- * Runs `stop` on the first SIGINT or SIGTERM and exits with the code it resolves to; `atOnce` (sync:
- * nothing can be awaited any more) runs before an exit that cannot wait: a second signal, or the
- * deadline.
+ * Runs `stop` on the first SIGINT or SIGTERM, then exits with `exitCode(signal)` (130 after SIGINT,
+ * 143 after SIGTERM, unless told otherwise); `atOnce` (sync: nothing can be awaited any more) runs
+ * before an exit that cannot wait: a second signal, or the deadline.
  */
 export function handleSignals(
-  stop: (signal: NodeJS.Signals) => Promise<number>,
-  atOnce: () => void = () => undefined,
+  stop: (signal: NodeJS.Signals) => Promise<void>,
+  options: { atOnce?: () => void; exitCode?: (signal: NodeJS.Signals) => number } = {},
 ): SignalHandling {
+  const exitCodeOf = options.exitCode ?? signalExitCode;
   let code: number | undefined;
   const exitNow = (exitCode: number) => {
     try {
-      atOnce();
+      options.atOnce?.();
     } finally {
       process.exit(exitCode);
     }
@@ -48,16 +49,14 @@ export function handleSignals(
   const handler = (signal: NodeJS.Signals) => {
     if (code !== undefined) return exitNow(code);
     interrupted = true;
-    code = signalExitCode(signal);
+    const chosen = exitCodeOf(signal);
+    code = chosen;
     // Whatever the command's own path sets on its way out, the signal decides the exit code.
-    process.on('exit', () => (process.exitCode = code));
-    setTimeout(() => exitNow(code ?? 130), EXIT_DEADLINE_MS).unref();
+    process.on('exit', () => (process.exitCode = chosen));
+    setTimeout(() => exitNow(chosen), EXIT_DEADLINE_MS).unref();
     void stop(signal).then(
-      (exitCode) => {
-        code = exitCode;
-        process.exit(exitCode);
-      },
-      () => process.exit(code),
+      () => process.exit(chosen),
+      () => process.exit(chosen),
     );
   };
   process.on('SIGINT', handler);
@@ -92,7 +91,7 @@ export function onInterrupt(
       if (server) {
         const stopped = await server.shutdown({ withinMs: STOP_WITHIN_MS });
         if (stopped.length > 0) console.error(`stepdeploy: stopped ${stopped.join(', ')}.`);
-        return signalExitCode(signal);
+        return;
       }
       const deadline = Date.now() + STOP_WITHIN_MS;
       let deploymentId = started();
@@ -101,7 +100,7 @@ export function onInterrupt(
         await sleep(50);
         deploymentId = started();
       }
-      if (!deploymentId) return signalExitCode(signal);
+      if (!deploymentId) return;
       const service = connection.codedeploy;
       try {
         await service.send('StopDeployment', { deploymentId, autoRollbackEnabled: false });
@@ -120,9 +119,8 @@ export function onInterrupt(
         await sleep(100);
       }
       await connection.close().catch(() => undefined);
-      return signalExitCode(signal);
     },
-    () => connection.server && abandonServerFile(connection.server.stateDir),
+    { atOnce: () => connection.server && abandonServerFile(connection.server.stateDir) },
   );
 }
 

@@ -15,7 +15,7 @@ import { runDeployment } from '../cli/commands/deploy.js';
 import { deploymentView, type DeploymentView } from '../cli/deployment-view.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { hostProcesses, stopHostProcesses } from '../local/hosts/processes.js';
-import { handleSignals, signalExitCode, STOP_WITHIN_MS, wasInterrupted } from '../cli/interrupt.js';
+import { handleSignals, STOP_WITHIN_MS, wasInterrupted } from '../cli/interrupt.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
 import { LoadGenerator } from './load-generator.js';
@@ -79,13 +79,15 @@ function cleanUpAtOnce(): void {
   rmSync(workDir, { recursive: true, force: true });
 }
 
-handleSignals(async (signal) => {
-  console.error(
-    '\nInterrupted: stopping the deployment, the hosts and the load balancer (Ctrl-C again: at once).',
-  );
-  await cleanUp(true);
-  return signalExitCode(signal);
-}, cleanUpAtOnce);
+handleSignals(
+  async () => {
+    console.error(
+      '\nInterrupted: stopping the deployment, the hosts and the load balancer (Ctrl-C again: at once).',
+    );
+    await cleanUp(true);
+  },
+  { atOnce: cleanUpAtOnce },
+);
 
 async function deploy(label: string, revisionDir: string): Promise<Row> {
   console.log(pc.bold(`\n${label}`));

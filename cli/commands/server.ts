@@ -91,9 +91,12 @@ export function registerServerCommand(
             console.error(`stepdeploy server: ${signal}: stopping (again: exit at once)`);
             const stopped = await server.shutdown({ withinMs: STOP_WITHIN_MS });
             if (stopped.length > 0) console.error(`stepdeploy server: stopped ${stopped.join(', ')}`);
-            return signal === 'SIGINT' ? 130 : 0;
           },
-          () => abandonServerFile(server.stateDir),
+          {
+            atOnce: () => abandonServerFile(server.stateDir),
+            // Stopped as a service manager asks (SIGTERM) is a normal end.
+            exitCode: (signal) => (signal === 'SIGINT' ? 130 : 0),
+          },
         );
       });
     });
