@@ -1,12 +1,11 @@
 /**
- * Opening a state directory (issue 13, point 5 of the hardening brief): every command that opens it
- * first ends what a killed run left of its lifecycle events (the run and its event watcher both killed
- * with SIGKILL, so nothing else would end them); and the load balancers' URLs live in server.json,
- * where a later run finds them and listens on the same ports.
+ * Opening a state directory: every command that opens it first ends what a killed run left of its
+ * lifecycle events (the run and its event watcher both killed with SIGKILL, so nothing else would
+ * end them). `server` stands for `deploy` too (both open it by starting a server); `status` is in
+ * deploy-processes.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostProcesses, stopHostProcesses } from '../../local/hosts/processes.js';
@@ -15,10 +14,8 @@ import { repoRoot, runCliAsync } from './run-cli.js';
 
 const children: ChildProcess[] = [];
 const stateDirs: string[] = [];
-const blockers: Server[] = [];
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const blocker of blockers) blocker.close();
   for (const stateDir of stateDirs) await stopHostProcesses(join(stateDir, 'hosts'), 0);
 });
 
@@ -48,9 +45,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-const quick = () =>
-  writeTree(join(tempDir('sd-sdir-rev-'), 'quick'), { 'appspec.yml': 'version: 0.0\nos: linux\n' });
 
 const recordedGroups = (stateDir: string) =>
   readdirSync(join(stateDir, 'running-events')).filter((name) => name.endsWith('.pgids'));
@@ -83,15 +77,6 @@ async function killedRun(stateDir: string): Promise<void> {
 describe.concurrent(
   'a killed run’s lifecycle processes are ended by the next command to open the directory',
   () => {
-    it('deploy', async () => {
-      const stateDir = newStateDir('sd-sdir-deploy-');
-      await killedRun(stateDir);
-      const next = await runCliAsync(['deploy', quick(), '--state-dir', stateDir, '--json']);
-      expect(JSON.parse(next.stdout)).toMatchObject({ status: 'Succeeded' });
-      expect(hostProcesses(join(stateDir, 'hosts'))).toEqual([]);
-      expect(recordedGroups(stateDir)).toEqual([]);
-    });
-
     it('server', async () => {
       const stateDir = newStateDir('sd-sdir-server-');
       await killedRun(stateDir);
@@ -113,41 +98,3 @@ describe.concurrent(
     });
   },
 );
-
-describe('the load balancer’s URL', () => {
-  const urlIn = (stderr: string) => /load balancer: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-  const serverFile = (stateDir: string) =>
-    JSON.parse(readFileSync(join(stateDir, 'server.json'), 'utf8')) as {
-      pid: number;
-      loadBalancers: Record<string, string>;
-    };
-
-  // The example web app: its /health answers, so the load balancer's health checks pass.
-  const webapp = join(repoRoot, 'examples', 'webapp');
-  const deployBehind = (stateDir: string) =>
-    runCliAsync(['deploy', webapp, '--state-dir', stateDir, '--load-balancer'], { timeoutMs: 120_000 });
-
-  it('is printed, kept in server.json when the run ends, and the same on the next run; a taken port gets another', async () => {
-    const stateDir = newStateDir('sd-sdir-lb-');
-    const first = await deployBehind(stateDir);
-    expect(first.code).toBe(0);
-    const url = urlIn(first.stderr);
-    expect(url).toBeDefined();
-    expect(serverFile(stateDir)).toMatchObject({ pid: 0, loadBalancers: { local: url } });
-
-    const second = await deployBehind(stateDir);
-    expect(second.code).toBe(0);
-    expect(urlIn(second.stderr)).toBe(url);
-
-    // Another process has the port now: the next run listens elsewhere, and says where.
-    const blocker = createServer();
-    blockers.push(blocker);
-    await new Promise<void>((resolve) => blocker.listen(Number(new URL(url!).port), '127.0.0.1', resolve));
-    const third = await deployBehind(stateDir);
-    expect(third.code).toBe(0);
-    const moved = urlIn(third.stderr);
-    expect(moved).toBeDefined();
-    expect(moved).not.toBe(url);
-    expect(serverFile(stateDir).loadBalancers).toEqual({ local: moved });
-  }, 300_000);
-});

@@ -65,7 +65,7 @@ describe('AppSpec validation on a worker thread', () => {
       const validator = server.runtime.deps.appSpecs;
       expect(validator).toBeInstanceOf(AppSpecThread);
       const order: string[] = [];
-      const validated = validator!.validate(huge(40_000)).then(() => order.push('validated'));
+      const validated = validator!.validate(huge(20_000)).then(() => order.push('validated'));
       await callCodeDeployApi(server.endpoint, 'ListApplications', {}, server.key);
       order.push('API answered');
       await validated;
