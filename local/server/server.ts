@@ -247,7 +247,11 @@ async function startHoldingLock(
           await closing;
           return [];
         }
+        const deadline = Date.now() + withinMs;
         const stopped = await stopUnfinishedDeployments(runtime, withinMs);
+        // The stopped scripts got SIGTERM: given the time, they end their hooks (SIGKILL after the
+        // scripts' grace) and remove their temporary files themselves.
+        await withTimeout(transport.idle(), Math.max(0, deadline - Date.now()));
         // Whatever did not stop in time (a script that ignores its signals, a step that hangs) ends now.
         transport.terminateAll();
         eventProcesses.killAll(hostsDirectory(stateDir));
