@@ -30,24 +30,41 @@ export interface RecordsAccess {
   close(): Promise<void>;
 }
 
-export async function openRecords(stateDir: string, endpointUrl?: string): Promise<RecordsAccess> {
+export async function openRecords(
+  stateDir: string,
+  endpointUrl?: string,
+  purpose = 'reading the records',
+): Promise<RecordsAccess> {
   const dir = resolve(stateDir);
-  const connection = await connectForCommand({ stateDir: dir, ...(endpointUrl ? { endpointUrl } : {}) });
-  if (connection) return serviceAccess(connection);
-  if (!existsSync(join(dir, 'records'))) {
+  const claim = await connectForCommand({ stateDir: dir, purpose, ...(endpointUrl ? { endpointUrl } : {}) });
+  if (claim.connection) return serviceAccess(claim.connection);
+  const lock = claim.lock;
+  try {
+    // Nothing of an event a killed process left running survives its recovery.
+    await EventProcessRecords.of(dir).endLeftovers(hostsDirectory(dir));
+    if (!existsSync(join(dir, 'records'))) {
+      return {
+        getDeployment: async () => undefined,
+        listDeployments: async () => [],
+        listTargets: async () => [],
+        recovered: [],
+        close: () => lock.release(),
+      };
+    }
+    const database = await startLocalDatabase({ path: join(dir, 'records') });
+    const recovered = await recoverInterruptedDeployments(database.store, new Date());
     return {
-      getDeployment: async () => undefined,
-      listDeployments: async () => [],
-      listTargets: async () => [],
-      recovered: [],
-      close: async () => {},
+      ...storeAccess(database.store),
+      recovered,
+      async close() {
+        await database.close();
+        await lock.release();
+      },
     };
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
-  // Nothing of an event the ended process left running survives its recovery.
-  await EventProcessRecords.of(dir).endLeftovers(hostsDirectory(dir));
-  const database = await startLocalDatabase({ path: join(dir, 'records') });
-  const recovered = await recoverInterruptedDeployments(database.store, new Date());
-  return { ...storeAccess(database.store), recovered, close: () => database.close() };
 }
 
 function storeAccess(store: DeploymentStore) {

@@ -5,11 +5,13 @@
  * credential chain). Every path goes through @aws-sdk/client-codedeploy (and @aws-sdk/client-s3 for
  * uploads), by way of the adapters in functions/adapters/aws.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CodeDeployService } from '../functions/adapters/aws/codedeploy-service.js';
 import type { RevisionUploads } from '../functions/adapters/aws/revision-uploads.js';
 import type { BundleLimits } from '../functions/domain/bundle-checks.js';
 import type { LocalServer, LocalServerOptions } from '../local/server/server.js';
+import type { StateDirLock } from '../local/state-dir.js';
 import type { ServerFile } from '../local/server/server-file.js';
 import { UsageError } from './exit-codes.js';
 
@@ -71,16 +73,55 @@ async function connectToFile(
 /** The server running for the state directory, if one does. */
 export async function connectToRunningServer(stateDir: string): Promise<ServiceConnection | undefined> {
   const dir = resolve(stateDir);
-  const { liveServer } = await import('../local/state-dir.js');
+  const { liveServer, holdClientLease } = await import('../local/state-dir.js');
+  // Taken first: a `deploy` whose server this is then stays until this command lets go.
+  const lease = holdClientLease(dir);
   const file = await liveServer(dir);
-  if (!file) return undefined;
+  if (!file) {
+    lease.release();
+    return undefined;
+  }
+  return connectAsClient(file, dir, lease);
+}
+
+async function connectAsClient(
+  file: ServerFile,
+  dir: string,
+  lease: { release(): void },
+): Promise<ServiceConnection> {
   const { readServerFile } = await import('../local/server/server-file.js');
   const connection = await connectToFile(file, 'running-server', dir);
   return {
     ...connection,
     serverFile: () => readServerFile(dir) as ServerFile | undefined,
-    close: async () => connection.close(),
+    close: async () => {
+      connection.close();
+      lease.release();
+    },
   };
+}
+
+/**
+ * `deploy` on this machine: the server running for the state directory, else one this process starts
+ * (`ownServer`), else, when another command's server came up meanwhile, that one. Waits while another
+ * command holds the directory for a moment.
+ */
+export async function connectOrStartServer(
+  stateDir: string,
+  ownServer: OwnServerOptions = {},
+): Promise<ServiceConnection> {
+  const dir = resolve(stateDir);
+  const { claimStateDir, holdClientLease } = await import('../local/state-dir.js');
+  const lease = holdClientLease(dir);
+  try {
+    const claim = await claimStateDir(dir, { purpose: 'deploy' });
+    if (claim.server) return await connectAsClient(claim.server, dir, lease);
+    lease.release();
+    return await startOwnServer(dir, ownServer, claim.lock);
+  } catch (error) {
+    lease.release();
+    throw error;
+  }
 }
 
 export interface OwnServerOptions {
@@ -97,10 +138,13 @@ export interface OwnServerOptions {
 export async function startOwnServer(
   stateDir: string,
   options: OwnServerOptions = {},
+  /** The directory's lock, when the caller took it already. */
+  lock?: StateDirLock,
 ): Promise<ServiceConnection> {
   const { startLocalServer } = await import('../local/server/server.js');
   const server = await startLocalServer({
     stateDir,
+    ...(lock ? { lock } : {}),
     ...(options.bundleLimits ? { bundleLimits: options.bundleLimits } : {}),
     ...(options.scriptsLogMaxBytes !== undefined ? { scriptsLogMaxBytes: options.scriptsLogMaxBytes } : {}),
     ...(options.loadBalancerPort !== undefined ? { loadBalancerPort: options.loadBalancerPort } : {}),
@@ -115,9 +159,9 @@ export async function startOwnServer(
       serverFile: () => server.serverFile(),
       async close(options = {}) {
         connection.close();
-        // Other commands found this server through server.json and may have deployments running on
-        // it (a second `deploy`): its engine lives here, so it stays until they end.
-        if (!options.abandon) await othersEnd(server, new Set(options.ownDeployments ?? []));
+        // Other commands found this server through server.json and may be using it (a second
+        // `deploy`): its engine lives here, so it stays until they let go and their deployments end.
+        if (!options.abandon) await othersDone(server, new Set(options.ownDeployments ?? []));
         await server.close();
       },
     };
@@ -156,15 +200,31 @@ export async function connectToEndpoint(endpoint: string): Promise<ServiceConnec
 }
 
 /**
- * What `status`, `list`, `stop` and `continue` talk to: `--endpoint-url`, else the running server,
- * else nothing (they then read the state directory's records themselves).
+ * What `status`, `list`, `stop` and `continue` talk to: `--endpoint-url`, else the server running for
+ * the state directory, else the directory itself: its lock, held while they read its records.
  */
 export async function connectForCommand(options: {
   stateDir: string;
   endpointUrl?: string;
-}): Promise<ServiceConnection | undefined> {
-  if (options.endpointUrl) return connectToEndpoint(options.endpointUrl);
-  return connectToRunningServer(options.stateDir);
+  purpose: string;
+}): Promise<
+  { connection: ServiceConnection; lock?: undefined } | { lock: StateDirLock; connection?: undefined }
+> {
+  if (options.endpointUrl) return { connection: await connectToEndpoint(options.endpointUrl) };
+  const dir = resolve(options.stateDir);
+  // Nothing uses a directory that does not exist, and a mistyped --state-dir creates none.
+  if (!existsSync(dir)) return { lock: { stateDir: dir, release: async () => undefined } };
+  const { claimStateDir, holdClientLease } = await import('../local/state-dir.js');
+  const lease = holdClientLease(dir);
+  try {
+    const claim = await claimStateDir(dir, { purpose: options.purpose });
+    if (claim.server) return { connection: await connectAsClient(claim.server, dir, lease) };
+    lease.release();
+    return { lock: claim.lock };
+  } catch (error) {
+    lease.release();
+    throw error;
+  }
 }
 
 /** The exception name of a failed call (the SDK names its errors after CodeDeploy's exceptions). */
@@ -172,29 +232,29 @@ export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-/** How long a server kept for other commands' deployments stays once they end, so they read the end. */
-const CLIENT_READ_GRACE_MS = 1000;
-
-/** Resolves once no deployment but `own` is unfinished (Created, Queued, InProgress, Baking, Ready) on the server. */
-async function othersEnd(server: LocalServer, own: ReadonlySet<string>): Promise<void> {
-  let waited = false;
+/**
+ * Resolves once no other command uses the server (their client leases) and no deployment but `own`
+ * is unfinished on it; then server.json says it stopped, so no new client finds it. A client that
+ * found it just before (its lease taken first) is seen by the second look, and the server serves on.
+ * A shutdown (Ctrl-C) that begins meanwhile ends the wait: it stops everything itself.
+ */
+async function othersDone(server: LocalServer, own: ReadonlySet<string>): Promise<void> {
+  const [{ liveClients }, { unfinishedDeployments }, { markServerStopped, writeServerFile }] =
+    await Promise.all([
+      import('../local/state-dir.js'),
+      import('../local/server/server.js'),
+      import('../local/server/server-file.js'),
+    ]);
+  const idle = async () =>
+    liveClients(server.stateDir).length === 0 &&
+    (await unfinishedDeployments(server.runtime)).every((id) => own.has(id));
   for (;;) {
-    const unfinished: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await server.runtime.deps.store.listDeploymentIds(
-        { statuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] },
-        { limit: 100, ...(nextToken ? { nextToken } : {}) },
-      );
-      unfinished.push(...page.items.filter((id) => !own.has(id)));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    if (unfinished.length === 0) {
-      // Their clients read the end after it happens (a poll later): give them a moment to.
-      if (waited) await new Promise((resolve) => setTimeout(resolve, CLIENT_READ_GRACE_MS));
-      return;
+    if (server.closing()) return;
+    if (await idle()) {
+      markServerStopped(server.stateDir);
+      if (liveClients(server.stateDir).length === 0) return;
+      writeServerFile(server.stateDir, server.serverFile());
     }
-    waited = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

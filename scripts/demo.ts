@@ -17,7 +17,8 @@ import pc from 'picocolors';
 import { runDeployment } from '../cli/commands/deploy.js';
 import { deploymentView, type DeploymentView } from '../cli/deployment-view.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
-import { stopHostProcesses } from '../local/hosts/processes.js';
+import { hostProcesses, stopHostProcesses } from '../local/hosts/processes.js';
+import { handleSignals, STOP_WITHIN_MS, wasInterrupted } from '../cli/interrupt.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
 import { runBlueGreenDemo } from './demo-blue-green.js';
@@ -71,26 +72,51 @@ interface Row {
 }
 
 let env: ServiceConnection | undefined;
+let starting: Promise<ServiceConnection> | undefined;
 let load: LoadGenerator | undefined;
-let cleaned = false;
+let cleaning: Promise<void> | undefined;
 /** What the other parts of the demo must end on Ctrl-C. */
 const partCleanUps: Array<() => Promise<void>> = [];
 
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const partCleanUp of partCleanUps) await partCleanUp().catch(() => {});
-  await load?.stop();
-  await env?.close({ abandon: true }).catch(() => {});
-  await stopHostProcesses(hostsDirectory(stateDir));
-  await ecs.cleanUp();
+/**
+ * Ends everything the demo started (the load, the server with its engine and load balancer, the
+ * hosts' apps, the ECS and blue/green parts) and removes its directory. Interrupted, the running
+ * deployment is stopped first, as StopDeployment stops it.
+ */
+function cleanUp(interrupted = false): Promise<void> {
+  return (cleaning ??= (async () => {
+    await load?.stop();
+    const connection = env ?? (await starting?.catch(() => undefined));
+    if (interrupted) await connection?.server?.shutdown({ withinMs: STOP_WITHIN_MS });
+    await connection?.close({ abandon: true }).catch(() => {});
+    for (const partCleanUp of partCleanUps) await partCleanUp().catch(() => {});
+    await ecs.cleanUp();
+    await stopHostProcesses(hostsDirectory(stateDir), interrupted ? 500 : 3000);
+    rmSync(workDir, { recursive: true, force: true });
+  })());
+}
+
+/** A second Ctrl-C, or the deadline: what can be done without waiting. */
+function cleanUpAtOnce(): void {
+  for (const pid of hostProcesses(hostsDirectory(stateDir))) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   rmSync(workDir, { recursive: true, force: true });
 }
 
-process.once('SIGINT', () => {
-  console.error('\nInterrupted: stopping the hosts and the load balancer.');
-  void cleanUp().finally(() => process.exit(130));
-});
+handleSignals(
+  async () => {
+    console.error(
+      '\nInterrupted: stopping the deployment, the hosts and the load balancer (Ctrl-C again: at once).',
+    );
+    await cleanUp(true);
+  },
+  { atOnce: cleanUpAtOnce },
+);
 
 async function deploy(label: string, revisionDir: string): Promise<Row> {
   console.log(pc.bold(`\n${label}`));
@@ -169,7 +195,8 @@ async function main(): Promise<number> {
 }
 
 async function serverPart(): Promise<boolean> {
-  env = await startOwnServer(stateDir);
+  starting = startOwnServer(stateDir);
+  env = await starting;
   const rows: Row[] = [];
   rows.push(await deploy('version 1', revision(1, true)));
   const url = env.server!.loadBalancers.urls()[LOCAL_TARGET_GROUP]!;
@@ -192,6 +219,7 @@ async function serverPart(): Promise<boolean> {
   // The hosts' apps are not needed by the ECS part: they end now, the server with them.
   await env.close({ abandon: true });
   env = undefined;
+  starting = undefined;
   await stopHostProcesses(hostsDirectory(stateDir));
   return ok;
 }
@@ -206,8 +234,11 @@ async function blueGreen(): Promise<boolean> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  console.error(pc.red(`demo failed: ${(error as Error).stack ?? String(error)}`));
-  process.exitCode = 1;
+  // Interrupted, the deployment's calls fail as the server closes: the signal's handler speaks.
+  if (!wasInterrupted()) {
+    console.error(pc.red(`demo failed: ${(error as Error).stack ?? String(error)}`));
+    process.exitCode = 1;
+  }
 } finally {
   await cleanUp();
 }

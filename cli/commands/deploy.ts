@@ -13,6 +13,7 @@ import type { BlueGreenSetUpOptions, PlatformSetUpInput, PlatformSetUpStep } fro
 import type { DeploymentView } from '../deployment-view.js';
 import type { ServiceConnection } from '../service.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
+import { onInterrupt } from '../interrupt.js';
 import { subcommand } from '../subcommand.js';
 
 interface DeployOptions {
@@ -220,39 +221,24 @@ export function registerDeployCommand(program: Command): void {
         }
         connection = await service.connectToEndpoint(endpointUrl);
       } else {
-        const running = await service.connectToRunningServer(options.stateDir);
-        if (running && serverSettings) {
-          await running.close();
+        // The server running for the state directory, else one of this process, for its duration.
+        connection = await service.connectOrStartServer(options.stateDir, {
+          ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
+          ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
+          ...(options.loadBalancerPort !== undefined ? { loadBalancerPort: options.loadBalancerPort } : {}),
+        });
+        if (connection.kind === 'running-server' && serverSettings) {
+          await connection.close();
           throw new UsageError(
             `the limit options are the server's settings, and a stepdeploy server is running for ${resolve(options.stateDir)}: pass them to \`stepdeploy server\`, or stop it.`,
           );
         }
-        if (running && options.loadBalancerPort !== undefined) {
-          await running.close();
+        if (connection.kind === 'running-server' && options.loadBalancerPort !== undefined) {
+          await connection.close();
           throw new UsageError(
             `--load-balancer-port sets the load balancer of the server \`deploy\` starts, and a stepdeploy server is running for ${resolve(options.stateDir)} with its own: stop it, or deploy without --load-balancer-port.`,
           );
         }
-        connection =
-          running ??
-          (await service
-            .startOwnServer(options.stateDir, {
-              ...(Object.keys(limits).length ? { bundleLimits: limits } : {}),
-              ...(options.maxLogSize !== undefined ? { scriptsLogMaxBytes: options.maxLogSize } : {}),
-              ...(options.loadBalancerPort !== undefined
-                ? { loadBalancerPort: options.loadBalancerPort }
-                : {}),
-            })
-            .catch(async (error: unknown) => {
-              // Another command's server came up meanwhile: be its client, as if it had been there.
-              const started =
-                (error as Error).name === 'StateDirectoryBusyError' &&
-                !serverSettings &&
-                options.loadBalancerPort === undefined;
-              const other = started ? await service.connectToRunningServer(options.stateDir) : undefined;
-              if (!other) throw error;
-              return other;
-            }));
       }
       const interrupted = onInterrupt(connection, () => startedId);
       let startedId: string | undefined;
@@ -296,9 +282,10 @@ export function registerDeployCommand(program: Command): void {
         if (options.json) console.log(JSON.stringify(view, null, 2));
         process.exitCode = view.status === 'Succeeded' ? EXIT_OK : EXIT_BAD;
       } finally {
-        interrupted.dispose();
         const own = [startedId, rollbackId].filter((id): id is string => id !== undefined);
+        // Still interruptible while its server waits for other commands' deployments.
         await connection.close({ ownDeployments: own });
+        interrupted.dispose();
       }
     });
 }
@@ -376,36 +363,6 @@ export async function runDeployment(
     live: input.live,
     ...(input.quiet ? { quiet: true } : {}),
   });
-}
-
-/**
- * Ctrl-C: a deployment this process runs (its own server) ends with the process, and the next
- * command marks it failed and unlocks its group; one a running server runs is stopped through it.
- */
-function onInterrupt(connection: ServiceConnection, started: () => string | undefined) {
-  const handler = () => {
-    const deploymentId = started();
-    if (connection.kind === 'own-server') {
-      console.error(
-        "\nstepdeploy: interrupted; the deployment is marked failed and the group unlocked. `stepdeploy hosts stop` ends the hosts' processes.",
-      );
-      void connection.close({ abandon: true }).finally(() => process.exit(130));
-      return;
-    }
-    console.error(`\nstepdeploy: interrupted; stopping ${deploymentId ?? 'the deployment'}.`);
-    const stop = deploymentId
-      ? connection.codedeploy.send('StopDeployment', { deploymentId }).catch(() => undefined)
-      : Promise.resolve();
-    void stop.finally(() => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return {
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }
 
 export function positiveInteger(value: string): number {

@@ -155,12 +155,23 @@ export function registerRecordCommands(program: Command): void {
   subcommand(hosts, 'stop', "End the local hosts' processes (the apps your deployments started)")
     .option('--state-dir <dir>', STATE_DIR_HELP, '.stepdeploy')
     .action(async (options: { stateDir: string }) => {
-      const [{ hostsDirectory }, { stopHostProcesses }] = await Promise.all([
-        import('../../local/hosts/hosts.js'),
-        import('../../local/hosts/processes.js'),
-      ]);
-      const count = await stopHostProcesses(hostsDirectory(resolve(options.stateDir)));
-      console.log(count === 0 ? 'no host processes were running' : `stopped ${count} host process(es)`);
+      const [{ hostsDirectory }, { stopHostProcesses }, { EventProcessRecords }, { connectForCommand }] =
+        await Promise.all([
+          import('../../local/hosts/hosts.js'),
+          import('../../local/hosts/processes.js'),
+          import('../../local/hosts/event-processes.js'),
+          import('../service.js'),
+        ]);
+      const stateDir = resolve(options.stateDir);
+      // A running server keeps its own records of its events; otherwise those a killed run left go first.
+      const claim = await connectForCommand({ stateDir, purpose: 'hosts stop' });
+      try {
+        if (claim.lock) await EventProcessRecords.of(stateDir).endLeftovers(hostsDirectory(stateDir));
+        const count = await stopHostProcesses(hostsDirectory(stateDir));
+        console.log(count === 0 ? 'no host processes were running' : `stopped ${count} host process(es)`);
+      } finally {
+        await (claim.lock ? claim.lock.release() : claim.connection.close());
+      }
     });
   registerHostCommands(hosts);
 }

@@ -83,22 +83,21 @@ export function registerServerCommand(
       console.error(
         `stepdeploy server: API ${server.endpoint}, S3 ${server.s3Endpoint}, ready in ${(performance.now() - started).toFixed(0)} ms; key and endpoints in ${serverFilePath(server.stateDir)}${recovered}`,
       );
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: NodeJS.Signals) => {
-          if (stopping) return;
-          stopping = true;
-          console.error(`stepdeploy server: ${signal}: stopping`);
-          void server
-            .close()
-            .catch((error: unknown) => console.error(`stepdeploy server: stopping failed: ${String(error)}`))
-            .finally(() => {
-              process.exitCode = signal === 'SIGINT' ? 130 : 0;
-              resolve();
-            });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      // Stopping ends its deployments as StopDeployment does, within seconds; twice exits at once.
+      const { handleSignals, abandonServerFile, STOP_WITHIN_MS } = await import('../interrupt.js');
+      await new Promise<never>(() => {
+        handleSignals(
+          async (signal) => {
+            console.error(`stepdeploy server: ${signal}: stopping (again: exit at once)`);
+            const stopped = await server.shutdown({ withinMs: STOP_WITHIN_MS });
+            if (stopped.length > 0) console.error(`stepdeploy server: stopped ${stopped.join(', ')}`);
+          },
+          {
+            atOnce: () => abandonServerFile(server.stateDir),
+            // Stopped as a service manager asks (SIGTERM) is a normal end.
+            exitCode: (signal) => (signal === 'SIGINT' ? 130 : 0),
+          },
+        );
       });
     });
 }

@@ -121,10 +121,33 @@ export async function openConfigOperations(options: {
   onlyIfRecords?: boolean;
 }): Promise<ConfigOperations | undefined> {
   const service = await import('../service.js');
-  const found = await service.connectForCommand(options);
-  if (found) return { send: (op, input) => found.codedeploy.send(op, input), close: () => found.close() };
+  const found = await service.connectForCommand({
+    stateDir: options.stateDir,
+    ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
+    purpose: 'config',
+  });
+  const { connection, lock } = found;
+  if (connection) {
+    return { send: (op, input) => connection.codedeploy.send(op, input), close: () => connection.close() };
+  }
   const dir = resolve(options.stateDir);
-  if (options.onlyIfRecords && !existsSync(join(dir, 'records'))) return undefined;
+  if (options.onlyIfRecords && !existsSync(join(dir, 'records'))) {
+    await lock.release();
+    return undefined;
+  }
+  try {
+    return await openRecordsConfigOperations(dir, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** The API's config operations on the state directory's records, opened in this process (its lock held). */
+async function openRecordsConfigOperations(
+  dir: string,
+  lock: { release(): Promise<unknown> },
+): Promise<ConfigOperations> {
   const [{ randomUUID }, { startLocalDatabase }, { recoverInterruptedDeployments }, stores, api, info] =
     await Promise.all([
       import('node:crypto'),
@@ -151,7 +174,10 @@ export async function openConfigOperations(options: {
       if (!entry) throw new Error(`${op} is not a deployment config operation.`);
       return (await entry.handler(input as never, controlPlane)) as never;
     },
-    close: () => database.close(),
+    close: async () => {
+      await database.close();
+      await lock.release();
+    },
   };
 }
 

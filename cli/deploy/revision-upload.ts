@@ -42,6 +42,9 @@ export async function uploadRevision(
   },
 ): Promise<RevisionLocation> {
   const work = mkdtempSync(join(tmpdir(), 'stepdeploy-revision-'));
+  // Also when Ctrl-C exits the process before the upload ends (no finally runs then).
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once('exit', removeWork);
   try {
     const file = input.bundleType === 'directory' ? await packDirectory(input.path, work) : input.path;
     const bundleType = input.bundleType === 'directory' ? 'tgz' : input.bundleType;
@@ -54,6 +57,7 @@ export async function uploadRevision(
       s3Location: { bucket: input.bucket, key, bundleType, ...(eTag ? { eTag } : {}) },
     };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    process.off('exit', removeWork);
+    removeWork();
   }
 }

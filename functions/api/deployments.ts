@@ -142,6 +142,17 @@ function checkTargetId(targetId: string | undefined, field: string): string {
   return targetId;
 }
 
+/**
+ * An instance id as the old instance operations take it: an id longer than any a deployment's target
+ * can have (they are target ids) is refused before it is looked up, naming the field.
+ */
+function checkInstanceId(instanceId: string, field: string): string {
+  if (instanceId.length > 512) {
+    throw fail('InvalidInstanceNameException', `${field} is longer than 512 characters.`);
+  }
+  return instanceId;
+}
+
 /** The old instance operations are about EC2/On-premises instances only. */
 function assertServer(record: DeploymentRecord, operationName: string): void {
   if (record.computePlatform !== 'Server') {
@@ -309,7 +320,8 @@ export function deploymentOperations(): Record<string, OperationEntry<Deployment
       const record = await deployment(useCases, input.deploymentId);
       if (!input.instanceId) throw fail('InstanceIdRequiredException', 'instanceId is required.');
       assertServer(record, 'GetDeploymentInstance');
-      const found = await useCases.store.getDeploymentTarget(record.deploymentId, input.instanceId);
+      const instanceId = checkInstanceId(input.instanceId, 'instanceId');
+      const found = await useCases.store.getDeploymentTarget(record.deploymentId, instanceId);
       if (!found) {
         throw fail(
           'InstanceDoesNotExistException',
@@ -331,6 +343,7 @@ export function deploymentOperations(): Record<string, OperationEntry<Deployment
         );
       }
       assertServer(record, 'BatchGetDeploymentInstances');
+      for (const id of ids) checkInstanceId(id, 'instanceIds');
       const found = [];
       const missing: string[] = [];
       for (const id of new Set(ids)) {

@@ -1,4 +1,5 @@
 import { CHILD_HISTORY_BUDGET } from '../domain/server-batch-history.js';
+import { validateAppSpec, type AppSpecVerdict, type Platform } from '../domain/appspec/index.js';
 import type { ClockPort, RandomPort } from '../ports/clock.js';
 import type { PortName, Ports } from '../ports/ports.js';
 
@@ -42,11 +43,27 @@ export const DEFAULT_SETTINGS: StepSettings = {
   lockLeaseSeconds: 3600,
 };
 
+/**
+ * Validates AppSpec text: CPU work that grows with the document. A Lambda function has its own
+ * process for it; the embedded runtime runs it on a worker thread, off the event loop that serves the
+ * API (local/runtime/appspec-thread.ts).
+ */
+export interface AppSpecValidator {
+  validate(text: string, options?: { platform?: Platform }): Promise<AppSpecVerdict>;
+}
+
+/** Validation on the caller's thread: the default, and what a Lambda function does. */
+export const IN_PROCESS_APPSPEC_VALIDATOR: AppSpecValidator = {
+  validate: async (text, options) => validateAppSpec(text, options),
+};
+
 /** What every step may have besides ports: none of it talks to anything outside the function. */
 export interface LocalDeps {
   clock: ClockPort;
   random: RandomPort;
   settings: StepSettings;
+  /** Where Prepare validates AppSpecs; on the step's own thread when absent. */
+  appSpecs?: AppSpecValidator;
 }
 
 /** Everything a step may need; each step takes only what it uses (`Pick<StepDeps, ...>`). */

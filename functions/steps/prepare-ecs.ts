@@ -1,4 +1,3 @@
-import { validateAppSpec } from '../domain/appspec/index.js';
 import type { EcsAppSpec } from '../domain/appspec/model.js';
 import {
   ElasticLoadBalancingInvalidError,
@@ -26,7 +25,7 @@ import type { TargetGroupPairRoute } from '../ports/traffic-router.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import { deploymentConfigOf } from './deployment-config.js';
-import { defineStep, type StepDeps } from './deps.js';
+import { defineStep, IN_PROCESS_APPSPEC_VALIDATOR, type StepDeps } from './deps.js';
 import { originalTaskSetInfo, targetGroupNameOf } from './ecs-target.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { appSpecContentOf } from './prepare-lambda.js';
@@ -54,7 +53,14 @@ export const ECS_FLOW = {
 type PrepareEcsDeps = BeginDeps &
   Pick<
     StepDeps,
-    'ecs' | 'listeners' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions' | 'deploymentConfigs'
+    | 'ecs'
+    | 'listeners'
+    | 'alarms'
+    | 'alarmWatches'
+    | 'settings'
+    | 'revisions'
+    | 'deploymentConfigs'
+    | 'appSpecs'
   >;
 
 /**
@@ -69,7 +75,7 @@ export function prepareEcs(deps: PrepareEcsDeps) {
   return async (input: PrepareInput): Promise<PrepareEcsOutput> => {
     const { deployments } = deps;
     const { record, group } = await beginDeployment(deps, ECS_FLOW, input);
-    const appSpec = ecsAppSpecOf(await ecsAppSpecText(deps, record.revision));
+    const appSpec = await ecsAppSpecOf(deps, await ecsAppSpecText(deps, record.revision));
     checkHookPrefix(deps.settings.hookFunctionPrefix, appSpec);
     const config = await deploymentConfigOf(deps, record.deploymentConfigName);
     if (config.computePlatform !== 'ECS') {
@@ -154,8 +160,8 @@ async function ecsAppSpecText(deps: Pick<StepDeps, 'revisions'>, revision: Revis
   return appSpecContentOf(deps, revision);
 }
 
-function ecsAppSpecOf(text: string): EcsAppSpec {
-  const verdict = validateAppSpec(text, { platform: 'ecs' });
+async function ecsAppSpecOf(deps: Pick<StepDeps, 'appSpecs'>, text: string): Promise<EcsAppSpec> {
+  const verdict = await (deps.appSpecs ?? IN_PROCESS_APPSPEC_VALIDATOR).validate(text, { platform: 'ecs' });
   if (!verdict.valid || verdict.appSpec?.platform !== 'ecs') {
     const details = verdict.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);

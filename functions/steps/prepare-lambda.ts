@@ -1,4 +1,3 @@
-import { validateAppSpec } from '../domain/appspec/index.js';
 import type { LambdaAppSpec } from '../domain/appspec/model.js';
 import {
   InvalidLambdaConfigurationError,
@@ -12,7 +11,7 @@ import type { FlowKey } from '../domain/flows.js';
 import type { LifecycleEventRecord, RevisionLocation } from '../ports/records.js';
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { deploymentConfigOf } from './deployment-config.js';
-import { defineStep, type StepDeps } from './deps.js';
+import { defineStep, IN_PROCESS_APPSPEC_VALIDATOR, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
 
@@ -33,12 +32,15 @@ export const LAMBDA_FLOW = {
  */
 export function prepareLambda(
   deps: BeginDeps &
-    Pick<StepDeps, 'lambda' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions' | 'deploymentConfigs'>,
+    Pick<
+      StepDeps,
+      'lambda' | 'alarms' | 'alarmWatches' | 'settings' | 'revisions' | 'deploymentConfigs' | 'appSpecs'
+    >,
 ) {
   return async (input: PrepareInput): Promise<PrepareLambdaOutput> => {
     const { deployments } = deps;
     const { record } = await beginDeployment(deps, LAMBDA_FLOW, input);
-    const appSpec = lambdaAppSpecOf(await appSpecContentOf(deps, record.revision));
+    const appSpec = await lambdaAppSpecOf(deps, await appSpecContentOf(deps, record.revision));
     const prefix = deps.settings.hookFunctionPrefix;
     const refused = prefix ? appSpec.hooks.filter((hook) => !hook.functionName.startsWith(prefix)) : [];
     if (refused.length > 0) {
@@ -112,8 +114,10 @@ export async function appSpecContentOf(
   );
 }
 
-function lambdaAppSpecOf(text: string): LambdaAppSpec {
-  const verdict = validateAppSpec(text, { platform: 'lambda' });
+async function lambdaAppSpecOf(deps: Pick<StepDeps, 'appSpecs'>, text: string): Promise<LambdaAppSpec> {
+  const verdict = await (deps.appSpecs ?? IN_PROCESS_APPSPEC_VALIDATOR).validate(text, {
+    platform: 'lambda',
+  });
   if (!verdict.valid || verdict.appSpec?.platform !== 'lambda') {
     const details = verdict.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ');
     throw new InvalidRevisionError(`The AppSpec file is invalid: ${details}`);

@@ -1,4 +1,3 @@
-import { validateAppSpec } from '../domain/appspec/index.js';
 import type { ServerAppSpec } from '../domain/appspec/model.js';
 import { checkBundleEntries } from '../domain/bundle-checks.js';
 import { instanceScriptProblem } from '../domain/instance-scripts/index.js';
@@ -24,7 +23,7 @@ import type {
 import { assertAlarmsQuiet } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import { deploymentConfigOf } from './deployment-config.js';
-import { defineStep, type StepDeps } from './deps.js';
+import { defineStep, IN_PROCESS_APPSPEC_VALIDATOR, type StepDeps } from './deps.js';
 import { eventKind } from './next-batch.js';
 import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
 import { eventTimeoutSeconds } from './run-lifecycle-event.js';
@@ -57,6 +56,7 @@ export function prepareServerInPlace(
       | 'deploymentConfigs'
       | 'serverBatches'
       | 'settings'
+      | 'appSpecs'
     >,
 ) {
   return async (input: PrepareInput): Promise<PrepareServerOutput> => {
@@ -191,7 +191,7 @@ function checkHistory(
 }
 
 export async function readServerRevision(
-  deps: Pick<StepDeps, 'revisions'>,
+  deps: Pick<StepDeps, 'revisions' | 'appSpecs'>,
   record: ServerDeploymentRecord,
 ): Promise<{ appSpec: ServerAppSpec; revision: RevisionLocation }> {
   let bundle;
@@ -209,7 +209,7 @@ export async function readServerRevision(
     throw new InvalidRevisionError('The revision has no appspec.yml (or appspec.yaml) at its root.');
   }
   // Detected rather than assumed, so that a Lambda or ECS AppSpec is named as such.
-  const verdict = validateAppSpec(bundle.appSpecText);
+  const verdict = await (deps.appSpecs ?? IN_PROCESS_APPSPEC_VALIDATOR).validate(bundle.appSpecText);
   if (verdict.platform !== 'server') {
     throw new InvalidRevisionError(
       `The revision's AppSpec is for the ${verdict.platform === 'lambda' ? 'Lambda' : 'ECS'} compute platform (its Resources name ${verdict.platform === 'lambda' ? 'a Lambda function' : 'an ECS service'}), but this is a Server deployment, which needs an AppSpec with version, os, files and hooks.`,

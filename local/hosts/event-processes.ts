@@ -108,13 +108,28 @@ export class EventProcessRecords {
   /** This process is closing its environment normally: nothing is left to watch. */
   stopWatcher(): void {
     if (!this.watcher) return;
-    try {
-      process.kill(this.watcher, 'SIGTERM');
-    } catch {
-      // gone already
-    }
+    // Its whole group: the shell and the `sleep` it may be in, which would otherwise linger a second.
+    signalGroup(this.watcher, 'SIGTERM');
     this.watcher = undefined;
     rmSync(join(this.directory, 'watcher.pid'), { force: true });
+  }
+
+  /**
+   * SIGKILL, now, to every recorded group that still has a local host's process in it (a shutdown
+   * that cannot wait for the scripts' grace).
+   */
+  killAll(hostsDir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.directory).filter((name) => name.endsWith(SUFFIX));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      for (const pgid of readGroups(join(this.directory, name))) {
+        if (groupHasHostProcess(pgid, hostsDir)) signalGroup(pgid, 'SIGKILL');
+      }
+    }
   }
 
   /**

@@ -123,6 +123,23 @@ export class LocalHostTransport implements InstanceTransportPort {
     }
   }
 
+  /**
+   * A shutdown that cannot wait: every running script's process group gets SIGKILL now (its hooks'
+   * groups are the records' to end: EventProcessRecords.killAll). Their commands end Cancelled.
+   */
+  terminateAll(): void {
+    for (const [commandId, pids] of this.processes) {
+      this.cancelled.add(commandId);
+      for (const pid of pids) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+
   private run(
     commandId: string,
     instanceId: string,

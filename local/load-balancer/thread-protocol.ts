@@ -105,7 +105,9 @@ export function serializeError(error: unknown): SerializedError {
       timeoutMs: error.timeoutMs,
     };
   }
-  return base;
+  // A system error keeps its code (EADDRINUSE: the listener's port is taken).
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? { ...base, code } : base;
 }
 
 export function deserializeError(data: SerializedError): Error {
@@ -126,6 +128,7 @@ export function deserializeError(data: SerializedError): Error {
   } else {
     error = new Error(data.message);
     error.name = data.name;
+    if (data.code !== undefined) (error as NodeJS.ErrnoException).code = data.code;
   }
   if (data.stack) error.stack = data.stack;
   return error;

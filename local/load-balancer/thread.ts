@@ -8,13 +8,11 @@
  * To use a new `LocalLoadBalancer` method from here, add its name to LOAD_BALANCER_METHODS
  * (thread-protocol.ts); `call` then offers it, typed.
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AlarmState, AlarmsPort } from '../../functions/ports/alarms.js';
 import type { LoadBalancerPort, TargetHealthState } from '../../functions/ports/load-balancer.js';
+import { startWorker } from '../threads/worker-entry.js';
 import type { LocalAlarmListener } from './five-xx-alarm.js';
 import type { LocalLoadBalancer, LoadBalancerMetrics } from './load-balancer.js';
 import {
@@ -38,21 +36,6 @@ export interface LoadBalancerThreadOptions {
   targetPorts?: Record<string, number>;
   waitPollMs?: number;
   metrics?: LoadBalancerThreadData['metrics'];
-}
-
-/**
- * The worker's entry: the compiled JavaScript next to this file, or, when this file runs as
- * TypeScript (tests, `tsx`), the TypeScript entry loaded through tsx, which a worker does not inherit.
- */
-function workerScript(): { code: string } | { url: URL } {
-  const compiled = !import.meta.url.endsWith('.ts');
-  const entry = new URL(compiled ? './thread-worker.js' : './thread-worker.ts', import.meta.url);
-  if (compiled) return { url: entry };
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-  return {
-    code: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-  };
 }
 
 export class LoadBalancerThread implements LoadBalancerPort {
@@ -87,11 +70,7 @@ export class LoadBalancerThread implements LoadBalancerPort {
       ...(options.waitPollMs !== undefined ? { waitPollMs: options.waitPollMs } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     };
-    const script = workerScript();
-    const worker =
-      'url' in script
-        ? new Worker(script.url, { workerData })
-        : new Worker(script.code, { eval: true, workerData });
+    const worker = startWorker(import.meta.url, './thread-worker', { workerData });
     // The thread never keeps the process alive by itself: the process' own work decides when it ends.
     worker.unref();
     const ready = await new Promise<Extract<ThreadMessage, { kind: 'ready' }>>((resolve, reject) => {

@@ -47,6 +47,12 @@ function listen(server: Server, ...args: [string] | [number, string]): Promise<v
   });
 }
 
+/** Socket directories in the system's temp dir, removed also when the process exits unclosed (a second Ctrl-C). */
+const temporaryDirectories = new Set<string>();
+process.once('exit', () => {
+  for (const dir of temporaryDirectories) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A directory only this user can enter, for the socket; removed on close when it is a temp dir. */
 function socketDirectory(path: string | undefined): { dir: string; temporary: boolean } {
   if (path) {
@@ -57,7 +63,9 @@ function socketDirectory(path: string | undefined): { dir: string; temporary: bo
       return { dir, temporary: false };
     }
   }
-  return { dir: mkdtempSync(join(tmpdir(), 'stepdeploy-records-')), temporary: true };
+  const dir = mkdtempSync(join(tmpdir(), 'stepdeploy-records-'));
+  temporaryDirectories.add(dir);
+  return { dir, temporary: true };
 }
 
 /** Removes a socket a killed process left; refuses when a live process still answers on it. */
@@ -118,7 +126,10 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
       client.destroy();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (socketDir?.temporary) rmSync(socketDir.dir, { recursive: true, force: true });
+      if (socketDir?.temporary) {
+        rmSync(socketDir.dir, { recursive: true, force: true });
+        temporaryDirectories.delete(socketDir.dir);
+      }
     },
   };
 }

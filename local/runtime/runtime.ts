@@ -14,7 +14,12 @@ import type { StateChangeEvent } from '../../functions/ports/events.js';
 import { storeRoles, type DeploymentStore } from '../../functions/ports/deployment-store.js';
 import type { Ports } from '../../functions/ports/ports.js';
 import { routeByKind, type TrafficRouters } from '../../functions/ports/traffic-router.js';
-import { DEFAULT_SETTINGS, type StepDeps, type StepSettings } from '../../functions/steps/deps.js';
+import {
+  DEFAULT_SETTINGS,
+  type AppSpecValidator,
+  type StepDeps,
+  type StepSettings,
+} from '../../functions/steps/deps.js';
 import { onAlarmStateChange } from '../../functions/steps/on-alarm-state-change.js';
 import { continueDeployment } from '../../functions/steps/continue-deployment.js';
 import { onCommandComplete } from '../../functions/steps/on-command-complete.js';
@@ -60,6 +65,8 @@ export interface LocalRuntimeOptions {
   databasePath?: string;
   ports: TargetPorts;
   settings?: Partial<StepSettings>;
+  /** Where Prepare validates AppSpecs (the server: a worker thread); on the engine's thread otherwise. */
+  appSpecs?: AppSpecValidator;
   /** Validate and build every flow's machine now rather than at its first deployment (tests of the machines). */
   registerEagerly?: boolean;
   /**
@@ -183,6 +190,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     events: { publish: async (event) => void events.push(event) },
     executions: { startDeployment },
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    ...(options.appSpecs ? { appSpecs: options.appSpecs } : {}),
     traffic: routeByKind({
       ...(ports.lambda ? { LambdaAlias: new LambdaAliasTrafficRouter(ports.lambda) } : {}),
       ...(ports.listeners ? { TargetGroupPair: new TargetGroupPairTrafficRouter(ports.listeners) } : {}),

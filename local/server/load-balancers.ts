@@ -28,7 +28,12 @@ export class LocalLoadBalancers implements LoadBalancerPort {
   constructor(
     /** Told the listeners' URLs whenever one is added (server.json's `loadBalancers`). */
     private readonly changed: (urls: Record<string, string>) => void,
-    private readonly options: { port?: number } = {},
+    private readonly options: {
+      /** The first listener's port, when its target group has none of its own below. */
+      port?: number;
+      /** The port each target group's listener had before (server.json): taken again when free. */
+      ports?: Record<string, number>;
+    } = {},
   ) {}
 
   /** A host joined: every listener learns where it serves. */
@@ -42,14 +47,20 @@ export class LocalLoadBalancers implements LoadBalancerPort {
     if (this.closed) return Promise.reject(new Error('The local load balancers are closed.'));
     let thread = this.threads.get(targetGroup);
     if (!thread) {
-      // Only the first target group may take the requested port; the others get free ones.
-      const port = this.threads.size === 0 ? (this.options.port ?? 0) : 0;
-      thread = LoadBalancerThread.start({ port, targetPorts: Object.fromEntries(this.ports) }).then(
-        async (started) => {
+      // A target group listens where it did before; only the first one may take the requested
+      // port; the others (and one whose port another process has taken since) get free ones.
+      const port =
+        this.options.ports?.[targetGroup] ?? (this.threads.size === 0 ? (this.options.port ?? 0) : 0);
+      const targetPorts = Object.fromEntries(this.ports);
+      thread = LoadBalancerThread.start({ port, targetPorts })
+        .catch((error: unknown) => {
+          if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+          return LoadBalancerThread.start({ port: 0, targetPorts });
+        })
+        .then(async (started) => {
           await started.createTargetGroup(targetGroup, LOCAL_TARGET_GROUP_OPTIONS);
           return started;
-        },
-      );
+        });
       this.threads.set(targetGroup, thread);
       thread.then(
         (started) => {

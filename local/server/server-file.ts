@@ -37,7 +37,10 @@ export interface ServerFile extends ServerKey {
   endpoint: string;
   s3Endpoint: string;
   pid: number;
-  /** Target group name -> its local load balancer's URL. */
+  /**
+   * Target group name -> its local load balancer's URL. Kept when the server stops: the next one
+   * listens on the same ports when it can, so a load balancer's URL stays the same across runs.
+   */
   loadBalancers: Record<string, string>;
   /** Local ECS service name -> the URLs of its production and test listeners. */
   listeners: Record<string, ServiceListenerUrls>;
@@ -123,7 +126,11 @@ export function writeServerFile(stateDir: string, file: ServerFile): void {
   writeSecretFile(serverFilePath(stateDir), `${JSON.stringify(ordered, null, 2)}\n`);
 }
 
-/** The server ended: the key stays (shells that exported it keep working next time), the rest is cleared. */
+/**
+ * The server ended: the key stays (shells that exported it keep working next time), and so do the
+ * load balancers' URLs, which the next server listens on again when their ports are free; the rest is
+ * cleared.
+ */
 export function markServerStopped(stateDir: string): void {
   const current = readServerFile(stateDir);
   if (!current?.accessKeyId || !current.secretAccessKey) return;
@@ -132,9 +139,20 @@ export function markServerStopped(stateDir: string): void {
     endpoint: '',
     s3Endpoint: '',
     pid: 0,
-    loadBalancers: {},
-    listeners: {},
+    // The URLs stay for the next server, which listens on the same ports when they are free.
+    loadBalancers: current.loadBalancers ?? {},
+    listeners: current.listeners ?? {},
   });
+}
+
+/** The port of each load balancer server.json names (the last server's, when none runs). */
+export function loadBalancerPorts(stateDir: string): Record<string, number> {
+  const ports: Record<string, number> = {};
+  for (const [targetGroup, url] of Object.entries(readServerFile(stateDir)?.loadBalancers ?? {})) {
+    const port = Number(/^http:\/\/127\.0\.0\.1:(\d+)\/?$/.exec(url)?.[1]);
+    if (Number.isInteger(port) && port > 0 && port < 65536) ports[targetGroup] = port;
+  }
+  return ports;
 }
 
 /** Keeps `loadBalancers` current as target groups get their local load balancers. */

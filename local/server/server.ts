@@ -14,6 +14,7 @@ import { s3RevisionSourceAt } from '../../functions/adapters/aws/s3-revision-sou
 import { activeDeploymentsFrom, groupDeploymentsFrom } from '../../functions/api/deployment-info.js';
 import { deploymentUseCases } from '../../functions/api/deployment-use-cases.js';
 import type { BundleLimits } from '../../functions/domain/bundle-checks.js';
+import type { AppSpecValidator } from '../../functions/steps/deps.js';
 import { formatDeploymentId } from '../../functions/domain/deployment-id.js';
 import type { DeploymentGroupConfigStore } from '../../functions/ports/deployment-group-configs.js';
 import type { ReplacementFleetPort } from '../../functions/ports/replacement-fleet.js';
@@ -22,11 +23,12 @@ import type { StepSettings } from '../../functions/steps/deps.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
 import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
+import { AppSpecThread } from '../threads/appspec-thread.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
 import { LocalHostTransport } from '../hosts/transport.js';
-import { recoverInterruptedDeployments } from '../runtime/recover.js';
+import { endDeploymentsLeftRunning, recoverInterruptedDeployments } from '../runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
-import { assertStateDirFree } from '../state-dir.js';
+import { lockStateDirForServer, type StateDirLock } from '../state-dir.js';
 import { LocalAlarms } from './alarms.js';
 import { CLI_REVISION_BUCKET } from './cli-bucket.js';
 import { startControlPlaneListeners, type ControlPlaneListeners } from './listeners.js';
@@ -37,6 +39,7 @@ import { localHostProvisioner, onPremisesHost } from './on-premises-hosts.js';
 import { LocalReplacementFleet } from './replacement-hosts.js';
 import type { CreatedObject } from './s3-endpoint.js';
 import {
+  loadBalancerPorts,
   markServerStopped,
   updateServerListeners,
   updateServerLoadBalancers,
@@ -46,6 +49,8 @@ import {
 
 export interface LocalServerOptions {
   stateDir: string;
+  /** The state directory's lock, when the caller took it already (else it is taken here). */
+  lock?: StateDirLock;
   /** The API's port; 0 (the default) picks a free one. */
   port?: number;
   s3Port?: number;
@@ -56,6 +61,11 @@ export interface LocalServerOptions {
   bundleLimits?: Partial<BundleLimits>;
   /** Cap of each deployment's scripts.log on a host. */
   scriptsLogMaxBytes?: number;
+  /**
+   * Where Prepare validates AppSpecs: a worker thread of the server's (the default), so a huge one
+   * never stalls the API; the benchmark passes the in-process one to show the difference.
+   */
+  appSpecs?: AppSpecValidator;
   clock?: EngineClock;
   /** Step settings over the server's (a compressed clock wants longer virtual timeouts: the demo). */
   settings?: Partial<StepSettings>;
@@ -89,8 +99,24 @@ export interface LocalServer {
   hosts(): LocalHost[];
   /** Interrupted deployments found and ended when the records were opened. */
   recovered: string[];
+  /**
+   * Lets go of everything once its deployments are done: the hosts' running scripts are waited for.
+   * Called again (or after `shutdown`), it returns the same closing.
+   */
   close(): Promise<void>;
+  /**
+   * Ctrl-C and SIGTERM: stops every unfinished deployment as StopDeployment does (no rollback: a
+   * process on its way out cannot run one), gives them `withinMs` to end as Stopped, then ends what
+   * still runs (the scripts' process groups, with SIGKILL), marks what did not end failed, and closes.
+   * Resolves with the deployments it stopped.
+   */
+  shutdown(options?: { withinMs?: number }): Promise<string[]>;
+  /** Whether close or shutdown has begun. */
+  closing(): boolean;
 }
+
+/** How long a shutdown gives the stopped deployments to end before it ends their scripts itself. */
+export const SHUTDOWN_STOP_MS = 3500;
 
 /** The revision source, bound once the S3 endpoint it reads from listens. */
 function deferredRevisions(): RevisionSourcePort & { bind(source: RevisionSourcePort): void } {
@@ -108,7 +134,22 @@ function deferredRevisions(): RevisionSourcePort & { bind(source: RevisionSource
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const stateDir = await assertStateDirFree(options.stateDir);
+  // The directory's lock, held until close: one process serves a state directory's records.
+  const lock = options.lock ?? (await lockStateDirForServer(options.stateDir));
+  const stateDir = lock.stateDir;
+  try {
+    return await startHoldingLock(options, stateDir, lock.release);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startHoldingLock(
+  options: LocalServerOptions,
+  stateDir: string,
+  releaseLock: () => Promise<void>,
+): Promise<LocalServer> {
   const clock = options.clock ?? new RealClock();
   const log = options.log ?? (() => undefined);
   // Scripts of events a process that ended left running (it and its watcher were killed) end first.
@@ -119,10 +160,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     records: eventProcesses,
   });
   const hosts = new Map<string, LocalHost>();
-  const loadBalancers = new LocalLoadBalancers(
-    (urls) => updateServerLoadBalancers(stateDir, urls),
-    options.loadBalancerPort !== undefined ? { port: options.loadBalancerPort } : {},
-  );
+  // Read before the listeners rewrite server.json: each load balancer gets its port back.
+  const loadBalancers = new LocalLoadBalancers((urls) => updateServerLoadBalancers(stateDir, urls), {
+    ports: loadBalancerPorts(stateDir),
+    ...(options.loadBalancerPort !== undefined ? { port: options.loadBalancerPort } : {}),
+  });
   const joined = async (host: LocalHost) => {
     hosts.set(host.id, host);
     transport.addHost(host);
@@ -141,10 +183,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const closeEcs = () => ecs.close();
 
+  // Prepare's AppSpec validation runs on a worker thread: a huge AppSpec never stalls the API.
+  const appSpecThread = options.appSpecs ? undefined : new AppSpecThread();
+  const appSpecs = options.appSpecs ?? appSpecThread!;
   let runtime: LocalRuntime;
   try {
     runtime = await createLocalRuntime({
       clock,
+      appSpecs,
       databasePath: join(stateDir, 'records'),
       ports: { transport, revisions, loadBalancer: loadBalancers, alarms, fleet: fleetPort, ...ecs.ports },
       // Local health checks answer within a second; two minutes is plenty before an instance fails.
@@ -159,6 +205,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   } catch (error) {
     await closeEcs();
+    await appSpecThread?.close();
     throw error;
   }
   ecs.connect(runtime);
@@ -174,6 +221,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
   });
   const closers: Array<() => Promise<unknown>> = [closeEcs, () => runtime.dispose()];
+  if (appSpecThread) closers.push(() => appSpecThread.close());
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -224,6 +272,56 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await restoreHosts(listeners, stateDir, joined);
     await restoreLoadBalancers(listeners, runtime, loadBalancers);
 
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        await alarms.close();
+        await transport.idle();
+        eventProcesses.stopWatcher();
+        await listeners.close();
+        markServerStopped(stateDir);
+        await closeEcs();
+        await loadBalancers.close();
+        await runtime.dispose();
+        await appSpecThread?.close();
+        await releaseLock();
+      })());
+    let shuttingDown: Promise<string[]> | undefined;
+    const shutdown = (withinMs = SHUTDOWN_STOP_MS): Promise<string[]> =>
+      (shuttingDown ??= (async () => {
+        if (closing) {
+          await closing;
+          return [];
+        }
+        const deadline = Date.now() + withinMs;
+        const stopped = await stopUnfinishedDeployments(runtime, withinMs);
+        // The stopped scripts got SIGTERM: given the time, they end their hooks (SIGKILL after the
+        // scripts' grace) and remove their temporary files themselves.
+        await withTimeout(transport.idle(), Math.max(0, deadline - Date.now()));
+        // Whatever did not stop in time (a script that ignores its signals, a step that hangs) ends now.
+        transport.terminateAll();
+        eventProcesses.killAll(hostsDirectory(stateDir));
+        closing = (async () => {
+          await alarms.close();
+          await withTimeout(transport.idle(), 1000);
+          eventProcesses.stopWatcher();
+          await listeners.close();
+          markServerStopped(stateDir);
+          await closeEcs();
+          await loadBalancers.close();
+          await runtime.engine.dispose();
+          await endDeploymentsLeftRunning(
+            runtime.deps.store,
+            new Date(),
+            `stepdeploy was stopped (Ctrl-C or SIGTERM) and the deployment did not stop within ${String(withinMs / 1000)} s; its scripts were killed and it was marked failed.`,
+          );
+          await runtime.dispose();
+          await appSpecThread?.close();
+          await releaseLock();
+        })();
+        await closing;
+        return stopped;
+      })());
     const server: LocalServer = {
       stateDir,
       endpoint: listeners.endpoint,
@@ -242,16 +340,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       listeners,
       hosts: () => [...hosts.values()],
       recovered,
-      async close() {
-        await alarms.close();
-        await transport.idle();
-        eventProcesses.stopWatcher();
-        await listeners.close();
-        markServerStopped(stateDir);
-        await closeEcs();
-        await loadBalancers.close();
-        await runtime.dispose();
-      },
+      close,
+      shutdown: (shutdownOptions = {}) => shutdown(shutdownOptions.withinMs),
+      closing: () => closing !== undefined || shuttingDown !== undefined,
     };
     return server;
   } catch (error) {
@@ -274,6 +365,47 @@ function deferredFleet(port: () => ReplacementFleetPort | undefined): Replacemen
     deleteFleet: (name) => bound().deleteFleet(name),
     retireOriginals: (request) => bound().retireOriginals(request),
   };
+}
+
+const UNFINISHED = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
+
+/** The ids of the deployments that have not ended. */
+export async function unfinishedDeployments(runtime: LocalRuntime): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await runtime.deps.store.listDeploymentIds(
+      { statuses: UNFINISHED },
+      { limit: 100, ...(nextToken ? { nextToken } : {}) },
+    );
+    ids.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return ids;
+}
+
+/** StopDeployment (no rollback) for each unfinished deployment; resolves once all ended, or after `withinMs`. */
+async function stopUnfinishedDeployments(runtime: LocalRuntime, withinMs: number): Promise<string[]> {
+  const deadline = Date.now() + withinMs;
+  const ids = await unfinishedDeployments(runtime);
+  // One that ended meanwhile refuses (DeploymentAlreadyCompletedException): nothing to stop.
+  await Promise.all(
+    ids.map((id) => runtime.stopDeployment(id, { autoRollbackEnabled: false }).catch(() => undefined)),
+  );
+  while (Date.now() < deadline && (await unfinishedDeployments(runtime)).length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return ids;
+}
+
+function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** An upload under `<application>/<deployment-group>/` starts a deployment, as the S3 trigger in AWS. */

@@ -37,7 +37,14 @@ export class RevisionUploads {
     } catch (error) {
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404)
         throw error;
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      } catch (creating) {
+        // Another command (a second `deploy` on the same server) created it meanwhile: it is there.
+        const name = (creating as Error).name;
+        if (name !== 'BucketAlreadyExists' && name !== 'BucketAlreadyOwnedByYou') throw creating;
+        await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      }
     }
   }
 
