@@ -139,9 +139,10 @@ export function markServerStopped(stateDir: string): void {
     endpoint: '',
     s3Endpoint: '',
     pid: 0,
-    // The URLs stay for the next server, which listens on the same ports when they are free.
+    // The load balancers' URLs stay for the next server, which listens on the same ports when they
+    // are free; the ECS listeners end with their tasks.
     loadBalancers: current.loadBalancers ?? {},
-    listeners: current.listeners ?? {},
+    listeners: {},
   });
 }
 
