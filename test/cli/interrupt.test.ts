@@ -144,6 +144,8 @@ describe.concurrent('Ctrl-C on deploy', () => {
     await until('the hook to start', () => started(stateDir));
 
     ctrlC(deploy);
+    // The second once the first is being handled (two signals sent at once arrive as one).
+    await until('the first to be handled', () => deploy.stderr().includes('interrupted: stopping'));
     ctrlC(deploy);
     const { code } = await exitWithin(deploy, 20_000);
     expect(code).toBe(130);
