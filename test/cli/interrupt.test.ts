@@ -250,6 +250,14 @@ describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
     expect(demo.running.stderr()).not.toMatch(/Database is closed|demo failed|\n\s+at /);
   }
 
+  it('while its first deployment runs (the demo would go on to the next one)', async () => {
+    const demo = startDemo();
+    await until('the first deployment', () => /Deployment d-[A-Z0-9]{9}/.test(demo.running.stderr()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    ctrlC(demo.running);
+    await expectCleanedUp(demo);
+  });
+
   it('while a deployment runs under load, its apps serving through the load balancer', async () => {
     const demo = startDemo();
     await until('the deployment under load', () => demo.running.stdout().includes('under load'), 90_000);
