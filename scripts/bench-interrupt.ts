@@ -67,7 +67,11 @@ const started = (stateDir: string) => existsSync(join(stateDir, 'hosts', 'host-1
 async function interrupt(target: Cli, twice = false) {
   const start = performance.now();
   process.kill(-target.child.pid!, 'SIGINT');
-  if (twice) process.kill(-target.child.pid!, 'SIGINT');
+  if (twice) {
+    // Once the first is being handled: two signals sent at once arrive as one.
+    await until(() => target.log().includes('interrupted: stopping'));
+    process.kill(-target.child.pid!, 'SIGINT');
+  }
   const code = await target.exited;
   return { ms: performance.now() - start, code };
 }

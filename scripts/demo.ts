@@ -52,6 +52,7 @@ const ecs = ecsDemo(workDir, live);
 
 /** A copy of examples/webapp as version N; `healthy: false` makes its /health fail validation. */
 function revision(version: number, healthy: boolean): string {
+  if (wasInterrupted()) throw new Error('interrupted');
   const dir = join(workDir, 'revisions', `webapp-v${version}`);
   cpSync(example, dir, { recursive: true });
   writeFileSync(join(dir, 'app', 'VERSION'), `${version}\n`);
@@ -84,6 +85,9 @@ const partCleanUps: Array<() => Promise<void>> = [];
  * deployment is stopped first, as StopDeployment stops it.
  */
 function cleanUp(interrupted = false): Promise<void> {
+  // Interrupted, the demo's own steps may still write into its directory while this runs: the
+  // directory goes again as the process exits.
+  if (interrupted) process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
   return (cleaning ??= (async () => {
     await load?.stop();
     const connection = env ?? (await starting?.catch(() => undefined));
@@ -119,6 +123,7 @@ handleSignals(
 );
 
 async function deploy(label: string, revisionDir: string): Promise<Row> {
+  if (wasInterrupted()) throw new Error('interrupted');
   console.log(pc.bold(`\n${label}`));
   const before = load?.counts() ?? { served: 0, failed: 0 };
   const started = Date.now();

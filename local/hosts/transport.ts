@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type {
@@ -156,16 +158,21 @@ export class LocalHostTransport implements InstanceTransportPort {
       });
     }
     const records = this.options.records;
+    const tmp = hostTemporaryDirectory(host);
     return new Promise((resolve) => {
       let stdout = '';
       let stderr = '';
       let timedOut = false;
       let child: ChildProcessByStdio<null, Readable, Readable>;
       try {
+        mkdirSync(tmp, { recursive: true, mode: 0o700 });
         child = spawn('sh', ['-c', request.script], {
           cwd: host.root,
           env: {
             ...process.env,
+            // The host's own temporary directory, beside its root (out of the revisions' reach):
+            // what a killed script leaves there stays with the host, not in the machine's.
+            TMPDIR: tmp,
             ...this.options.env,
             STEPDEPLOY_HOST_ROOT: host.root,
             STEPDEPLOY_HOST_ID: host.id,
@@ -234,5 +241,30 @@ export class LocalHostTransport implements InstanceTransportPort {
         );
       });
     });
+  }
+}
+
+/** A host's temporary directory: `hosts/<id>/tmp`, beside its root. */
+export function hostTemporaryDirectory(host: LocalHost): string {
+  return join(dirname(host.root), 'tmp');
+}
+
+/**
+ * Removes what lifecycle-event scripts left in the hosts' temporary directories (their
+ * `stepdeploy.XXXXXX` directories): only when none of them runs any more, as after a shutdown that
+ * had to kill them.
+ */
+export function removeScriptLeftovers(hosts: readonly LocalHost[]): void {
+  for (const host of hosts) {
+    const tmp = hostTemporaryDirectory(host);
+    let names: string[];
+    try {
+      names = readdirSync(tmp);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter((entry) => entry.startsWith('stepdeploy.'))) {
+      rmSync(join(tmp, name), { recursive: true, force: true });
+    }
   }
 }

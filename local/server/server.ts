@@ -25,7 +25,7 @@ import { RealClock, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
 import { AppSpecThread } from '../threads/appspec-thread.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
-import { LocalHostTransport } from '../hosts/transport.js';
+import { LocalHostTransport, removeScriptLeftovers } from '../hosts/transport.js';
 import { endDeploymentsLeftRunning, recoverInterruptedDeployments } from '../runtime/recover.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/runtime.js';
 import { lockStateDirForServer, type StateDirLock } from '../state-dir.js';
@@ -304,6 +304,8 @@ async function startHoldingLock(
         closing = (async () => {
           await alarms.close();
           await withTimeout(transport.idle(), 1000);
+          // The killed scripts could not remove their temporary directories.
+          removeScriptLeftovers([...hosts.values()]);
           eventProcesses.stopWatcher();
           await listeners.close();
           markServerStopped(stateDir);

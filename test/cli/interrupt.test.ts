@@ -144,6 +144,8 @@ describe.concurrent('Ctrl-C on deploy', () => {
     await until('the hook to start', () => started(stateDir));
 
     ctrlC(deploy);
+    // The second once the first is being handled (two signals sent at once arrive as one).
+    await until('the first to be handled', () => deploy.stderr().includes('interrupted: stopping'));
     ctrlC(deploy);
     const { code } = await exitWithin(deploy, 20_000);
     expect(code).toBe(130);
@@ -247,6 +249,14 @@ describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
     expect(readdirSync(demo.tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
     expect(demo.running.stderr()).not.toMatch(/Database is closed|demo failed|\n\s+at /);
   }
+
+  it('while its first deployment runs (the demo would go on to the next one)', async () => {
+    const demo = startDemo();
+    await until('the first deployment', () => /Deployment d-[A-Z0-9]{9}/.test(demo.running.stderr()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    ctrlC(demo.running);
+    await expectCleanedUp(demo);
+  });
 
   it('while a deployment runs under load, its apps serving through the load balancer', async () => {
     const demo = startDemo();
