@@ -9,6 +9,7 @@
  * current status is allowed and returns it unchanged, because every step may be re-run by a Step
  * Functions retry or redrive.
  */
+import { ErrorCodeValues } from './codedeploy-shapes.js';
 import { IllegalStatusTransitionError } from './errors.js';
 
 const enumOf = <const T extends readonly string[]>(values: T): { readonly [K in T[number]]: K } =>
@@ -95,43 +96,8 @@ export const DEPLOYMENT_CREATOR_VALUES = [
 export const DeploymentCreator = enumOf(DEPLOYMENT_CREATOR_VALUES);
 export type DeploymentCreator = (typeof DEPLOYMENT_CREATOR_VALUES)[number];
 
-/** `ErrorInformation.code` (API enum; the UG-only `UNABLE_TO_SEND_ASG` is not part of it). */
-export const ERROR_CODE_VALUES = [
-  'AGENT_ISSUE',
-  'ALARM_ACTIVE',
-  'APPLICATION_MISSING',
-  'AUTOSCALING_VALIDATION_ERROR',
-  'AUTO_SCALING_CONFIGURATION',
-  'AUTO_SCALING_IAM_ROLE_PERMISSIONS',
-  'CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND',
-  'CUSTOMER_APPLICATION_UNHEALTHY',
-  'DEPLOYMENT_GROUP_MISSING',
-  'ECS_UPDATE_ERROR',
-  'ELASTIC_LOAD_BALANCING_INVALID',
-  'ELB_INVALID_INSTANCE',
-  'HEALTH_CONSTRAINTS',
-  'HEALTH_CONSTRAINTS_INVALID',
-  'HOOK_EXECUTION_FAILURE',
-  'IAM_ROLE_MISSING',
-  'IAM_ROLE_PERMISSIONS',
-  'INTERNAL_ERROR',
-  'INVALID_ECS_SERVICE',
-  'INVALID_LAMBDA_CONFIGURATION',
-  'INVALID_LAMBDA_FUNCTION',
-  'INVALID_REVISION',
-  'MANUAL_STOP',
-  'MISSING_BLUE_GREEN_DEPLOYMENT_CONFIGURATION',
-  'MISSING_ELB_INFORMATION',
-  'MISSING_GITHUB_TOKEN',
-  'NO_EC2_SUBSCRIPTION',
-  'NO_INSTANCES',
-  'OVER_MAX_INSTANCES',
-  'RESOURCE_LIMIT_EXCEEDED',
-  'REVISION_MISSING',
-  'THROTTLED',
-  'TIMEOUT',
-  'CLOUDFORMATION_STACK_FAILURE',
-] as const;
+/** `ErrorInformation.code`: the API's enum (the UG-only `UNABLE_TO_SEND_ASG` is not part of it). */
+export const ERROR_CODE_VALUES = ErrorCodeValues;
 export const ErrorCode = enumOf(ERROR_CODE_VALUES);
 export type ErrorCode = (typeof ERROR_CODE_VALUES)[number];
 
