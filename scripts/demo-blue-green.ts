@@ -13,6 +13,7 @@ import pc from 'picocolors';
 import { runDeployment } from '../cli/commands/deploy.js';
 import { LOCAL_TARGET_GROUP } from '../cli/deploy/server-platform.js';
 import type { DeploymentView } from '../cli/deployment-view.js';
+import { STOP_WITHIN_MS, wasInterrupted } from '../cli/interrupt.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
@@ -28,6 +29,7 @@ export interface BlueGreenDemoResult {
 }
 
 function revision(workDir: string, version: number): string {
+  if (wasInterrupted()) throw new Error('interrupted');
   const dir = join(workDir, 'revisions', `webapp-bg-v${version}`);
   mkdirSync(join(workDir, 'revisions'), { recursive: true });
   cpSync(example, dir, { recursive: true });
@@ -43,11 +45,15 @@ export async function runBlueGreenDemo(
   const stateDir = join(workDir, 'state-blue-green');
   let env: ServiceConnection | undefined;
   let load: LoadGenerator | undefined;
-  const cleanUp = async () => {
-    await load?.stop();
-    await env?.close({ abandon: true }).catch(() => {});
-    await stopHostProcesses(hostsDirectory(stateDir));
-  };
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await load?.stop();
+      // Ctrl-C: the running deployment stops as StopDeployment stops it, within the signal's deadline.
+      if (wasInterrupted()) await env?.server?.shutdown({ withinMs: STOP_WITHIN_MS });
+      await env?.close({ abandon: true }).catch(() => {});
+      await stopHostProcesses(hostsDirectory(stateDir), wasInterrupted() ? 500 : 3000);
+    })());
   options.onCleanUp(cleanUp);
   try {
     env = await startOwnServer(stateDir);
@@ -64,10 +70,12 @@ export async function runBlueGreenDemo(
       let atEnd: LoadCounts | undefined;
       const watch = (async () => {
         while (watching) {
-          const [deployment] = await store.listDeployments({
-            applicationName: 'webapp',
-            deploymentGroupName: 'blue-green',
-          });
+          // The records close under it when the demo is interrupted: the watch just ends.
+          const deployments = await store
+            .listDeployments({ applicationName: 'webapp', deploymentGroupName: 'blue-green' })
+            .catch(() => undefined);
+          if (!deployments) return;
+          const [deployment] = deployments;
           const phase =
             deployment?.computePlatform === 'Server' ? deployment.serverBlueGreen?.phase : undefined;
           if (load && (phase === 'allow' || phase === 'block')) atAllow ??= load.counts();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import pc from 'picocolors';
 import { runEcsDeployment, type EcsDeploymentView } from '../cli/deploy/ecs-deploy.js';
 import { appSpecFileIn, readEcsRevision } from '../cli/deploy/ecs-revision.js';
+import { STOP_WITHIN_MS, wasInterrupted } from '../cli/interrupt.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
 import type { EcsEnvironment } from '../local/ecs/ecs-environment.js';
 import { stopEcsTaskProcesses } from '../local/ecs/task-processes.js';
@@ -46,6 +47,7 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
   let load: LoadGenerator | undefined;
 
   const deploy = (version: string, configName: string) => {
+    if (wasInterrupted()) throw new Error('interrupted');
     const file = appSpecFileIn(join(EXAMPLES, version));
     if (!file) throw new Error(`examples/ecs/${version} has no AppSpec`);
     return runEcsDeployment(connection!, {
@@ -71,7 +73,9 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
     let stopped = false;
     const done = (async () => {
       while (!stopped) {
-        const forward = await listeners.getForwardAction(productionArn);
+        // The load balancer closes under it when the demo is interrupted: the watch just ends.
+        const forward = await listeners.getForwardAction(productionArn).catch(() => undefined);
+        if (!forward) return;
         const total = forward.reduce((sum, t) => sum + t.weight, 0) || 1;
         const original = Math.round(
           (100 * forward.filter((t) => t.targetGroup === originalGroup).reduce((s, t) => s + t.weight, 0)) /
@@ -155,6 +159,8 @@ export function ecsDemo(workDir: string, live: boolean): EcsDemo {
     },
     async cleanUp() {
       await load?.stop();
+      // Ctrl-C: the running deployment stops as StopDeployment stops it, within the signal's deadline.
+      if (wasInterrupted()) await connection?.server?.shutdown({ withinMs: STOP_WITHIN_MS });
       await connection?.close({ abandon: true }).catch(() => {});
       await stopEcsTaskProcesses(stateDir);
     },

@@ -91,18 +91,25 @@ function cleanUp(interrupted = false): Promise<void> {
   return (cleaning ??= (async () => {
     await load?.stop();
     const connection = env ?? (await starting?.catch(() => undefined));
-    if (interrupted) await connection?.server?.shutdown({ withinMs: STOP_WITHIN_MS });
-    await connection?.close({ abandon: true }).catch(() => {});
-    for (const partCleanUp of partCleanUps) await partCleanUp().catch(() => {});
-    await ecs.cleanUp();
-    await stopHostProcesses(hostsDirectory(stateDir), interrupted ? 500 : 3000);
+    const inPlace = async () => {
+      if (interrupted) await connection?.server?.shutdown({ withinMs: STOP_WITHIN_MS });
+      await connection?.close({ abandon: true }).catch(() => {});
+    };
+    // One part runs at a time; each ends its own, side by side, within the signal's deadline.
+    await Promise.all([
+      inPlace(),
+      ...partCleanUps.map((partCleanUp) => partCleanUp().catch(() => {})),
+      ecs.cleanUp().catch(() => {}),
+    ]);
+    // Every part's hosts and tasks live under the demo's directory: whatever of them is left ends.
+    await stopHostProcesses(workDir, interrupted ? 500 : 3000);
     rmSync(workDir, { recursive: true, force: true });
   })());
 }
 
 /** A second Ctrl-C, or the deadline: what can be done without waiting. */
 function cleanUpAtOnce(): void {
-  for (const pid of hostProcesses(hostsDirectory(stateDir))) {
+  for (const pid of hostProcesses(workDir)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -186,7 +193,11 @@ function failedHosts(view: DeploymentView): string[] {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const runs = (part: Part) => only === undefined || only === part;
+  const runs = (part: Part) => {
+    // Interrupted, no part starts any more.
+    if (wasInterrupted()) throw new Error('interrupted');
+    return only === undefined || only === part;
+  };
   const serverOk = runs('server') ? await serverPart() : true;
   const ecsOk = runs('ecs') ? await ecs.run() : true;
   const blueGreenOk = runs('blue-green') ? await blueGreen() : true;

@@ -273,20 +273,23 @@ async function startHoldingLock(
     await restoreLoadBalancers(listeners, runtime, loadBalancers);
 
     let closing: Promise<void> | undefined;
-    const close = (): Promise<void> =>
-      (closing ??= (async () => {
-        await alarms.close();
-        await transport.idle();
-        eventProcesses.stopWatcher();
-        await listeners.close();
-        markServerStopped(stateDir);
-        await closeEcs();
-        await loadBalancers.close();
-        await runtime.dispose();
-        await appSpecThread?.close();
-        await releaseLock();
-      })());
     let shuttingDown: Promise<string[]> | undefined;
+    // A close while a shutdown runs (the command's own path ending meanwhile) is that shutdown.
+    const close = (): Promise<void> =>
+      shuttingDown
+        ? shuttingDown.then(() => undefined)
+        : (closing ??= (async () => {
+            await alarms.close();
+            await transport.idle();
+            eventProcesses.stopWatcher();
+            await listeners.close();
+            markServerStopped(stateDir);
+            await closeEcs();
+            await loadBalancers.close();
+            await runtime.dispose();
+            await appSpecThread?.close();
+            await releaseLock();
+          })());
     const shutdown = (withinMs = SHUTDOWN_STOP_MS): Promise<string[]> =>
       (shuttingDown ??= (async () => {
         if (closing) {

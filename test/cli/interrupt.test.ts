@@ -216,11 +216,11 @@ function processesUnder(dir: string): number[] {
 
 describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
   /** The demo as `npm run demo` runs it (tsx), with its temporary files in a directory of the test's. */
-  function startDemo() {
+  function startDemo(...args: string[]) {
     const tmp = tempDir('sd-int-demo-');
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('scripts', 'demo.ts')],
+      [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('scripts', 'demo.ts'), ...args],
       {
         cwd: repoRoot,
         detached: true,
@@ -257,6 +257,17 @@ describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
     ctrlC(demo.running);
     await expectCleanedUp(demo);
   });
+
+  // Its other parts have servers, hosts and tasks of their own: each ends with the demo.
+  for (const part of ['ecs', 'blue-green']) {
+    it(`while the ${part} part deploys`, async () => {
+      const demo = startDemo('--only', part);
+      await until(`the ${part} deployment`, () => /Deployment d-[A-Z0-9]{9}/.test(demo.running.stderr()));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      ctrlC(demo.running);
+      await expectCleanedUp(demo);
+    });
+  }
 
   it('while a deployment runs under load, its apps serving through the load balancer', async () => {
     const demo = startDemo();
