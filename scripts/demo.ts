@@ -86,8 +86,8 @@ const partCleanUps: Array<() => Promise<void>> = [];
  */
 function cleanUp(interrupted = false): Promise<void> {
   // Interrupted, the demo's own steps may still write into its directory while this runs: the
-  // directory goes again as the process exits.
-  if (interrupted) process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
+  // directory goes again as the process exits, with any host process started since the last look.
+  if (interrupted) process.once('exit', cleanUpAtOnce);
   return (cleaning ??= (async () => {
     await load?.stop();
     const connection = env ?? (await starting?.catch(() => undefined));
@@ -110,10 +110,13 @@ function cleanUp(interrupted = false): Promise<void> {
 /** A second Ctrl-C, or the deadline: what can be done without waiting. */
 function cleanUpAtOnce(): void {
   for (const pid of hostProcesses(workDir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
+    // The app and whatever it started: its process group, then the process itself.
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // gone already, or not a group leader
+      }
     }
   }
   rmSync(workDir, { recursive: true, force: true });
