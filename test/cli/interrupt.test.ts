@@ -197,6 +197,14 @@ describe('signals with a running stepdeploy server', () => {
   });
 });
 
+/** `npm run demo`'s command, as package.json has it. */
+function demoCommand(): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.demo!.split(' ');
+}
+
 /** Live processes whose environment names a host root under `dir` (the demo's apps and scripts). */
 function processesUnder(dir: string): number[] {
   const pids: number[] = [];
@@ -215,19 +223,21 @@ function processesUnder(dir: string): number[] {
 }
 
 describe.concurrent('Ctrl-C on the demo (npm run demo)', () => {
-  /** The demo as `npm run demo` runs it (tsx), with its temporary files in a directory of the test's. */
+  /**
+   * The demo as `npm run demo` runs it (its package.json command, which must leave no process between
+   * the terminal and the demo that could answer a slow Ctrl-C with SIGKILL, as tsx's own runner does),
+   * with its temporary files in a directory of the test's.
+   */
   function startDemo(...args: string[]) {
     const tmp = tempDir('sd-int-demo-');
-    const child = spawn(
-      process.execPath,
-      [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('scripts', 'demo.ts'), ...args],
-      {
-        cwd: repoRoot,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
-      },
-    );
+    const [program, ...demoArgs] = demoCommand();
+    expect(program).toBe('node');
+    const child = spawn(process.execPath, [...demoArgs, ...args], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
+    });
     children.push(child);
     let stdout = '';
     let stderr = '';
