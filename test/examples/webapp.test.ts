@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +214,22 @@ describe('examples/webapp', () => {
     const again = runHook(host, 'stop.sh', 'ApplicationStop');
     expect(again.code, again.output).toBe(0);
     expect(again.output).toContain('not running');
+  });
+
+  it("fails ApplicationStart, with the app's own reason, when the app exits at once (its port is taken)", async () => {
+    const host = await newHost({ healthy: true });
+    installHooks(host);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(host.port, '127.0.0.1', resolve));
+    try {
+      const start = runHook(host, 'start.sh', 'ApplicationStart', 20_000);
+      expect(start.code).toBe(1);
+      expect(start.output).toContain('the app exited at once');
+      expect(start.output).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
+      expect(existsSync(host.pidFile)).toBe(false);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it('fails ValidateService within 20 s, saying why, when the config says healthy: false', async () => {

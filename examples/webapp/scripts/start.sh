@@ -14,12 +14,21 @@ mkdir -p "$LOG_DIR" "$RUN_DIR"
 # timeout: its output goes to a log file and its stdin comes from /dev/null.
 export PORT
 cd "$APP_DIR"
+logged=$(wc -c <"$APP_LOG" 2>/dev/null || echo 0)
 nohup node "$APP_DIR/server.js" >>"$APP_LOG" 2>&1 </dev/null &
 pid=$!
 echo "$pid" >"$PID_FILE"
 
-# Catch a crash at start (a port in use, a syntax error); ValidateService checks the rest.
-sleep 1
+# Catch a crash at start (a port in use, a syntax error): go on once the app says it listens, or after
+# a second alive; ValidateService checks the rest.
+tenths=0
+until tail -c +$((logged + 1)) "$APP_LOG" 2>/dev/null | grep -q 'listening on' || [ "$tenths" -ge 10 ]; do
+  if ! alive "$pid"; then break; fi
+  if sleep 0.1 2>/dev/null; then tenths=$((tenths + 1)); else
+    sleep 1
+    tenths=$((tenths + 10))
+  fi
+done
 if ! alive "$pid"; then
   show_app_log 10
   rm -f "$PID_FILE"
