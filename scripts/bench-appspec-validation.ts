@@ -7,13 +7,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { validateAppSpec, type Platform } from '../functions/domain/appspec/index.js';
+import { median } from './bench-figures.js';
 
 const RUNS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 function measure(text: string, platform?: Platform) {
   validateAppSpec(text, { platform }); // warm-up

@@ -13,11 +13,9 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openSimulatedBlueGreenFleet } from '../local/simulate/blue-green-fleet.js';
+import { USD_PER_TRANSITION } from './bench-figures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** Step Functions Standard: $0.025 per 1,000 state transitions (reference/platform-facts.md). */
-const USD_PER_TRANSITION = 0.025 / 1000;
 
 const { values } = parseArgs({
   options: {

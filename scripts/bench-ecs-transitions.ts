@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { simulateEcsDeployment } from '../local/simulate/ecs-simulation.js';
+import { printWallTime, transitionsLine } from './bench-figures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -22,8 +22,6 @@ const CONFIGS = [
 ];
 const CANARY = 'CodeDeployDefault.ECSCanary10Percent5Minutes';
 const RUNS = 5;
-/** Step Functions Standard: $0.025 per 1,000 state transitions (reference/platform-facts.md). */
-const USD_PER_TRANSITION = 0.025 / 1000;
 
 const file = fileURLToPath(new URL('../examples/ecs/v2/appspec.yaml', import.meta.url));
 const appSpec = readFileSync(file, 'utf8');
@@ -36,38 +34,17 @@ async function deploy(deploymentConfigName: string, testListener = true) {
   return report;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 for (const testListener of [true, false]) {
   console.log(
     `State transitions per successful ECS deployment (${testListener ? 'with a test listener and its AfterAllowTestTraffic hook' : 'no test listener: the hook is ignored'})`,
   );
   for (const config of CONFIGS) {
-    const report = await deploy(config, testListener);
-    const simulated = report.timeline.at(-1)?.atSeconds ?? 0;
-    const cost = (report.stateTransitions * USD_PER_TRANSITION).toFixed(6);
-    console.log(
-      `  ${config.padEnd(52)} ${String(report.stateTransitions).padStart(3)} transitions  ($${cost}; ${simulated} s simulated)`,
-    );
+    console.log(transitionsLine(config, await deploy(config, testListener)));
   }
 }
 
-await deploy(CANARY);
-const wallMs: number[] = [];
-for (let run = 0; run < RUNS; run++) {
-  const started = performance.now();
-  await deploy(CANARY);
-  wallMs.push(performance.now() - started);
-}
-console.log(
-  `Wall time of a simulated ${CANARY} (in-memory database, engine, simulated tasks and listeners), ${RUNS} runs after one warm-up:`,
-);
-console.log(
-  `  median ${median(wallMs).toFixed(0)} ms (runs: ${wallMs.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+await printWallTime(
+  `Wall time of a simulated ${CANARY} (in-memory database, engine, simulated tasks and listeners)`,
+  RUNS,
+  () => deploy(CANARY),
 );

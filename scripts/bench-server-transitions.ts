@@ -16,11 +16,10 @@ import { runDeployment } from '../cli/commands/deploy.js';
 import { hostsDirectory } from '../local/hosts/hosts.js';
 import { stopHostProcesses } from '../local/hosts/processes.js';
 import { startOwnServer, type ServiceConnection } from '../cli/service.js';
+import { USD_PER_TRANSITION } from './bench-figures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** Step Functions Standard: $0.025 per 1,000 state transitions (reference/platform-facts.md). */
-const USD_PER_TRANSITION = 0.025 / 1000;
 const CONFIGS = ['CodeDeployDefault.OneAtATime', 'CodeDeployDefault.AllAtOnce'];
 const SCENARIOS = [
   { hosts: 1, loadBalancer: false },
