@@ -1,5 +1,8 @@
 import { InvalidArgumentError as CommanderInvalidArgument, Option, type Command } from 'commander';
-import type { CreateDeploymentConfigInput } from '../../functions/domain/codedeploy-shapes.js';
+import type {
+  CodeDeployOperations,
+  CreateDeploymentConfigInput,
+} from '../../functions/domain/codedeploy-shapes.js';
 import {
   getPredefinedConfig,
   PREDEFINED_DEPLOYMENT_CONFIGS,
@@ -65,48 +68,28 @@ export function registerConfigCommands(program: Command): void {
     .option('--json', 'print the created config as one JSON object')
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const input = createInput(name, options);
-      const endpointUrl = globalEndpointUrl(command);
-      const { openConfigOperations } = await import('../deploy/configs.js');
-      const connection = (await openConfigOperations({
-        stateDir: options.stateDir,
-        ...(endpointUrl ? { endpointUrl } : {}),
-      }))!;
-      try {
-        const { deploymentConfigId } = await connection
-          .send('CreateDeploymentConfig', input)
-          .catch((error: unknown) => {
-            throw refusal(error, name);
-          });
-        const created = { ...input, deploymentConfigId };
-        if (options.json) console.log(JSON.stringify(created, null, 2));
-        else
-          console.log(
-            `Created ${name} (${input.computePlatform}): ${describeConfig(input)}; id ${deploymentConfigId}`,
-          );
-      } finally {
-        await connection.close();
-      }
+      const { deploymentConfigId } = await sendToService(
+        options.stateDir,
+        command,
+        name,
+        'CreateDeploymentConfig',
+        input,
+      );
+      const created = { ...input, deploymentConfigId };
+      if (options.json) console.log(JSON.stringify(created, null, 2));
+      else
+        console.log(
+          `Created ${name} (${input.computePlatform}): ${describeConfig(input)}; id ${deploymentConfigId}`,
+        );
     });
   subcommand(config, 'delete', 'Delete a custom deployment config (DeleteDeploymentConfig)')
     .argument('<name>', 'the custom config')
     .option('--state-dir <dir>', 'the state directory whose service keeps it', '.stepdeploy')
     .action(async (name: string, options: { stateDir: string }, command: Command) => {
-      const endpointUrl = globalEndpointUrl(command);
-      const { openConfigOperations } = await import('../deploy/configs.js');
-      const connection = (await openConfigOperations({
-        stateDir: options.stateDir,
-        ...(endpointUrl ? { endpointUrl } : {}),
-      }))!;
-      try {
-        await connection
-          .send('DeleteDeploymentConfig', { deploymentConfigName: name })
-          .catch((error: unknown) => {
-            throw refusal(error, name);
-          });
-        console.log(`Deleted ${name}`);
-      } finally {
-        await connection.close();
-      }
+      await sendToService(options.stateDir, command, name, 'DeleteDeploymentConfig', {
+        deploymentConfigName: name,
+      });
+      console.log(`Deleted ${name}`);
     });
 }
 
@@ -232,6 +215,29 @@ function describeConfig(input: CreateDeploymentConfigInput): string {
     return `${linearPercentage}% more traffic every ${linearInterval} minute(s)`;
   }
   return 'all traffic at once';
+}
+
+/**
+ * One config operation on the state directory's service (or `--endpoint-url`), the service's refusal
+ * turned into a usage error naming config `name`.
+ */
+async function sendToService<Op extends 'CreateDeploymentConfig' | 'DeleteDeploymentConfig'>(
+  stateDir: string,
+  command: Command,
+  name: string,
+  operation: Op,
+  input: CodeDeployOperations[Op]['input'],
+): Promise<CodeDeployOperations[Op]['output']> {
+  const endpointUrl = globalEndpointUrl(command);
+  const { openConfigOperations } = await import('../deploy/configs.js');
+  const connection = (await openConfigOperations({ stateDir, ...(endpointUrl ? { endpointUrl } : {}) }))!;
+  try {
+    return await connection.send(operation, input).catch((error: unknown) => {
+      throw refusal(error, name);
+    });
+  } finally {
+    await connection.close();
+  }
 }
 
 /** The service's refusal as a usage error naming the config (its exception name kept in the text). */

@@ -152,6 +152,33 @@ describe('deploy DIR with an ECS AppSpec', () => {
     ]);
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toContain('reserved prefix');
+
+    // config delete: DeleteDeploymentConfig. Deleted, the name is free again; a predefined one stays.
+    const doomed = [
+      'config',
+      'create',
+      'ecs-doomed',
+      '--platform',
+      'ecs',
+      '--all-at-once',
+      '--state-dir',
+      stateDir,
+    ];
+    expect((await runCliAsync(doomed)).code).toBe(0);
+    const deleted = await runCliAsync(['config', 'delete', 'ecs-doomed', '--state-dir', stateDir]);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted ecs-doomed\n' });
+    expect((await runCliAsync(doomed)).code).toBe(0);
+    const predefined = await runCliAsync([
+      'config',
+      'delete',
+      'CodeDeployDefault.ECSAllAtOnce',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(predefined.code).toBe(2);
+    expect(predefined.stderr).toContain('cannot be deleted');
+    expect(predefined.stderr).toContain('[InvalidOperationException]');
+    expect(predefined.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('creates the service on its first deployment: the task definition as its only task set, all traffic, no deployment', async () => {
