@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { detectPlatform } from '../../functions/domain/appspec/index.js';
 import { parseAppSpecSource } from '../../functions/domain/appspec/source.js';
 import { DEFAULT_BUNDLE_LIMITS, formatBytes } from '../../functions/domain/bundle-checks.js';
@@ -76,10 +76,15 @@ export function registerDeployCommand(program: Command): void {
       name('application'),
     )
     .option('--deployment-group <name>', 'deployment group name', name('deployment group'), 'local')
-    .option(
-      '--config <name>',
-      'deployment configuration, predefined or made with `config create` (default: CodeDeployDefault.OneAtATime; ECS: CodeDeployDefault.ECSAllAtOnce)',
-      'CodeDeployDefault.OneAtATime',
+    .addOption(
+      new Option(
+        '--config <name>',
+        'deployment configuration, predefined or made with `config create`',
+      ).default(
+        'CodeDeployDefault.OneAtATime',
+        // ECS revisions get theirs when the flag is not given (see `given` below).
+        'CodeDeployDefault.OneAtATime; ECS: CodeDeployDefault.ECSAllAtOnce',
+      ),
     )
     .option('--hosts <n>', 'number of local hosts', positiveInteger, 1)
     .option('--load-balancer', 'put the hosts behind a local load balancer (adds the traffic events)')

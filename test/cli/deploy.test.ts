@@ -183,3 +183,20 @@ describe('stepdeploy deploy', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('help', () => {
+  it.each(['deploy', 'simulate', 'server', 'config create', 'status', 'list'])(
+    '%s --help names each default once',
+    (command) => {
+      const help = runCli([...command.split(' '), '--help']);
+      expect(help.code).toBe(0);
+      // One entry per option: its flags line and the indented lines that continue it.
+      const options = help.stdout
+        .slice(help.stdout.indexOf('Options:'))
+        .split(/\n(?= {2}-)/)
+        .map((entry) => entry.replace(/\s+/g, ' '));
+      expect(options.length).toBeGreaterThan(2);
+      for (const option of options) expect(option.split('(default:').length, option).toBeLessThanOrEqual(2);
+    },
+  );
+});
