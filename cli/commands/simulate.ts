@@ -237,20 +237,11 @@ function clockText(seconds: number): string {
 }
 
 function printSimulation(appSpec: LambdaAppSpec, configName: string, simulation: Simulation): void {
-  const { report, message } = simulation;
+  const { report } = simulation;
   console.log(
     `Simulating ${configName}: ${appSpec.functionName}:${appSpec.alias} from version ${appSpec.currentVersion} to ${appSpec.targetVersion} (simulated time)`,
   );
-  const width = Math.max(...report.timeline.map((entry) => entry.state.length), 10);
-  for (const entry of report.timeline) {
-    const detail = entry.detail.includes('%') ? pc.bold(entry.detail) : entry.detail;
-    console.log(`  ${pc.dim(clockText(entry.atSeconds))}  ${pc.cyan(entry.state.padEnd(width))}  ${detail}`);
-  }
-  const duration = report.timeline.at(-1)?.atSeconds ?? 0;
-  const colour = report.status === 'Succeeded' ? pc.green : report.status === 'Stopped' ? pc.yellow : pc.red;
-  const code = report.errorCode ? ` (${report.errorCode})` : '';
-  console.log(`${colour(`Deployment ${report.status}${code}`)} after ${clockText(duration)} simulated`);
-  if (report.errorCode && message) console.log(`  ${message}`);
+  printTimeline(simulation);
   const traffic = report.rolledBack
     ? `rolled back: ${appSpec.alias} is on version ${appSpec.currentVersion} again`
     : `${appSpec.alias} serves ${Math.round((report.weights.at(-1)?.targetVersionWeight ?? 0) * 100)}% from version ${appSpec.targetVersion}`;
