@@ -57,7 +57,8 @@ export function deploymentView(record: DeploymentRecord, targets: InstanceTarget
   };
 }
 
-const SYMBOLS: Record<string, string> = {
+/** A lifecycle event's status as one character, in the tables and the failure reports. */
+export const STATUS_SYMBOLS: Record<string, string> = {
   Pending: pc.dim('·'),
   InProgress: pc.cyan('▸'),
   Succeeded: pc.green('✔'),
@@ -119,7 +120,7 @@ export function renderProgress(view: DeploymentView, title: string, width = 80):
     lines.push(pc.dim(fit(header, columns)));
     for (const instance of group.rows) {
       const cells = instance.events
-        .map((event) => `${SYMBOLS[event.status] ?? '?'}${' '.repeat(CELL - 1)}`)
+        .map((event) => `${STATUS_SYMBOLS[event.status] ?? '?'}${' '.repeat(CELL - 1)}`)
         .join('');
       lines.push(
         `${fit(instance.id, hostWidth - 1).padEnd(hostWidth)}${cells} ${statusText(instance.status)}`,

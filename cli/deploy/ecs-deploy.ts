@@ -16,6 +16,7 @@ import type { ECSTarget } from '../../functions/domain/codedeploy-shapes.js';
 import { isTerminalDeploymentStatus } from '../../functions/domain/status.js';
 import type { RevisionLocation } from '../../functions/ports/records.js';
 import { ROLLBACK_PENDING } from '../../functions/steps/rollback.js';
+import { STATUS_SYMBOLS } from '../deployment-view.js';
 import { errorName, type ServiceConnection } from '../service.js';
 import { checkConfigOnService } from './configs.js';
 import { ecsSetUp, localEcsClient, type EcsPlatformOptions, type EcsPlatformSetUp } from './ecs-platform.js';
@@ -262,14 +263,6 @@ async function followEcsDeployment(
   }
 }
 
-const SYMBOLS: Record<string, string> = {
-  Pending: pc.dim('·'),
-  InProgress: pc.cyan('▸'),
-  Succeeded: pc.green('✔'),
-  Failed: pc.red('✖'),
-  Skipped: pc.dim('-'),
-};
-
 /** The replacement's share of production (and test) traffic, as the target reports it. */
 function weights(target: ECSTarget | undefined): string {
   const green = target?.taskSetsInfo?.find((taskSet) => taskSet.taskSetLabel === 'Green');
@@ -280,7 +273,7 @@ export function renderEcsProgress({ view, target }: Followed): string {
   const lines = [`Deployment ${view.deploymentId}: ${view.status}, ${weights(target)}`];
   for (const event of view.events) {
     const duration = event.durationMs !== null ? pc.dim(` ${(event.durationMs / 1000).toFixed(1)} s`) : '';
-    lines.push(`  ${SYMBOLS[event.status] ?? '?'} ${event.name}${duration}`);
+    lines.push(`  ${STATUS_SYMBOLS[event.status] ?? '?'} ${event.name}${duration}`);
   }
   return lines.join('\n');
 }
