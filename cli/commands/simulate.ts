@@ -22,9 +22,8 @@ import {
   MAX_SIMULATED_VERSION,
   parseLambdaAppSpec,
   simulateLambdaDeployment,
-  type ScheduledAlarm,
-  type Simulation,
 } from '../../local/simulate/lambda-simulation.js';
+import type { ScheduledAlarm, Simulation } from '../../local/simulate/run-simulation.js';
 import { EXIT_BAD, EXIT_OK, UsageError } from '../exit-codes.js';
 import { subcommand } from '../subcommand.js';
 import { readAppSpecFile } from './appspec.js';

@@ -17,11 +17,11 @@ import { SimulatedInstanceTransport, type SimulatedFleetOptions } from '../simul
 import { SimulatedLoadBalancer } from '../simulated/load-balancer.js';
 import { SimulatedReplacementFleet } from '../simulated/replacement-fleet.js';
 import {
-  FLEET_APPLICATION,
-  FLEET_GROUP,
+  FLEET_GROUP_RECORD,
   FLEET_TARGET_GROUP,
   fleetInstanceIds,
   fleetRevisions,
+  runFleetDeployment,
 } from './server-fleet.js';
 
 export const FLEET_AUTO_SCALING_GROUP = 'web-asg';
@@ -83,10 +83,7 @@ export async function openSimulatedBlueGreenFleet(
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
   await runtime.deps.store.putDeploymentGroup({
-    applicationName: FLEET_APPLICATION,
-    deploymentGroupName: FLEET_GROUP,
-    deploymentGroupId: 'fleet-web',
-    computePlatform: 'Server',
+    ...FLEET_GROUP_RECORD,
     deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
     deploymentConfigName: options.deploymentConfigName,
     instanceIds: originals,
@@ -98,28 +95,13 @@ export async function openSimulatedBlueGreenFleet(
   const start = (deploymentId: string) => {
     const started = clock.nowMs();
     const done = (async (): Promise<BlueGreenRun> => {
-      await runtime.startDeployment(SERVER_BLUE_GREEN_FLOW, {
-        deploymentId,
-        applicationName: FLEET_APPLICATION,
-        deploymentGroupName: FLEET_GROUP,
-        revision: {
-          revisionType: 'S3',
-          s3Location: { bucket: 'simulated', key: 'revision.tgz', bundleType: 'tgz' },
-        },
-      });
-      const outcome = await runtime.outcome(deploymentId);
-      if (!outcome) throw new Error(`The deployment ${deploymentId} did not start.`);
-      const executions = runtime.engine
-        .executions()
-        .filter((e) => e.executionName === deploymentId || e.parent?.executionName === deploymentId);
-      const record = await runtime.deps.deployments.getDeployment(deploymentId);
-      if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
+      const run = await runFleetDeployment(runtime, SERVER_BLUE_GREEN_FLOW, deploymentId);
       return {
         deploymentId,
-        record,
-        executions,
-        stateTransitions: executions.reduce((sum, e) => sum + (e.stateTransitions ?? 0), 0),
-        simulatedSeconds: (outcome.stoppedAtMs - started) / 1000,
+        record: run.record,
+        executions: run.executions,
+        stateTransitions: run.executions.reduce((sum, e) => sum + (e.stateTransitions ?? 0), 0),
+        simulatedSeconds: (run.stoppedAtMs - started) / 1000,
       };
     })();
     return { done };

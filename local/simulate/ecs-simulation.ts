@@ -8,21 +8,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import { validateAppSpec, type AppSpecIssue, type EcsAppSpec } from '../../functions/domain/appspec/index.js';
-import type { RevisionLocation } from '../../functions/ports/records.js';
-import { errorName } from '../../functions/steps/caught-errors.js';
 import { ECS_FLOW } from '../../functions/steps/prepare-ecs.js';
-import { SimulationRecorder } from './recorder.js';
-import {
-  alarmConfiguration,
-  holdCustomConfig,
-  registerHooks,
-  scheduleAlarms,
-  type Simulation,
-  type SimulationOptions,
-} from './lambda-simulation.js';
+import { runSimulation, type Simulation, type SimulationOptions } from './run-simulation.js';
 
-const DEPLOYMENT_ID = 'd-SIMULATE0';
-const NAMES = { applicationName: 'simulate', deploymentGroupName: 'simulate' };
 const CLUSTER = 'simulate';
 const SERVICE = 'service';
 const PRODUCTION = 'arn:aws:elasticloadbalancing:simulate:000000000000:listener/app/simulate/production';
@@ -111,91 +99,49 @@ export async function simulateEcsDeployment(
     settings: { trafficPollSeconds: 5, trafficTimeoutSeconds: 3600 },
   });
   try {
-    await holdCustomConfig(runtime, options.customConfig);
-    await runtime.deps.store.putDeploymentGroup({
-      ...NAMES,
-      deploymentGroupId: 'simulate',
-      computePlatform: 'ECS',
-      deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
-      deploymentConfigName: options.deploymentConfigName,
-      ecsServices: [{ clusterName: CLUSTER, serviceName: SERVICE }],
-      loadBalancerInfo: {
-        targetGroupPairInfoList: [
-          {
-            targetGroups: [{ name: 'blue' }, { name: 'green' }],
-            prodTrafficRoute: { listenerArns: [PRODUCTION] },
-            ...(testListener ? { testTrafficRoute: { listenerArns: [TEST] } } : {}),
-          },
-        ],
+    return await runSimulation({
+      runtime,
+      clock,
+      lambda,
+      alarms,
+      appSpec,
+      options,
+      group: {
+        computePlatform: 'ECS',
+        deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+        ecsServices: [{ clusterName: CLUSTER, serviceName: SERVICE }],
+        loadBalancerInfo: {
+          targetGroupPairInfoList: [
+            {
+              targetGroups: [{ name: 'blue' }, { name: 'green' }],
+              prodTrafficRoute: { listenerArns: [PRODUCTION] },
+              ...(testListener ? { testTrafficRoute: { listenerArns: [TEST] } } : {}),
+            },
+          ],
+        },
       },
-      ...(options.alarms?.length ? { alarmConfiguration: alarmConfiguration(options.alarms) } : {}),
-    });
-    // The service's first tasks start and pass their checks before the deployment (no timeline yet).
-    while (clock.busyCount > 0 || clock.pendingTimers > 0) await new Promise((r) => setImmediate(r));
-    const recorder = new SimulationRecorder(DEPLOYMENT_ID, clock.nowMs(), () => clock.nowMs());
-    recorder.observeExecution(runtime);
-    recorder.observeListeners(listeners, {
-      production: PRODUCTION,
-      ...(testListener ? { test: TEST } : {}),
-      original: 'blue',
-      replacement: 'green',
-    });
-    registerHooks(runtime, lambda, appSpec, options.failHook, recorder);
-    const cancels = scheduleAlarms(alarms, options.alarms ?? [], (name, oldState, newState) => {
-      recorder.note(recorder.currentState, `alarm ${name}: ${oldState} -> ${newState}`);
-      return runtime.onAlarmStateChange(name, newState);
-    });
-    if (options.stopAtSeconds !== undefined) {
-      const autoRollbackEnabled = options.rollbackOnStop === true;
-      cancels.push(
-        clock.setTimer(options.stopAtSeconds * 1000, () => {
-          recorder.note(
-            recorder.currentState,
-            `StopDeployment (autoRollbackEnabled: ${autoRollbackEnabled})`,
-          );
-          void clock
-            .track(runtime.stopDeployment(DEPLOYMENT_ID, { autoRollbackEnabled }))
-            .catch((error: unknown) =>
-              recorder.note(recorder.currentState, `StopDeployment refused: ${errorName(error) ?? 'Error'}`),
-            );
-        }),
-      );
-    }
-    const revision: RevisionLocation = file
-      ? {
-          revisionType: 'AppSpecContent',
-          appSpecContent: { content: appSpecText },
-          localDirectory: dirname(resolve(appSpecFile)),
-        }
-      : { revisionType: 'AppSpecContent', appSpecContent: { content: appSpecText } };
-    await runtime.startDeployment(ECS_FLOW, {
-      deploymentId: DEPLOYMENT_ID,
-      ...NAMES,
-      revision,
-      deploymentConfigName: options.deploymentConfigName,
-    });
-    const outcome = await runtime.outcome(DEPLOYMENT_ID);
-    if (!outcome) throw new Error('the embedded runtime did not start the deployment');
-    for (const cancel of cancels) cancel();
-    const record = await runtime.deps.deployments.getDeployment(DEPLOYMENT_ID);
-    const status = record?.status ?? (outcome.status === 'SUCCEEDED' ? 'Succeeded' : 'Failed');
-    const errorCode =
-      record?.errorInformation?.code ?? (status === 'Succeeded' ? null : (outcome.error ?? null));
-    recorder.note(
-      recorder.currentState,
-      errorCode ? `deployment ${status}: ${errorCode}` : `deployment ${status}`,
-    );
-    return {
-      report: {
-        status,
-        errorCode,
-        rolledBack: recorder.rolledBack,
-        stateTransitions: outcome.stateTransitions,
-        timeline: recorder.timeline(),
-        weights: recorder.weights,
+      // The service's first tasks start and pass their checks before the deployment (no timeline yet).
+      settle: async () => {
+        while (clock.busyCount > 0 || clock.pendingTimers > 0) await new Promise((r) => setImmediate(r));
       },
-      message: record?.errorInformation?.message ?? outcome.cause,
-    };
+      observe: (recorder) => {
+        recorder.observeExecution(runtime);
+        recorder.observeListeners(listeners, {
+          production: PRODUCTION,
+          ...(testListener ? { test: TEST } : {}),
+          original: 'blue',
+          replacement: 'green',
+        });
+      },
+      flow: ECS_FLOW,
+      revision: file
+        ? {
+            revisionType: 'AppSpecContent',
+            appSpecContent: { content: appSpecText },
+            localDirectory: dirname(resolve(appSpecFile)),
+          }
+        : { revisionType: 'AppSpecContent', appSpecContent: { content: appSpecText } },
+    });
   } finally {
     await runtime.dispose();
     clock.dispose();

@@ -5,6 +5,8 @@
  * with AWS's default timings. What the benchmark (`npm run bench:scale`) and the scale tests run.
  */
 import { memoryDeploymentStore } from '../../functions/adapters/local/memory-store.js';
+import type { FlowKey } from '../../functions/domain/flows.js';
+import { SERVER_SCRIPTABLE_EVENTS } from '../../functions/domain/lifecycle.js';
 import type { BundleEntry, RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import type { StepSettings } from '../../functions/steps/deps.js';
 import { SERVER_IN_PLACE_FLOW } from '../../functions/steps/prepare-server-in-place.js';
@@ -18,18 +20,13 @@ export const FLEET_APPLICATION = 'fleet';
 export const FLEET_GROUP = 'web';
 export const FLEET_TARGET_GROUP = 'web-tg';
 
-/** Every scriptable event has a hook, so every event of the flow runs a command. */
-const HOOKED_EVENTS = [
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'ApplicationStop',
-  'BeforeInstall',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-];
+/** The fleet's deployment group, in-place or blue/green: its record's keys. */
+export const FLEET_GROUP_RECORD = {
+  applicationName: FLEET_APPLICATION,
+  deploymentGroupName: FLEET_GROUP,
+  deploymentGroupId: 'fleet-web',
+  computePlatform: 'Server',
+} as const satisfies Partial<DeploymentGroupRecord>;
 
 const APPSPEC = [
   'version: 0.0',
@@ -38,7 +35,8 @@ const APPSPEC = [
   '  - source: app',
   '    destination: /opt/app',
   'hooks:',
-  ...HOOKED_EVENTS.flatMap((event) => [
+  // Every scriptable event has a hook, so every event of the flow runs a command.
+  ...SERVER_SCRIPTABLE_EVENTS.flatMap((event) => [
     `  ${event}:`,
     '    - location: scripts/hook.sh',
     '      timeout: 300',
@@ -127,10 +125,7 @@ export async function openSimulatedFleet(options: FleetOptions): Promise<Simulat
   });
   transport.onComplete((commandId) => runtime.onCommandComplete(commandId));
   await runtime.deps.store.putDeploymentGroup({
-    applicationName: FLEET_APPLICATION,
-    deploymentGroupName: FLEET_GROUP,
-    deploymentGroupId: 'fleet-web',
-    computePlatform: 'Server',
+    ...FLEET_GROUP_RECORD,
     deploymentConfigName: options.deploymentConfigName,
     instanceIds,
     ...(loadBalancer ? { targetGroupNames: [FLEET_TARGET_GROUP] } : {}),
@@ -144,29 +139,12 @@ export async function openSimulatedFleet(options: FleetOptions): Promise<Simulat
     instanceIds,
     async deploy(deploymentId) {
       const started = clock.nowMs();
-      await runtime.startDeployment(SERVER_IN_PLACE_FLOW, {
-        deploymentId,
-        applicationName: FLEET_APPLICATION,
-        deploymentGroupName: FLEET_GROUP,
-        // fleetRevisions answers for any location: the bucket names nothing real.
-        revision: {
-          revisionType: 'S3',
-          s3Location: { bucket: 'simulated', key: 'revision.tgz', bundleType: 'tgz' },
-        },
-      });
-      const outcome = await runtime.outcome(deploymentId);
-      if (!outcome) throw new Error(`The deployment ${deploymentId} did not start.`);
-      // The rollback deployment, if one follows, is another deployment: only this one's executions.
-      const executions = runtime.engine
-        .executions()
-        .filter((e) => e.executionName === deploymentId || e.parent?.executionName === deploymentId);
-      const record = await runtime.deps.deployments.getDeployment(deploymentId);
-      if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
+      const run = await runFleetDeployment(runtime, SERVER_IN_PLACE_FLOW, deploymentId);
       return {
         deploymentId,
-        record,
-        executions,
-        simulatedSeconds: (outcome.stoppedAtMs - started) / 1000,
+        record: run.record,
+        executions: run.executions,
+        simulatedSeconds: (run.stoppedAtMs - started) / 1000,
         transport,
         ...(loadBalancer ? { loadBalancer } : {}),
         runtime,
@@ -174,4 +152,31 @@ export async function openSimulatedFleet(options: FleetOptions): Promise<Simulat
     },
     dispose: () => runtime.dispose(),
   };
+}
+
+/** Runs one deployment of the fleet's revision to its end: its record and its executions. */
+export async function runFleetDeployment(
+  runtime: LocalRuntime,
+  flow: FlowKey,
+  deploymentId: string,
+): Promise<{ record: DeploymentRecord; executions: ExecutionSummary[]; stoppedAtMs: number }> {
+  await runtime.startDeployment(flow, {
+    deploymentId,
+    applicationName: FLEET_APPLICATION,
+    deploymentGroupName: FLEET_GROUP,
+    // fleetRevisions answers for any location: the bucket names nothing real.
+    revision: {
+      revisionType: 'S3',
+      s3Location: { bucket: 'simulated', key: 'revision.tgz', bundleType: 'tgz' },
+    },
+  });
+  const outcome = await runtime.outcome(deploymentId);
+  if (!outcome) throw new Error(`The deployment ${deploymentId} did not start.`);
+  // The rollback deployment, if one follows, is another deployment: only this one's executions.
+  const executions = runtime.engine
+    .executions()
+    .filter((e) => e.executionName === deploymentId || e.parent?.executionName === deploymentId);
+  const record = await runtime.deps.deployments.getDeployment(deploymentId);
+  if (!record) throw new Error(`The deployment ${deploymentId} has no record.`);
+  return { record, executions, stoppedAtMs: outcome.stoppedAtMs };
 }
