@@ -11,6 +11,8 @@ import type { PrepareInput } from './prepare.js';
 import {
   beginServerDeployment,
   putPendingTargets,
+  SERVER_PREPARE_FUNCTION,
+  SERVER_PREPARE_PORTS,
   serverTargets,
   type ServerPrepareDeps,
 } from './prepare-server.js';
@@ -106,20 +108,8 @@ function hasTargetInstances(
 }
 
 /** The Server blue/green flow's Prepare Task: `${PrepareServerBlueGreenFunctionArn}`. */
-export const PrepareServerBlueGreen = defineStep('PrepareServerBlueGreen', prepareServerBlueGreen, {
-  memoryMiB: 1024,
-  timeoutSeconds: 900,
-  ephemeralStorageMiB: 2560,
-})([
-  'deployments',
-  'executionNames',
-  'groups',
-  'groupLocks',
-  'events',
-  'revisions',
-  'alarms',
-  'alarmWatches',
-  'deploymentTargets',
-  'instances',
-  'deploymentConfigs',
-]);
+export const PrepareServerBlueGreen = defineStep(
+  'PrepareServerBlueGreen',
+  prepareServerBlueGreen,
+  SERVER_PREPARE_FUNCTION,
+)(SERVER_PREPARE_PORTS);

@@ -17,6 +17,8 @@ import type { PrepareInput } from './prepare.js';
 import {
   beginServerDeployment,
   putPendingTargets,
+  SERVER_PREPARE_FUNCTION,
+  SERVER_PREPARE_PORTS,
   serverTargets,
   type ServerPrepareDeps,
 } from './prepare-server.js';
@@ -121,23 +123,8 @@ function checkHistory(
 }
 
 /** The Server in-place flow's Prepare Task: `${PrepareServerInPlaceFunctionArn}`. */
-export const PrepareServerInPlace = defineStep('PrepareServerInPlace', prepareServerInPlace, {
-  // Bundles are listed as streams; the memory is for the AppSpec and 10,000-instance plans.
-  memoryMiB: 1024,
-  timeoutSeconds: 900,
-  // A zip (read from its end) is spooled to /tmp while it is listed: up to the 2 GiB archive limit.
-  ephemeralStorageMiB: 2560,
-})([
-  'deployments',
-  'executionNames',
-  'groups',
-  'groupLocks',
-  'events',
-  'revisions',
-  'alarms',
-  'alarmWatches',
-  'deploymentTargets',
-  'instances',
-  'deploymentConfigs',
-  'serverBatches',
-]);
+export const PrepareServerInPlace = defineStep(
+  'PrepareServerInPlace',
+  prepareServerInPlace,
+  SERVER_PREPARE_FUNCTION,
+)([...SERVER_PREPARE_PORTS, 'serverBatches']);

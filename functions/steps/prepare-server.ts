@@ -31,6 +31,30 @@ export type ServerPrepareDeps = BeginDeps &
     | 'appSpecs'
   >;
 
+/** The ports of ServerPrepareDeps, for both Server flows' defineStep lists. */
+export const SERVER_PREPARE_PORTS = [
+  'deployments',
+  'executionNames',
+  'groups',
+  'groupLocks',
+  'events',
+  'revisions',
+  'alarms',
+  'alarmWatches',
+  'deploymentTargets',
+  'instances',
+  'deploymentConfigs',
+] as const;
+
+/** The function both Server flows' Prepare run in: sized for reading the revision. */
+export const SERVER_PREPARE_FUNCTION = {
+  // Bundles are listed as streams; the memory is for the AppSpec and 10,000-instance plans.
+  memoryMiB: 1024,
+  timeoutSeconds: 900,
+  // A zip (read from its end) is spooled to /tmp while it is listed: up to the 2 GiB archive limit.
+  ephemeralStorageMiB: 2560,
+};
+
 /**
  * The start both Server flows' Prepare share: the common start (record, lock), then the revision
  * read and validated, and the deployment configuration, which must be a Server one.
