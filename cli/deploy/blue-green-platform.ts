@@ -8,17 +8,17 @@
  * `--hosts` sizes the first fleet only: later ones are copies of the one in service.
  */
 import type { CodeDeployService } from '../../functions/adapters/aws/codedeploy-service.js';
-import type {
-  BlueGreenDeploymentConfiguration,
-  UpdateDeploymentGroupInput,
-} from '../../functions/domain/codedeploy-shapes.js';
+import type { BlueGreenDeploymentConfiguration } from '../../functions/domain/codedeploy-shapes.js';
 import { AUTO_SCALING_GROUP_TAG } from '../../functions/ports/replacement-fleet.js';
 import { hostId } from '../../local/hosts/hosts.js';
 import { errorName, type ServiceConnection } from '../service.js';
+import {
+  LOCAL_SERVICE_ROLE,
+  writeDeploymentGroup,
+  type DeploymentGroupSettings,
+} from './deployment-group.js';
 import type { BlueGreenSetUpOptions, PlatformSetUpStep } from './platform.js';
 import { ensure5xxAlarm, ensureApplication, LOCAL_5XX_ALARM, LOCAL_TARGET_GROUP } from './server-platform.js';
-
-const LOCAL_SERVICE_ROLE = 'arn:aws:iam::000000000000:role/stepdeploy-local';
 
 /** The first fleet's Auto Scaling group (the group's own name, so two groups never share hosts). */
 export function initialFleetName(deploymentGroupName: string): string {
@@ -110,7 +110,7 @@ export const blueGreenSetUp: PlatformSetUpStep = async (connection: ServiceConne
     await registerFleet(service, fleet, input.hosts ?? 1);
   }
   await ensure5xxAlarm(connection, input.alarm5xxRatePercent);
-  const settings: Omit<UpdateDeploymentGroupInput, 'applicationName' | 'currentDeploymentGroupName'> = {
+  const settings: DeploymentGroupSettings = {
     deploymentConfigName: input.configName,
     serviceRoleArn: LOCAL_SERVICE_ROLE,
     // Blue/green runs on EC2 instances (here: hosts in an Auto Scaling group), never on-premises tags.
@@ -127,20 +127,7 @@ export const blueGreenSetUp: PlatformSetUpStep = async (connection: ServiceConne
       ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] }
       : { enabled: false, events: [] },
   };
-  if (existing) {
-    await service.send('UpdateDeploymentGroup', {
-      applicationName: input.applicationName,
-      currentDeploymentGroupName: input.deploymentGroupName,
-      ...settings,
-    });
-  } else {
-    await service.send('CreateDeploymentGroup', {
-      applicationName: input.applicationName,
-      deploymentGroupName: input.deploymentGroupName,
-      ...settings,
-      serviceRoleArn: LOCAL_SERVICE_ROLE,
-    });
-  }
+  await writeDeploymentGroup(service, input, settings, Boolean(existing));
   const url = connection.serverFile?.()?.loadBalancers[LOCAL_TARGET_GROUP];
   return url ? { loadBalancerUrl: url } : {};
 };

@@ -10,7 +10,6 @@
  * termination wait, as any CodeDeploy user's group for an EXTERNAL-controller service would.
  */
 import type { CodeDeployService } from '../../functions/adapters/aws/codedeploy-service.js';
-import type { UpdateDeploymentGroupInput } from '../../functions/domain/codedeploy-shapes.js';
 import { callServerApi } from '../../local/server/api-client.js';
 import {
   LOCAL_ECS_TARGET_PREFIX,
@@ -20,12 +19,11 @@ import {
 } from '../../local/server/local-ecs-operations.js';
 import { UsageError } from '../exit-codes.js';
 import { errorName, type ServiceConnection } from '../service.js';
+import { LOCAL_SERVICE_ROLE, putDeploymentGroup, type DeploymentGroupSettings } from './deployment-group.js';
 import type { EcsPlatformOptions, EcsPlatformSetUp, PlatformSetUp, PlatformSetUpStep } from './platform.js';
 
 export type { EcsPlatformOptions, EcsPlatformSetUp } from './platform.js';
 
-/** Groups made by `deploy` need a role ARN (CodeDeploy requires one); locally nothing assumes it. */
-const LOCAL_SERVICE_ROLE = 'arn:aws:iam::000000000000:role/stepdeploy-local';
 export const LOCAL_CLUSTER = 'local';
 
 /** The server's local ECS operations, signed with the key of its server.json. */
@@ -92,7 +90,7 @@ export async function setUpEcsPlatform(
     if (errorName(error) === 'ServiceMismatchException') throw new UsageError((error as Error).message);
     throw error;
   }
-  const settings: Omit<UpdateDeploymentGroupInput, 'applicationName' | 'currentDeploymentGroupName'> = {
+  const settings: DeploymentGroupSettings = {
     deploymentConfigName: options.configName,
     serviceRoleArn: LOCAL_SERVICE_ROLE,
     deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
@@ -117,25 +115,7 @@ export async function setUpEcsPlatform(
         }
       : { enabled: false, events: [] },
   };
-  try {
-    await service.send('GetDeploymentGroup', {
-      applicationName: options.applicationName,
-      deploymentGroupName: options.deploymentGroupName,
-    });
-    await service.send('UpdateDeploymentGroup', {
-      applicationName: options.applicationName,
-      currentDeploymentGroupName: options.deploymentGroupName,
-      ...settings,
-    });
-  } catch (error) {
-    if (errorName(error) !== 'DeploymentGroupDoesNotExistException') throw error;
-    await service.send('CreateDeploymentGroup', {
-      applicationName: options.applicationName,
-      deploymentGroupName: options.deploymentGroupName,
-      ...settings,
-      serviceRoleArn: LOCAL_SERVICE_ROLE,
-    });
-  }
+  await putDeploymentGroup(service, options, settings);
   return {
     created: ensured.created,
     clusterName: LOCAL_CLUSTER,

@@ -7,17 +7,15 @@
  * this process can create. Another platform's set-up (ECS services) is a module like this one.
  */
 import type { CodeDeployService } from '../../functions/adapters/aws/codedeploy-service.js';
-import type { UpdateDeploymentGroupInput } from '../../functions/domain/codedeploy-shapes.js';
 import { hostId } from '../../local/hosts/hosts.js';
 import { UsageError } from '../exit-codes.js';
 import { errorName, type ServiceConnection } from '../service.js';
+import { LOCAL_SERVICE_ROLE, putDeploymentGroup, type DeploymentGroupSettings } from './deployment-group.js';
 import type { PlatformSetUpStep } from './platform.js';
 
 /** The target group the hosts sit behind with `--load-balancer`. */
 export const LOCAL_TARGET_GROUP = 'local';
 export const LOCAL_5XX_ALARM = 'local-load-balancer-5xx';
-/** Groups made by `deploy` need a role ARN (CodeDeploy requires one); locally nothing assumes it. */
-const LOCAL_SERVICE_ROLE = 'arn:aws:iam::000000000000:role/stepdeploy-local';
 
 export interface ServerPlatformOptions {
   applicationName: string;
@@ -111,7 +109,7 @@ export async function setUpServerPlatform(
   await ensureApplication(service, options.applicationName);
 
   await ensure5xxAlarm(connection, options.alarm5xxRatePercent);
-  const settings: Omit<UpdateDeploymentGroupInput, 'applicationName' | 'currentDeploymentGroupName'> = {
+  const settings: DeploymentGroupSettings = {
     deploymentConfigName: options.configName,
     serviceRoleArn: LOCAL_SERVICE_ROLE,
     onPremisesInstanceTagFilters: Array.from({ length: options.hosts }, (_, index) => ({
@@ -134,25 +132,7 @@ export async function setUpServerPlatform(
       ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] }
       : { enabled: false, events: [] },
   };
-  try {
-    await service.send('GetDeploymentGroup', {
-      applicationName: options.applicationName,
-      deploymentGroupName: options.deploymentGroupName,
-    });
-    await service.send('UpdateDeploymentGroup', {
-      applicationName: options.applicationName,
-      currentDeploymentGroupName: options.deploymentGroupName,
-      ...settings,
-    });
-  } catch (error) {
-    if (errorName(error) !== 'DeploymentGroupDoesNotExistException') throw error;
-    await service.send('CreateDeploymentGroup', {
-      applicationName: options.applicationName,
-      deploymentGroupName: options.deploymentGroupName,
-      ...settings,
-      serviceRoleArn: LOCAL_SERVICE_ROLE,
-    });
-  }
+  await putDeploymentGroup(service, options, settings);
   if (!options.loadBalancer) return {};
   const url = connection.serverFile?.()?.loadBalancers[LOCAL_TARGET_GROUP];
   return url ? { loadBalancerUrl: url } : {};

@@ -2,6 +2,7 @@ import { AlarmActiveError, AlarmPollFailedError } from '../domain/deployment-err
 import type { AlarmsPort } from '../ports/alarms.js';
 import type { AlarmConfiguration } from '../ports/records.js';
 import { errorMessage } from './caught-errors.js';
+import type { StepDeps } from './deps.js';
 
 /**
  * Reads the deployment's alarms and throws when one is in ALARM, or when one cannot be read and
@@ -29,6 +30,21 @@ export async function assertAlarmsQuiet(
         'Create them, remove them from the alarm configuration, or set ignorePollAlarmFailure.',
     );
   }
+}
+
+/**
+ * What every flow's Prepare does last before it touches a target: the alarms must be quiet, and then
+ * they are watched for the deployment, so that a change of their state reaches it (OnAlarmStateChange).
+ */
+export async function assertAlarmsQuietAndWatch(
+  deps: Pick<StepDeps, 'alarms' | 'alarmWatches'>,
+  record: { deploymentId: string; alarmConfiguration?: AlarmConfiguration },
+): Promise<void> {
+  await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
+  const alarmNames = record.alarmConfiguration?.enabled
+    ? record.alarmConfiguration.alarms.map((a) => a.name)
+    : [];
+  await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
 }
 
 /** CodeDeploy's observed ALARM_ACTIVE message. */

@@ -1,7 +1,7 @@
 import { defineStep, type StepDeps } from './deps.js';
 import { renewLockLease } from './group-lock-lease.js';
 import { loadDeploymentOf } from './load-deployment.js';
-import { onCommandComplete } from './on-command-complete.js';
+import { onCommandComplete, type OnCommandCompleteDeps } from './on-command-complete.js';
 import { currentBatchChunks } from './server-targets.js';
 
 export interface CollectEventResultsInput {
@@ -25,19 +25,7 @@ export interface CollectEventResultsOutput {
  * the event's wait while something runs.
  */
 export function collectEventResults(
-  deps: Pick<
-    StepDeps,
-    | 'deployments'
-    | 'groupLocks'
-    | 'deploymentTargets'
-    | 'serverBatches'
-    | 'pendingWaits'
-    | 'commandWaits'
-    | 'transport'
-    | 'callbacks'
-    | 'clock'
-    | 'settings'
-  >,
+  deps: OnCommandCompleteDeps & Pick<StepDeps, 'deployments' | 'groupLocks' | 'settings'>,
 ) {
   return async ({
     deploymentId,

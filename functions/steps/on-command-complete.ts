@@ -10,7 +10,8 @@ const RUNNING = new Set(['Pending', 'InProgress']);
 const UNREPORTED = 'The lifecycle event script did not report its result';
 const STDERR_TAIL_CHARS = 500;
 
-type OnCommandCompleteDeps = Pick<
+/** What recording a command's results uses (its callers' deps include these). */
+export type OnCommandCompleteDeps = Pick<
   StepDeps,
   | 'deploymentTargets'
   | 'serverBatches'

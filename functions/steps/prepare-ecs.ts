@@ -22,7 +22,7 @@ import type {
   RevisionLocation,
 } from '../ports/records.js';
 import type { TargetGroupPairRoute } from '../ports/traffic-router.js';
-import { assertAlarmsQuiet } from './alarm-check.js';
+import { assertAlarmsQuietAndWatch } from './alarm-check.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, IN_PROCESS_APPSPEC_VALIDATOR, type StepDeps } from './deps.js';
@@ -133,11 +133,7 @@ export function prepareEcs(deps: PrepareEcsDeps) {
             status: 'Pending',
           })),
     });
-    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const alarmNames = record.alarmConfiguration?.enabled
-      ? record.alarmConfiguration.alarms.map((a) => a.name)
-      : [];
-    await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
+    await assertAlarmsQuietAndWatch(deps, record);
     await deployments.updateDeployment(record.deploymentId, {
       lifecycleEvents: withLifecycleEvent(recorded, 'Start', 'Succeeded', now).map((e) =>
         e.lifecycleEventName === 'Start' ? { ...e, startTime: e.startTime ?? now.toISOString() } : e,

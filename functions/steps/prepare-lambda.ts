@@ -9,7 +9,7 @@ import { trafficPlan, type TrafficStep } from '../domain/traffic-plan.js';
 import { errorMessage, errorName } from './caught-errors.js';
 import type { FlowKey } from '../domain/flows.js';
 import type { LifecycleEventRecord, RevisionLocation } from '../ports/records.js';
-import { assertAlarmsQuiet } from './alarm-check.js';
+import { assertAlarmsQuietAndWatch } from './alarm-check.js';
 import { deploymentConfigOf } from './deployment-config.js';
 import { defineStep, IN_PROCESS_APPSPEC_VALIDATOR, type StepDeps } from './deps.js';
 import { withLifecycleEvent } from './lifecycle-records.js';
@@ -73,11 +73,7 @@ export function prepareLambda(
             status: 'Pending',
           })),
     });
-    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const alarmNames = record.alarmConfiguration?.enabled
-      ? record.alarmConfiguration.alarms.map((a) => a.name)
-      : [];
-    await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
+    await assertAlarmsQuietAndWatch(deps, record);
     // Every check passed: CodeDeploy's Start event is done.
     const now = deps.clock.now();
     await deployments.updateDeployment(record.deploymentId, {

@@ -1,17 +1,21 @@
 import {
   AutoScalingConfigurationError,
-  InvalidRevisionError,
   MissingElbInformationError,
   NoInstancesError,
 } from '../domain/deployment-errors.js';
 import type { FlowKey } from '../domain/flows.js';
 import { blueGreenOptionsOf, targetEvents } from '../domain/server-blue-green.js';
-import type { LifecycleEventRecord } from '../ports/records.js';
-import { assertAlarmsQuiet } from './alarm-check.js';
-import { deploymentConfigOf } from './deployment-config.js';
-import { defineStep, type StepDeps } from './deps.js';
-import { beginDeployment, type BeginDeps, type PrepareInput } from './prepare.js';
-import { readServerRevision, serverTargets } from './prepare-server-in-place.js';
+import { assertAlarmsQuietAndWatch } from './alarm-check.js';
+import { defineStep } from './deps.js';
+import type { PrepareInput } from './prepare.js';
+import {
+  beginServerDeployment,
+  putPendingTargets,
+  SERVER_PREPARE_FUNCTION,
+  SERVER_PREPARE_PORTS,
+  serverTargets,
+  type ServerPrepareDeps,
+} from './prepare-server.js';
 
 export const SERVER_BLUE_GREEN_FLOW = {
   computePlatform: 'Server',
@@ -35,31 +39,13 @@ export interface PrepareServerBlueGreenOutput {
  * deployment's targetInstances). The originals get their target items (Blue) with their three
  * traffic events; the replacements get theirs once they exist (ProvisionReplacements).
  */
-export function prepareServerBlueGreen(
-  deps: BeginDeps &
-    Pick<
-      StepDeps,
-      | 'revisions'
-      | 'alarms'
-      | 'alarmWatches'
-      | 'deploymentTargets'
-      | 'instances'
-      | 'deploymentConfigs'
-      | 'settings'
-    >,
-) {
+export function prepareServerBlueGreen(deps: ServerPrepareDeps) {
   return async (input: PrepareInput): Promise<PrepareServerBlueGreenOutput> => {
-    const { clock, settings } = deps;
-    const { record, group } = await beginDeployment(deps, SERVER_BLUE_GREEN_FLOW, input, {
-      leaseSeconds: settings.lockLeaseSeconds,
-    });
-    const { appSpec, revision } = await readServerRevision(deps, record);
-    const config = await deploymentConfigOf(deps, record.deploymentConfigName);
-    if (config.computePlatform !== 'Server') {
-      throw new InvalidRevisionError(
-        `The deployment configuration ${config.deploymentConfigName} is for the ${config.computePlatform} compute platform, not Server.`,
-      );
-    }
+    const { record, group, appSpec, revision } = await beginServerDeployment(
+      deps,
+      SERVER_BLUE_GREEN_FLOW,
+      input,
+    );
     if ((group.targetGroupNames ?? []).length === 0) {
       throw new MissingElbInformationError(
         `The deployment group ${group.deploymentGroupName} names no target group: a blue/green deployment reroutes traffic from the original instances to the replacements through the group's load balancer (loadBalancerInfo.targetGroupInfoList).`,
@@ -85,27 +71,8 @@ export function prepareServerBlueGreen(
         "No instances were specified, or no instances can be found: the original fleet of a blue/green deployment is the deployment group's instances.",
       );
     }
-    await assertAlarmsQuiet(deps.alarms, record.alarmConfiguration);
-    const alarmNames = record.alarmConfiguration?.enabled
-      ? record.alarmConfiguration.alarms.map((a) => a.name)
-      : [];
-    await deps.alarmWatches.watchAlarms(record.deploymentId, alarmNames);
-
-    const now = clock.now().toISOString();
-    await deps.deploymentTargets.putDeploymentTargets(
-      originals.map(({ instanceId: targetId, instanceArn }) => ({
-        deploymentId: record.deploymentId,
-        targetId,
-        ...(instanceArn ? { targetArn: instanceArn } : {}),
-        instanceLabel: 'Blue' as const,
-        status: 'Pending' as const,
-        lastUpdatedAt: now,
-        lifecycleEvents: targetEvents('Blue').map((name): LifecycleEventRecord => ({
-          lifecycleEventName: name,
-          status: 'Pending',
-        })),
-      })),
-    );
+    await assertAlarmsQuietAndWatch(deps, record);
+    await putPendingTargets(deps, record.deploymentId, originals, targetEvents('Blue'), 'Blue');
     await deps.deployments.updateDeployment(record.deploymentId, {
       appSpec,
       revision,
@@ -141,20 +108,8 @@ function hasTargetInstances(
 }
 
 /** The Server blue/green flow's Prepare Task: `${PrepareServerBlueGreenFunctionArn}`. */
-export const PrepareServerBlueGreen = defineStep('PrepareServerBlueGreen', prepareServerBlueGreen, {
-  memoryMiB: 1024,
-  timeoutSeconds: 900,
-  ephemeralStorageMiB: 2560,
-})([
-  'deployments',
-  'executionNames',
-  'groups',
-  'groupLocks',
-  'events',
-  'revisions',
-  'alarms',
-  'alarmWatches',
-  'deploymentTargets',
-  'instances',
-  'deploymentConfigs',
-]);
+export const PrepareServerBlueGreen = defineStep(
+  'PrepareServerBlueGreen',
+  prepareServerBlueGreen,
+  SERVER_PREPARE_FUNCTION,
+)(SERVER_PREPARE_PORTS);

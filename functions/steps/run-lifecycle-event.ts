@@ -9,7 +9,7 @@ import { assertAlarmsQuiet } from './alarm-check.js';
 import { defineStep, type StepDeps } from './deps.js';
 import { assertNotStopped, isRollingBack, loadDeploymentOf, watchedAlarms } from './load-deployment.js';
 import { renewLockLease } from './group-lock-lease.js';
-import { onCommandComplete } from './on-command-complete.js';
+import { onCommandComplete, type OnCommandCompleteDeps } from './on-command-complete.js';
 import {
   currentBatchChunks,
   isLiveIn,
@@ -20,22 +20,8 @@ import {
 import { resumeEvent } from './event-waits.js';
 
 /** What sending an event's commands uses, and what completing them (onCommandComplete) uses too. */
-type RunLifecycleEventDeps = Pick<
-  StepDeps,
-  | 'deployments'
-  | 'groups'
-  | 'groupLocks'
-  | 'deploymentTargets'
-  | 'serverBatches'
-  | 'pendingWaits'
-  | 'commandWaits'
-  | 'transport'
-  | 'revisions'
-  | 'callbacks'
-  | 'alarms'
-  | 'clock'
-  | 'settings'
->;
+type RunLifecycleEventDeps = OnCommandCompleteDeps &
+  Pick<StepDeps, 'deployments' | 'groups' | 'groupLocks' | 'revisions' | 'alarms' | 'settings'>;
 
 export interface RunLifecycleEventInput {
   deploymentId: string;

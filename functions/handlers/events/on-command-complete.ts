@@ -1,6 +1,6 @@
 import { commandStatusChangeFromEvent } from '../../adapters/aws/ssm-transport.js';
-import { defineStep, type StepDeps } from '../../steps/deps.js';
-import { onCommandComplete } from '../../steps/on-command-complete.js';
+import { defineStep } from '../../steps/deps.js';
+import { onCommandComplete, type OnCommandCompleteDeps } from '../../steps/on-command-complete.js';
 
 /**
  * Target of the EventBridge rule on SSM "EC2 Command Status-change Notification" events: when a
@@ -8,21 +8,9 @@ import { onCommandComplete } from '../../steps/on-command-complete.js';
  */
 export const OnCommandComplete = defineStep(
   'OnCommandComplete',
-  (
-    deps: Pick<
-      StepDeps,
-      | 'deploymentTargets'
-      | 'serverBatches'
-      | 'pendingWaits'
-      | 'commandWaits'
-      | 'transport'
-      | 'callbacks'
-      | 'clock'
-    >,
-  ) =>
-    async (event: unknown) => {
-      const change = commandStatusChangeFromEvent(event);
-      if (!change) return { completed: false };
-      return onCommandComplete(deps)(change.commandId);
-    },
+  (deps: OnCommandCompleteDeps) => async (event: unknown) => {
+    const change = commandStatusChangeFromEvent(event);
+    if (!change) return { completed: false };
+    return onCommandComplete(deps)(change.commandId);
+  },
 )(['deploymentTargets', 'serverBatches', 'pendingWaits', 'commandWaits', 'transport', 'callbacks']);
