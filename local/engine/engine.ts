@@ -1,12 +1,12 @@
 import './polyfill.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { TaskCallbacksPort } from '../../functions/ports/task-callbacks.js';
 import type { EngineClock } from './clock.js';
 import { TIMEOUT_FIELD, compileDefinition } from './compile.js';
 import type { CompiledDefinition, CompiledTask } from './compile.js';
+import { definitionErrors } from './definition-validation.js';
 import { FAKE_ACCOUNT_ID, FAKE_REGION, loadStateMachine } from './definition.js';
 import type { LoadedStateMachine, TaskStateInfo } from './definition.js';
 import { EngineError, ErrorNames, TerminalStateError, asError } from './errors.js';
@@ -61,22 +61,54 @@ interface Registration {
   executions: Map<string, ExecutionScope>;
 }
 
-interface AslValidationResult {
-  isValid: boolean;
-  errorsText: (separator?: string) => string;
-}
-type AslValidator = (
-  definition: unknown,
-  options?: { checkPaths?: boolean; checkArn?: boolean },
-) => AslValidationResult;
-// asl-validator is CommonJS without type declarations; load it through require and type it here.
-const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
 /**
  * Definitions already validated and built, by content: `new StateMachine()` validates (~90 ms) and
  * a StateMachine holds no per-run state, so engines share them.
  */
 const builtDefinitions = new Map<string, { compiled: CompiledDefinition; machine: StateMachine }>();
+/** Definitions, by content, that {@link validateDefinitionWith} validated elsewhere. */
+const validatedElsewhere = new Set<string>();
+
+/** asl-validator's verdict on each definition ('' when valid, else its errors), wherever it runs. */
+export type DefinitionValidator = (definitions: JsonObject[]) => Promise<string[]>;
+
+/**
+ * Validates a definition, and the engine's rewriting of it, through `validate` (the server's
+ * validation thread), so that registering it builds it without validating on this thread. Invalid:
+ * the EngineError registering would throw.
+ */
+export async function validateDefinitionWith(
+  loaded: LoadedStateMachine,
+  validate: DefinitionValidator,
+): Promise<void> {
+  const key = definitionKey(loaded);
+  if (builtDefinitions.has(key) || validatedElsewhere.has(key)) return;
+  const [original = '', rewritten = ''] = await validate([
+    loaded.definition,
+    compileDefinition(loaded).definition as unknown as JsonObject,
+  ]);
+  if (original) throw invalidDefinition(loaded, original);
+  if (rewritten) throw rewrittenRejected(loaded, rewritten);
+  validatedElsewhere.add(key);
+}
+
+function definitionKey(loaded: LoadedStateMachine): string {
+  return createHash('sha256').update(JSON.stringify(loaded.definition)).digest('hex');
+}
+
+function invalidDefinition(loaded: LoadedStateMachine, errors: string): EngineError {
+  return new EngineError(
+    ErrorNames.invalidDefinition,
+    `${loaded.source}: invalid state machine definition:\n - ${errors}`,
+  );
+}
+
+function rewrittenRejected(loaded: LoadedStateMachine, message: string): EngineError {
+  return new EngineError(
+    ErrorNames.invalidDefinition,
+    `${loaded.source}: the rewritten definition was rejected (engine bug?): ${message}`,
+  );
+}
 
 // Step Functions' name rules: 1-80 characters; no whitespace, brackets, wildcards, special or control characters.
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
@@ -680,34 +712,29 @@ function takeTimeoutSeconds(parameters: JsonObject, stateName: string): number |
   return value;
 }
 
-/** Validates (asl-validator, then the interpreter's own checks) and builds, once per content. */
+/**
+ * Validates (asl-validator, then the interpreter's own checks) and builds, once per content; a
+ * definition {@link validateDefinitionWith} validated is built without validating again.
+ */
 function buildDefinition(loaded: LoadedStateMachine): {
   compiled: CompiledDefinition;
   machine: StateMachine;
 } {
-  const key = createHash('sha256').update(JSON.stringify(loaded.definition)).digest('hex');
+  const key = definitionKey(loaded);
   const cached = builtDefinitions.get(key);
   if (cached) return cached;
-  // asl-validator mutates its input (it adds QueryLanguage to every state): validate a clone.
-  const validation = aslValidator(cloneJson(loaded.definition), { checkPaths: true, checkArn: true });
-  if (!validation.isValid) {
-    throw new EngineError(
-      ErrorNames.invalidDefinition,
-      `${loaded.source}: invalid state machine definition:\n - ${validation.errorsText('\n - ')}`,
-    );
-  }
+  const validated = validatedElsewhere.has(key);
+  const errors = validated ? '' : definitionErrors(loaded.definition);
+  if (errors) throw invalidDefinition(loaded, errors);
   const compiled = compileDefinition(loaded);
   let machine: StateMachine;
   try {
     // The interpreter validates again, now the rewritten definition; it also mutates it (its copy).
     machine = new StateMachine(cloneJson(compiled.definition) as unknown as StateMachineDefinition, {
-      validationOptions: { checkPaths: true, checkArn: true },
+      validationOptions: validated ? { noValidate: true } : { checkPaths: true, checkArn: true },
     });
   } catch (error) {
-    throw new EngineError(
-      ErrorNames.invalidDefinition,
-      `${loaded.source}: the rewritten definition was rejected (engine bug?): ${asError(error).message}`,
-    );
+    throw rewrittenRejected(loaded, asError(error).message);
   }
   const built = { compiled, machine };
   builtDefinitions.set(key, built);

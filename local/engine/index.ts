@@ -17,8 +17,13 @@ export {
 export type { LoadedStateMachine, TaskIntegration, TaskStateInfo } from './definition.js';
 export { compileDefinition } from './compile.js';
 export type { CompiledDefinition, CompiledTask } from './compile.js';
-export { EmbeddedEngine, stateMachineArn } from './engine.js';
-export type { EmbeddedEngineOptions, RegisteredStateMachine, StepHandler } from './engine.js';
+export { EmbeddedEngine, stateMachineArn, validateDefinitionWith } from './engine.js';
+export type {
+  DefinitionValidator,
+  EmbeddedEngineOptions,
+  RegisteredStateMachine,
+  StepHandler,
+} from './engine.js';
 export type { ExecutionHandle, ExecutionOutcome, ExecutionStatus, ExecutionSummary } from './execution.js';
 export type { EngineEvent, EngineEventListener, EngineEventType } from './events.js';
 export { EngineError, ErrorNames, TerminalStateError } from './errors.js';

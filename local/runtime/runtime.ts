@@ -26,7 +26,16 @@ import { onCommandComplete } from '../../functions/steps/on-command-complete.js'
 import { onExecutionEnded } from '../../functions/steps/on-execution-ended.js';
 import { putLifecycleEventHookExecutionStatus } from '../../functions/steps/put-lifecycle-event-hook-execution-status.js';
 import { stopDeployment } from '../../functions/steps/stop-deployment.js';
-import { EmbeddedEngine, stateMachineArn, type EngineClock, type ExecutionOutcome } from '../engine/index.js';
+import {
+  EmbeddedEngine,
+  loadStateMachine,
+  stateMachineArn,
+  validateDefinitionWith,
+  type DefinitionValidator,
+  type EngineClock,
+  type ExecutionOutcome,
+  type LoadedStateMachine,
+} from '../engine/index.js';
 import { startLocalDatabase, type LocalDatabase } from './dynalite.js';
 import { stepHandlers } from './steps.js';
 
@@ -67,6 +76,11 @@ export interface LocalRuntimeOptions {
   settings?: Partial<StepSettings>;
   /** Where Prepare validates AppSpecs (the server: a worker thread); on the engine's thread otherwise. */
   appSpecs?: AppSpecValidator;
+  /**
+   * Where each flow's state machine is validated before its first deployment (the server: a worker
+   * thread); on the engine's thread otherwise.
+   */
+  definitions?: DefinitionValidator;
   /** Validate and build every flow's machine now rather than at its first deployment (tests of the machines). */
   registerEagerly?: boolean;
   /**
@@ -125,33 +139,45 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   });
 
   // Each flow's machine is validated and built when its first deployment starts (about half a second
-  // each): a server answers at once, and a process that deploys one flow pays for that one only.
-  // Child machines come first: a flow's machine names them by ARN (`${<Name>StateMachineArn}`).
-  const registered = new Set<string>();
-  let childArns: Record<string, string> | undefined;
-  const registerChildren = (): Record<string, string> => {
-    if (childArns) return childArns;
-    childArns = {};
-    for (const child of allChildStateMachines()) {
-      const name = machineName(child.stateMachine);
-      engine.register(name, join(ROOT, child.stateMachine));
-      childArns[`${child.name}StateMachineArn`] = stateMachineArn(name);
-    }
-    return childArns;
+  // each, on `options.definitions`' thread when given): a server answers at once, and a process that
+  // deploys one flow pays for that one only. Child machines come first: a flow's machine names them by
+  // ARN (`${<Name>StateMachineArn}`).
+  const registered = new Map<string, Promise<string>>();
+  const validated = async (loaded: LoadedStateMachine): Promise<LoadedStateMachine> => {
+    if (options.definitions) await validateDefinitionWith(loaded, options.definitions);
+    return loaded;
   };
-  const machineOf = (flow: FlowKey): string => {
+  let childArns: Promise<Record<string, string>> | undefined;
+  const registerChildren = (): Promise<Record<string, string>> =>
+    (childArns ??= (async () => {
+      const arns: Record<string, string> = {};
+      for (const child of allChildStateMachines()) {
+        const name = machineName(child.stateMachine);
+        engine.registerLoaded(name, await validated(loadStateMachine(join(ROOT, child.stateMachine))));
+        arns[`${child.name}StateMachineArn`] = stateMachineArn(name);
+      }
+      return arns;
+    })());
+  const machineOf = (flow: FlowKey): Promise<string> => {
     const { stateMachine } = flowFor(flow);
     const name = machineName(stateMachine);
-    if (!registered.has(name)) {
-      engine.register(name, join(ROOT, stateMachine), registerChildren());
-      registered.add(name);
+    let registering = registered.get(name);
+    if (!registering) {
+      registering = (async () => {
+        const loaded = loadStateMachine(join(ROOT, stateMachine), await registerChildren());
+        engine.registerLoaded(name, await validated(loaded));
+        return name;
+      })();
+      // A failure is the deployment's that asked; the next one tries again.
+      registering.catch(() => registered.delete(name));
+      registered.set(name, registering);
     }
-    return name;
+    return registering;
   };
 
   const ended = new Set<Promise<unknown>>();
   const startDeployment: StepDeps['executions']['startDeployment'] = async (flow, request) => {
-    const stateMachine = machineOf(flow);
+    const stateMachine = await machineOf(flow);
     const { result } = engine.startExecution(stateMachine, request.deploymentId, request);
     // As the ExecutionEnded EventBridge rule does in AWS: an execution that ended without its Finish
     // (timed out, stopped, failed outside its Catch) has its deployment ended, its traffic restored
@@ -218,7 +244,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     revisions: ports.revisions ?? unavailable('revision source'),
   };
   ready.deps = deps;
-  if (options.registerEagerly) for (const flow of FLOWS) machineOf(flow.key);
+  if (options.registerEagerly) await Promise.all(FLOWS.map((flow) => machineOf(flow.key)));
 
   return {
     engine,

@@ -21,9 +21,9 @@ import type { ReplacementFleetPort } from '../../functions/ports/replacement-fle
 import type { RevisionSourcePort } from '../../functions/ports/revision-source.js';
 import type { StepSettings } from '../../functions/steps/deps.js';
 import { onRevisionUploaded } from '../../functions/steps/on-revision-uploaded.js';
-import { RealClock, type EngineClock } from '../engine/index.js';
+import { RealClock, type DefinitionValidator, type EngineClock } from '../engine/index.js';
 import { EventProcessRecords } from '../hosts/event-processes.js';
-import { AppSpecThread } from '../threads/appspec-thread.js';
+import { ValidationThread } from '../threads/validation-thread.js';
 import { hostsDirectory, type LocalHost } from '../hosts/hosts.js';
 import { LocalHostTransport, removeScriptLeftovers } from '../hosts/transport.js';
 import { endDeploymentsLeftRunning, recoverInterruptedDeployments } from '../runtime/recover.js';
@@ -66,6 +66,8 @@ export interface LocalServerOptions {
    * never stalls the API; the benchmark passes the in-process one to show the difference.
    */
   appSpecs?: AppSpecValidator;
+  /** Where each flow's state machine is validated before its first deployment: as `appSpecs`. */
+  definitions?: DefinitionValidator;
   clock?: EngineClock;
   /** Step settings over the server's (a compressed clock wants longer virtual timeouts: the demo). */
   settings?: Partial<StepSettings>;
@@ -183,14 +185,16 @@ async function startHoldingLock(
   });
   const closeEcs = () => ecs.close();
 
-  // Prepare's AppSpec validation runs on a worker thread: a huge AppSpec never stalls the API.
-  const appSpecThread = options.appSpecs ? undefined : new AppSpecThread();
-  const appSpecs = options.appSpecs ?? appSpecThread!;
+  // Prepare's AppSpec validation, and each flow's state machine's before its first deployment, run on
+  // a worker thread: neither stalls the API or the load balancers.
+  const validationThread = new ValidationThread();
+  const appSpecs = options.appSpecs ?? validationThread;
   let runtime: LocalRuntime;
   try {
     runtime = await createLocalRuntime({
       clock,
       appSpecs,
+      definitions: options.definitions ?? validationThread.validateDefinitions,
       databasePath: join(stateDir, 'records'),
       ports: { transport, revisions, loadBalancer: loadBalancers, alarms, fleet: fleetPort, ...ecs.ports },
       // Local health checks answer within a second; two minutes is plenty before an instance fails.
@@ -205,7 +209,7 @@ async function startHoldingLock(
     });
   } catch (error) {
     await closeEcs();
-    await appSpecThread?.close();
+    await validationThread.close();
     throw error;
   }
   ecs.connect(runtime);
@@ -221,7 +225,7 @@ async function startHoldingLock(
     },
   });
   const closers: Array<() => Promise<unknown>> = [closeEcs, () => runtime.dispose()];
-  if (appSpecThread) closers.push(() => appSpecThread.close());
+  closers.push(() => validationThread.close());
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -287,7 +291,7 @@ async function startHoldingLock(
             await closeEcs();
             await loadBalancers.close();
             await runtime.dispose();
-            await appSpecThread?.close();
+            await validationThread.close();
             await releaseLock();
           })());
     const shutdown = (withinMs = SHUTDOWN_STOP_MS): Promise<string[]> =>
@@ -321,7 +325,7 @@ async function startHoldingLock(
             `stepdeploy was stopped (Ctrl-C or SIGTERM) and the deployment did not stop within ${String(withinMs / 1000)} s; its scripts were killed and it was marked failed.`,
           );
           await runtime.dispose();
-          await appSpecThread?.close();
+          await validationThread.close();
           await releaseLock();
         })();
         await closing;
