@@ -46,7 +46,7 @@ export const DEFAULT_SETTINGS: StepSettings = {
 /**
  * Validates AppSpec text: CPU work that grows with the document. A Lambda function has its own
  * process for it; the embedded runtime runs it on a worker thread, off the event loop that serves the
- * API (local/runtime/appspec-thread.ts).
+ * API (local/threads/validation-thread.ts).
  */
 export interface AppSpecValidator {
   validate(text: string, options?: { platform?: Platform }): Promise<AppSpecVerdict>;
