@@ -313,6 +313,22 @@ export type DeploymentOf<P extends ComputePlatform> = Extract<DeploymentRecord, 
 /** A partial update of a deployment: any variant's fields (the store writes only the ones given). */
 export type DeploymentChanges = Partial<DeploymentRecord>;
 
+/** Fields that name the deployment: an update may repeat them (it becomes a condition) but not change them. */
+export const DEPLOYMENT_IDENTITY_FIELDS: ReadonlySet<string> = new Set([
+  'deploymentId',
+  'applicationName',
+  'deploymentGroupName',
+]);
+/** Required fields: `undefined` for them in a partial update means "unchanged", never "remove". */
+export const DEPLOYMENT_REQUIRED_FIELDS: ReadonlySet<string> = new Set([
+  'computePlatform',
+  'deploymentConfigName',
+  'status',
+  'creator',
+  'revision',
+  'createTime',
+]);
+
 /**
  * A deployment group (CodeDeploy's DeploymentGroupInfo). Meant to grow field by field with the API's
  * names (tag filters, loadBalancerInfo, blueGreenDeploymentConfiguration, ecsServices, ...).

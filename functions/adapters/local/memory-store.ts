@@ -28,21 +28,12 @@ import type {
   InstanceTargetRecord,
   PendingWait,
 } from '../../ports/records.js';
+import { DEPLOYMENT_IDENTITY_FIELDS, DEPLOYMENT_REQUIRED_FIELDS } from '../../ports/records.js';
 
 /** A copy through JSON, as the DynamoDB store's marshalling makes one (undefined members dropped). */
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
-
-const IDENTITY_FIELDS = new Set(['deploymentId', 'applicationName', 'deploymentGroupName']);
-const REQUIRED_FIELDS = new Set([
-  'computePlatform',
-  'deploymentConfigName',
-  'status',
-  'creator',
-  'revision',
-  'createTime',
-]);
 
 const groupId = (app: string, group: string) => JSON.stringify([app, group]);
 
@@ -116,7 +107,7 @@ export function memoryDeploymentStore(): DeploymentStore {
     async updateDeployment(id, changes, expectedStatuses) {
       const stored = readDeployment(id);
       if (!stored) throw new DeploymentDoesNotExistException(`The deployment ${id} could not be found`);
-      for (const field of IDENTITY_FIELDS) {
+      for (const field of DEPLOYMENT_IDENTITY_FIELDS) {
         const wanted: unknown = Reflect.get(changes, field);
         if (wanted !== undefined && wanted !== Reflect.get(stored, field)) {
           throw new TypeError(`The ${field} of deployment ${id} cannot change`);
@@ -129,10 +120,14 @@ export function memoryDeploymentStore(): DeploymentStore {
       }
       const next: Record<string, unknown> = { ...stored };
       for (const [field, value] of Object.entries(copy(changes) as Record<string, unknown>)) {
-        if (!IDENTITY_FIELDS.has(field)) next[field] = value;
+        if (!DEPLOYMENT_IDENTITY_FIELDS.has(field)) next[field] = value;
       }
       for (const [field, value] of Object.entries(changes)) {
-        if (value === undefined && !IDENTITY_FIELDS.has(field) && !REQUIRED_FIELDS.has(field))
+        if (
+          value === undefined &&
+          !DEPLOYMENT_IDENTITY_FIELDS.has(field) &&
+          !DEPLOYMENT_REQUIRED_FIELDS.has(field)
+        )
           delete next[field];
       }
       const text = JSON.stringify(next);

@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { emptyOverview, type DeploymentStatus } from '../../../domain/status.js';
 import type { DeploymentQuery, DeploymentRecords } from '../../../ports/deployment-store.js';
-import type { DeploymentChanges, DeploymentRecord } from '../../../ports/records.js';
+import {
+  DEPLOYMENT_IDENTITY_FIELDS,
+  DEPLOYMENT_REQUIRED_FIELDS,
+  type DeploymentChanges,
+  type DeploymentRecord,
+} from '../../../ports/records.js';
 import { BY_GROUP_INDEX } from '../dynamodb-table.js';
 import { marshallItem, toAttributeValue } from '../dynamodb-marshalling.js';
 import { DeploymentDoesNotExistException, DeploymentStatusConflictError } from '../errors.js';
@@ -24,18 +29,6 @@ export const DEPLOYMENT_RECORDS_IAM_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:Scan',
 ] as const;
-
-/** Fields that name the deployment: an update may repeat them (it becomes a condition) but not change them. */
-const IDENTITY_FIELDS = new Set(['deploymentId', 'applicationName', 'deploymentGroupName']);
-/** Required fields: `undefined` for them in a partial update means "unchanged", never "remove". */
-const REQUIRED_FIELDS = new Set([
-  'computePlatform',
-  'deploymentConfigName',
-  'status',
-  'creator',
-  'revision',
-  'createTime',
-]);
 
 /** A Server deployment counts its instance targets; Lambda and ECS deployments have one target, no counters. */
 function withCounters(record: DeploymentRecord): DeploymentRecord {
@@ -79,7 +72,7 @@ export function dynamoDbDeploymentRecords(table: DynamoTable): DeploymentRecords
     const stored = await getDeployment(deploymentId);
     if (!stored)
       throw new DeploymentDoesNotExistException(`The deployment ${deploymentId} could not be found`);
-    for (const field of IDENTITY_FIELDS) {
+    for (const field of DEPLOYMENT_IDENTITY_FIELDS) {
       const wanted: unknown = Reflect.get(changes, field);
       if (wanted !== undefined && wanted !== Reflect.get(stored, field)) {
         throw new TypeError(`The ${field} of deployment ${deploymentId} cannot change`);
@@ -240,8 +233,9 @@ export function dynamoDbDeploymentRecords(table: DynamoTable): DeploymentRecords
       for (const [field, value] of Object.entries(changes)) {
         const attribute = toAttributeValue(value);
         if (attribute === undefined) {
-          if (!IDENTITY_FIELDS.has(field) && !REQUIRED_FIELDS.has(field)) removes.push(nameOf(field));
-        } else if (IDENTITY_FIELDS.has(field)) {
+          if (!DEPLOYMENT_IDENTITY_FIELDS.has(field) && !DEPLOYMENT_REQUIRED_FIELDS.has(field))
+            removes.push(nameOf(field));
+        } else if (DEPLOYMENT_IDENTITY_FIELDS.has(field)) {
           // Callers may pass a whole record back; its identity must match the stored one.
           conditions.push(`${nameOf(field)} = ${valueOf(attribute)}`);
         } else {
