@@ -17,6 +17,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const SERVER_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:stepdeploy-server';
 const sfn = mockClient(SFNClient);
 const eventBridge = mockClient(EventBridgeClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  sfn.restore();
+  eventBridge.restore();
+});
 // Lambda's context object: the handlers do not read it.
 const context = {} as Parameters<typeof onExecutionEnded>[1];
 let db: LocalDatabase;

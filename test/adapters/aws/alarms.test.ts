@@ -6,12 +6,16 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAlarms } from '../../../functions/adapters/aws/alarms.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const cloudwatch = mockClient(CloudWatchClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  cloudwatch.restore();
+});
 const alarms = new AwsAlarms(new CloudWatchClient({ region: 'us-east-1' }));
 const TYPES: AlarmType[] = ['MetricAlarm', 'CompositeAlarm'];
 

@@ -7,13 +7,18 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingFleet } from '../../../functions/adapters/aws/auto-scaling-fleet.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const autoScaling = mockClient(AutoScalingClient);
 const ec2 = mockClient(EC2Client);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  autoScaling.restore();
+  ec2.restore();
+});
 const fleet = new AutoScalingFleet(
   new AutoScalingClient({ region: 'eu-west-1' }),
   new EC2Client({ region: 'eu-west-1' }),

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTable,
   createTableInput,
@@ -29,6 +29,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** A lease that runs out long after the test. */
 const LEASE = { untilMs: Date.parse('2099-01-01T00:00:00Z'), nowMs: Date.parse('2026-01-01T00:00:00Z') };
 const dynamodb = mockClient(DynamoDBClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  dynamodb.restore();
+});
 const client = new DynamoDBClient({ region: 'us-east-1' });
 const store = dynamoDbDeploymentStore(client, 'stepdeploy');
 /** The attributes that make a stored item a deployment record. */

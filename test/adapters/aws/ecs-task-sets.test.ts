@@ -17,12 +17,16 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EcsTaskSets } from '../../../functions/adapters/aws/ecs-task-sets.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const ecsMock = mockClient(ECSClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  ecsMock.restore();
+});
 const client = new ECSClient({ region: 'us-east-1' });
 const ACCOUNT = 'arn:aws:ecs:us-east-1:123456789012';
 const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/2453ed029918f21f';

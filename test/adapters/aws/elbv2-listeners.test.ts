@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Elbv2Listeners } from '../../../functions/adapters/aws/elbv2-listeners.js';
 import { TargetGroupPairTrafficRouter } from '../../../functions/adapters/aws/target-group-pair-router.js';
 import type { TargetGroupPairRoute } from '../../../functions/ports/traffic-router.js';
@@ -24,6 +24,10 @@ import type { TargetGroupPairRoute } from '../../../functions/ports/traffic-rout
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  elb.restore();
+});
 const client = new ElasticLoadBalancingV2Client({ region: 'us-east-1' });
 const PREFIX = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;

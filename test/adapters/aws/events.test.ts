@@ -1,13 +1,17 @@
 import { EventBridgeClient, PutEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEvents } from '../../../functions/adapters/aws/events.js';
 import type { StateChangeEvent } from '../../../functions/ports/events.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const eventBridge = mockClient(EventBridgeClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  eventBridge.restore();
+});
 const client = new EventBridgeClient({ region: 'us-east-1' });
 
 const event: StateChangeEvent = {

@@ -6,13 +6,17 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsHookInvoker } from '../../../functions/adapters/aws/hook-invoker.js';
 import type { HookInvocationPayload } from '../../../functions/ports/hook-invoker.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const lambda = mockClient(LambdaClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  lambda.restore();
+});
 const invoker = new AwsHookInvoker(new LambdaClient({ region: 'us-east-1' }));
 const payload = { DeploymentId: 'd-ABCDEFGHI', LifecycleEventHookExecutionId: 'secret-hook-id' };
 

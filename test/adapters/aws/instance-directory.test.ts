@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsInstanceDirectory } from '../../../functions/adapters/aws/instance-directory.js';
 import { selectorOf } from '../../../functions/ports/instance-directory.js';
 
@@ -16,6 +16,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const autoScaling = mockClient(AutoScalingClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  ec2.restore();
+  ssm.restore();
+  autoScaling.restore();
+});
 const directory = new AwsInstanceDirectory(
   new EC2Client({ region: 'eu-west-1' }),
   new SSMClient({ region: 'eu-west-1' }),

@@ -8,12 +8,16 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsLambdaAlias } from '../../../functions/adapters/aws/lambda-alias.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const lambda = mockClient(LambdaClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  lambda.restore();
+});
 const adapter = new AwsLambdaAlias(new LambdaClient({ region: 'us-east-1' }));
 
 beforeEach(() => lambda.reset());

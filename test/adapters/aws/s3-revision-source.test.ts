@@ -7,13 +7,17 @@ import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { Header } from 'tar';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3RevisionSource } from '../../../functions/adapters/aws/s3-revision-source.js';
 import type { RevisionLocation } from '../../../functions/ports/records.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const s3 = mockClient(S3Client);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  s3.restore();
+});
 const client = new S3Client({
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   commandStatusChangeFromEvent,
   instanceCommandStatusOf,
@@ -22,6 +22,10 @@ import type { InstanceCommandRequest } from '../../../functions/ports/instance-t
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const ssm = mockClient(SSMClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  ssm.restore();
+});
 const client = new SSMClient({ region: 'us-east-1' });
 const transport = new SsmInstanceTransport(client);
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { TaskTokenNoLongerValidError } from '../../../functions/adapters/aws/errors.js';
 import {
   AwsTaskCallbacks,
@@ -19,6 +19,10 @@ import {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const sfn = mockClient(SFNClient);
+// The suite shares modules between files (isolate: false): the clients' send goes back as it was.
+afterAll(() => {
+  sfn.restore();
+});
 const callbacks = new AwsTaskCallbacks(new SFNClient({ region: 'us-east-1' }));
 
 beforeEach(() => sfn.reset());
