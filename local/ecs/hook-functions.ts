@@ -50,9 +50,13 @@ export class LocalHookFunctions implements HookInvokerPort {
         functionName,
       );
     }
-    const run = this.run(program, context, payload).catch((error: unknown) =>
-      console.error(`hook ${functionName}:`, error),
-    );
+    const run = this.run(program, context, payload).catch((error: unknown) => {
+      // The deployment ended (stopped, timed out) before the hook answered: nothing waits for it.
+      if (error instanceof Error && error.name === 'LifecycleEventAlreadyCompletedException') return;
+      console.error(
+        `hook ${functionName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
+    });
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }
