@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createConnection, type AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ type DynamoDBClient = ReturnType<typeof localDynamoDbClient>;
 export const LOCAL_TABLE_NAME = 'stepdeploy';
 /** Unix socket paths are limited to about 108 bytes; longer state directories use a private temp dir. */
 const MAX_SOCKET_PATH = 100;
+/** How long closing waits for the requests dynalite is still answering. */
+const CLOSE_WAIT_MS = 2000;
 
 export interface LocalDatabase {
   store: DeploymentStore;
@@ -99,6 +101,19 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  // Requests dynalite has taken and not yet answered. Closing waits for them: dynalite closes its
+  // LevelDB under a query it has queued, which then throws out of a setImmediate (a crash).
+  let answering = 0;
+  server.prependListener('request', (_request, response) => {
+    answering++;
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    let ended = false;
+    response.end = ((...args: unknown[]) => {
+      if (!ended) answering--;
+      ended = true;
+      return end(...args);
+    }) as ServerResponse['end'];
+  });
   let client: DynamoDBClient;
   let endpoint: string | undefined;
   let socketPath: string | undefined;
@@ -124,6 +139,9 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     ...(endpoint ? { endpoint } : {}),
     async close() {
       client.destroy();
+      for (const deadline = Date.now() + CLOSE_WAIT_MS; answering > 0 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (socketDir?.temporary) {
